@@ -1,0 +1,1 @@
+//! Article extraction: decoding, selector rules and automatic extraction.

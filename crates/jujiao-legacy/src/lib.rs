@@ -1,0 +1,1 @@
+//! The legacy briefing format (see `../shared/LEGACY-FORMAT.md`): reader, writer, layout.

@@ -1,0 +1,1 @@
+//! The store: a `Store` trait and its SQLite implementation.
