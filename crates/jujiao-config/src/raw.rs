@@ -1,0 +1,96 @@
+//! The sources file exactly as written. Every struct refuses unknown keys, so a typo is
+//! an error at start instead of a setting silently ignored.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub settings: RawSettings,
+    #[serde(default, rename = "source")]
+    pub sources: Vec<RawSource>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub database: Option<String>,
+    pub output: Option<String>,
+    /// `month-day` (`06月11日`, default) or `iso` (`2020-06-11`).
+    pub date_folder: Option<String>,
+    /// `portable` (default) or `posix`.
+    pub filenames: Option<String>,
+    pub user_agent: Option<String>,
+    pub respect_robots: Option<bool>,
+    pub delay: Option<String>,
+    pub concurrency_per_host: Option<usize>,
+    pub max_body_bytes: Option<u64>,
+    pub timeout: Option<String>,
+    /// Allow sources and links on loopback/private addresses (tests and the demo).
+    pub allow_private: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub id: String,
+    pub name: Option<String>,
+    pub column: String,
+    /// `html` (default) or `edition`.
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub list_urls: Vec<String>,
+    pub pagination: Option<RawPagination>,
+    pub link: Option<String>,
+    pub list_date: Option<String>,
+    /// The title comes from the list link's text instead of the article page.
+    pub title_from_list: Option<bool>,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Cookie names mapped to environment variables holding their values, so secrets
+    /// stay out of the file: `cookies_env = { security_session_verify = "NHC_COOKIE" }`.
+    #[serde(default)]
+    pub cookies_env: BTreeMap<String, String>,
+    pub interval: Option<String>,
+    pub max_new_per_run: Option<usize>,
+    pub delay: Option<String>,
+    pub article: Option<RawArticleSelectors>,
+    // edition sources
+    pub paper: Option<String>,
+    pub edition_url: Option<String>,
+    pub page_links: Option<String>,
+    pub pdf_links: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPagination {
+    /// `trs` (`index.html`, `index_1.html`, …) or `next` (follow a next-page link).
+    pub kind: String,
+    /// Selector of the next-page link, for `kind = "next"`.
+    pub next: Option<String>,
+    /// How many list pages to read per list URL (the first included).
+    pub pages: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawArticleSelectors {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub origin: Option<String>,
+    pub min_paragraph_chars: Option<usize>,
+    #[serde(default)]
+    pub drop: Vec<String>,
+}
