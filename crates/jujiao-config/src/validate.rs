@@ -72,7 +72,7 @@ pub struct Source {
 /// What kind of site a source is.
 #[derive(Debug, Clone)]
 pub enum SourceKind {
-    Html(HtmlSource),
+    Html(Box<HtmlSource>),
     Edition(EditionSource),
 }
 
@@ -241,7 +241,7 @@ fn source(s: RawSource, key: &str) -> Result<Source, Failure> {
         return Err((format!("{key}.column"), "must not be empty".into()));
     }
     let kind = match s.kind.as_deref() {
-        None | Some("html") => SourceKind::Html(html_source(&s, key)?),
+        None | Some("html") => SourceKind::Html(Box::new(html_source(&s, key)?)),
         Some("edition") => SourceKind::Edition(edition_source(&s, key)?),
         Some(other) => return Err(bad(&format!("{key}.kind"), other, "html or edition")),
     };
