@@ -133,9 +133,29 @@ fn is_marker_run(gap: &str) -> bool {
     !gap.is_empty() && body.split('\n').all(is_marker_line)
 }
 
+/// Where a run of marker lines closing `header` starts (after the title's first line).
+fn leading_marker_run(header: &str) -> Option<usize> {
+    let mut start = header.find('\n')? + 1;
+    while start < header.len() {
+        let end = header[start..]
+            .find('\n')
+            .map_or(header.len(), |i| start + i);
+        if is_marker_line(&header[start..end]) {
+            return is_marker_run(&header[start..]).then_some(start);
+        }
+        start = end + 1;
+    }
+    None
+}
+
 fn parse_html(text: &str, first_block: usize) -> Result<LegacyDoc, Rejection> {
     let mut layout = Layout::canonical();
-    let header = &text[..first_block];
+    let mut header = &text[..first_block];
+    // Image markers before the first block: whole marker lines after the title line.
+    if let Some(split) = leading_marker_run(header) {
+        layout.markers.push(Marker::from_text(0, &header[split..]));
+        header = &header[..split];
+    }
     let header = match header.strip_suffix('\n') {
         Some(h) => h,
         None => {
@@ -278,6 +298,10 @@ fn parse_plain(text: &str) -> Result<LegacyDoc, Rejection> {
         });
     }
     layout.final_newline = body.is_empty() || body.ends_with('\n');
+    if lines.is_empty() && layout.title_newline {
+        // `title\n` alone is also the canonical form of an article without paragraphs.
+        layout.form = Form::Html;
+    }
     layout.lines = lines;
     let image_markers = layout.markers.iter().map(Marker::images).sum();
     Ok(LegacyDoc {
