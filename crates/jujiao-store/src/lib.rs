@@ -1,1 +1,197 @@
-//! The store: a `Store` trait and its SQLite implementation.
+//! The store: the [`Store`] trait every part of jujiao talks to, and its SQLite
+//! implementation [`SqliteStore`].
+//!
+//! The trait is named for what callers do — `jujiao import` and the crawler
+//! [`record_articles`](Store::record_articles) in batches, `jujiao publish` pages through
+//! [`filed_articles`](Store::filed_articles), the crawler keeps list-page
+//! [`Validators`] and [`Run`] bookkeeping, the web app reads an
+//! [`article`](Store::article), its [`revisions`](Store::revisions) and
+//! [`sources_of`](Store::sources_of) — and says nothing about SQL, so a PostgreSQL
+//! implementation can be added behind it. [`open_store`] picks the backend from a URL.
+//!
+//! The tables and the reasons behind them are described in `SCHEMA.md` beside this
+//! crate's `Cargo.toml`.
+
+mod codec;
+mod error;
+mod sqlite;
+mod types;
+
+pub use error::{Result, StoreError};
+pub use sqlite::SqliteStore;
+pub use types::{
+    ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingId, FilingQuery,
+    FilingRef, MAX_PAGE, RecordOutcome, Revision, Run, RunId, RunSummary, SourceKind, StoreStats,
+    StoredArticle, StoredFiling, Validators,
+};
+
+use async_trait::async_trait;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+/// The database file name used when the configuration names none.
+pub const DEFAULT_DB: &str = "jujiao.db";
+
+/// Everything jujiao stores. Implementations are shared between tasks
+/// (`Arc<dyn Store>`); every method is one atomic unit of work.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Where the data lives (a path, or a URL without its password), for messages.
+    fn location(&self) -> &str;
+
+    /// Records a batch of articles in one transaction: either the whole batch is
+    /// stored or, on any error, nothing of it. Returns one outcome per record, in order.
+    ///
+    /// Per record, in order (so later records see earlier ones of the same batch):
+    /// - URL known, content fingerprint equal to what that URL served last →
+    ///   [`RecordOutcome::Unchanged`];
+    /// - URL known, fingerprint changed → the article's content is replaced, the old
+    ///   content is kept as a revision → [`RecordOutcome::Revised`]; the record's filing
+    ///   is ignored;
+    /// - URL new, fingerprint already stored → the URL is added as a further source of
+    ///   that article, the record's filing is kept with it but not filed →
+    ///   [`RecordOutcome::Duplicate`];
+    /// - otherwise a new article and filing → [`RecordOutcome::Added`].
+    ///
+    /// A record with an empty URL or an empty column fails the batch with
+    /// [`StoreError::InvalidRecord`].
+    async fn record_articles(&self, batch: &[ArticleRecord]) -> Result<Vec<RecordOutcome>>;
+
+    /// One page of filings with their articles' current content, by ascending filing id.
+    /// Undated filings are included only when the query gives no date range.
+    async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>>;
+
+    /// An article's current content and filings.
+    async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>>;
+
+    /// Every revision of an article, oldest first; the last is the current content.
+    /// Empty when the article does not exist.
+    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>>;
+
+    /// Every URL the article was recorded from, the primary one first.
+    async fn sources_of(&self, id: ArticleId) -> Result<Vec<ArticleSource>>;
+
+    /// The subset of `urls` already recorded (as primary or duplicate source), so the
+    /// crawler can skip fetching them.
+    async fn known_urls(&self, urls: &[String]) -> Result<HashSet<String>>;
+
+    /// Counts of what is stored.
+    async fn stats(&self) -> Result<StoreStats>;
+
+    /// The validators last seen for a list page.
+    async fn list_page_validators(&self, url: &str) -> Result<Option<Validators>>;
+
+    /// Replaces the validators of a list page.
+    async fn set_list_page_validators(&self, url: &str, validators: &Validators) -> Result<()>;
+
+    /// Starts a crawl run of a source, timed now.
+    async fn start_run(&self, source_id: &str) -> Result<RunId>;
+
+    /// Finishes a run with its summary, timed now. Finishing a run twice replaces the
+    /// summary; an unknown id is [`StoreError::NotFound`].
+    async fn finish_run(&self, run: RunId, summary: &RunSummary) -> Result<()>;
+
+    /// The latest runs of a source, newest first.
+    async fn recent_runs(&self, source_id: &str, limit: u32) -> Result<Vec<Run>>;
+
+    /// The latest run of every source that has one, by source id.
+    async fn last_runs(&self) -> Result<Vec<Run>>;
+}
+
+/// Opens the store a configuration names: a file path, an `sqlite:` URL, or (not yet
+/// supported) a `postgres://` URL.
+pub async fn open_store(url_or_path: &str) -> Result<Arc<dyn Store>> {
+    match backend_of(url_or_path) {
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::open(url_or_path).await?)),
+        Backend::Unsupported(scheme) => Err(StoreError::Unsupported {
+            url: redact_url(url_or_path),
+            scheme: scheme.to_owned(),
+        }),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Backend<'a> {
+    Sqlite,
+    Unsupported(&'a str),
+}
+
+/// `scheme://…` other than `sqlite://` is another backend; anything else is a path or an
+/// `sqlite:` URL. (A Windows path `C:\x` has no `//` after its colon.)
+fn backend_of(s: &str) -> Backend<'_> {
+    match s.split_once("://") {
+        Some((scheme, _))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            if scheme.eq_ignore_ascii_case("sqlite") {
+                Backend::Sqlite
+            } else {
+                Backend::Unsupported(scheme)
+            }
+        }
+        _ => Backend::Sqlite,
+    }
+}
+
+/// Hides a password in `scheme://user:password@host/…`.
+pub(crate) fn redact_url(s: &str) -> String {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return s.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            let hidden = if userinfo.contains(':') { ":****" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}{path}")
+        }
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_by_scheme() {
+        assert_eq!(backend_of("jujiao.db"), Backend::Sqlite);
+        assert_eq!(backend_of("/var/lib/jujiao/jujiao.db"), Backend::Sqlite);
+        assert_eq!(backend_of("sqlite:jujiao.db"), Backend::Sqlite);
+        assert_eq!(backend_of("sqlite:///tmp/x.db"), Backend::Sqlite);
+        assert_eq!(backend_of("C:\\data\\jujiao.db"), Backend::Sqlite);
+        assert_eq!(
+            backend_of("postgres://u@h/db"),
+            Backend::Unsupported("postgres")
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/db"),
+            Backend::Unsupported("postgresql")
+        );
+    }
+
+    #[test]
+    fn redaction_hides_only_the_password() {
+        assert_eq!(
+            redact_url("postgres://jj:s3cret@db.local:5432/jujiao"),
+            "postgres://jj:****@db.local:5432/jujiao"
+        );
+        assert_eq!(redact_url("postgres://jj@db/x"), "postgres://jj@db/x");
+        assert_eq!(redact_url("jujiao.db"), "jujiao.db");
+    }
+
+    #[tokio::test]
+    async fn postgres_is_a_clear_error_without_the_password() {
+        let err = open_store("postgres://jj:s3cret@db/jujiao")
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("not supported"), "{msg}");
+        assert!(!msg.contains("s3cret"), "{msg}");
+    }
+}

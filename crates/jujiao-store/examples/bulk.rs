@@ -1,0 +1,88 @@
+//! End-to-end store throughput: imports N generated articles into a fresh SQLite file
+//! through `record_articles` in batches, then reads every filing back the way
+//! `jujiao publish` does, and prints articles per second. Repeats and reports medians.
+//!
+//! `cargo run --release -p jujiao-store --example bulk -- [articles] [batch] [runs]`
+//! (defaults 100000 1000 3).
+
+#[path = "../benches/support/generate.rs"]
+mod generate;
+
+use jujiao_store::{FilingQuery, RecordOutcome, SqliteStore, Store};
+use std::time::Instant;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
+    let total = args.next().transpose()?.unwrap_or(100_000);
+    let batch = args.next().transpose()?.unwrap_or(1_000).max(1);
+    let runs = args.next().transpose()?.unwrap_or(3).max(1);
+
+    let mut imports = Vec::new();
+    let mut reads = Vec::new();
+    for run in 1..=runs {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join(jujiao_store::DEFAULT_DB);
+        let store = SqliteStore::open_path(&path).await?;
+        let records: Vec<_> = (0..total).map(generate::record).collect();
+
+        let start = Instant::now();
+        let (mut added, mut duplicates) = (0u64, 0u64);
+        for chunk in records.chunks(batch as usize) {
+            for outcome in store.record_articles(chunk).await? {
+                match outcome {
+                    RecordOutcome::Added { .. } => added += 1,
+                    RecordOutcome::Duplicate { .. } => duplicates += 1,
+                    _ => {}
+                }
+            }
+        }
+        let import = start.elapsed();
+
+        let start = Instant::now();
+        let mut q = FilingQuery {
+            limit: 1_000,
+            ..FilingQuery::default()
+        };
+        let mut read = 0u64;
+        let mut paragraphs = 0usize;
+        loop {
+            let page = store.filed_articles(&q).await?;
+            let Some(last) = page.last() else { break };
+            q.after = Some(last.filing_id);
+            read += page.len() as u64;
+            paragraphs += page
+                .iter()
+                .map(|f| f.article.paragraphs.len())
+                .sum::<usize>();
+        }
+        let readback = start.elapsed();
+        store.close().await;
+        let size = std::fs::metadata(&path)?.len();
+
+        let import_rate = total as f64 / import.as_secs_f64();
+        let read_rate = read as f64 / readback.as_secs_f64();
+        println!(
+            "run {run}: import {total} ({added} added, {duplicates} duplicates) in {:.2}s = {:.0}/s; \
+             read back {read} filings ({paragraphs} paragraphs) in {:.2}s = {:.0}/s; file {:.0} MB",
+            import.as_secs_f64(),
+            import_rate,
+            readback.as_secs_f64(),
+            read_rate,
+            size as f64 / 1e6
+        );
+        imports.push(import_rate);
+        reads.push(read_rate);
+    }
+    println!(
+        "median of {runs}: import {:.0} articles/s, read {:.0} filings/s (batch {batch})",
+        median(&mut imports),
+        median(&mut reads)
+    );
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}

@@ -1,0 +1,246 @@
+//! [`SqliteStore`]: the [`Store`] on one SQLite file (or in memory, for tests).
+//!
+//! Opening sets WAL journalling, `synchronous=NORMAL` (durable across application
+//! crashes; a power cut may lose the last transactions but never corrupts), foreign keys
+//! and a busy timeout, then applies the embedded migrations in
+//! `migrations/sqlite/`. Writes run in `BEGIN IMMEDIATE` transactions so that two writers
+//! wait for each other instead of failing when a read lock cannot be upgraded.
+//!
+//! Queries are runtime-checked (`sqlx::query`) and use `$n` placeholders. The submodules
+//! split the work: [`record`] writes articles, [`read`] answers article queries,
+//! [`crawl`] keeps validators and runs.
+
+mod crawl;
+mod read;
+mod record;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::types::{
+    ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingQuery, RecordOutcome, Revision,
+    Run, RunId, RunSummary, StoreStats, StoredArticle, Validators,
+};
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a statement waits for another writer before failing with "database is
+/// locked". Imports commit a batch every few tens of milliseconds, so this is generous.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connections in a file store's pool: one writer at a time plus readers (WAL lets them
+/// read while the writer writes).
+const MAX_CONNECTIONS: u32 = 4;
+
+/// SQLite's result code for "file is not a database".
+const SQLITE_NOTADB: &str = "26";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The SQLite implementation of [`Store`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    location: String,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at a file path or an `sqlite:` URL
+    /// (`sqlite:jujiao.db`, `sqlite:///var/lib/jujiao.db`, `sqlite::memory:`), and brings
+    /// its schema up to date.
+    pub async fn open(path_or_url: &str) -> Result<Self> {
+        let options = if path_or_url.starts_with("sqlite:") {
+            if is_memory_url(path_or_url) {
+                return Self::in_memory().await;
+            }
+            SqliteConnectOptions::from_str(path_or_url).map_err(|source| StoreError::Open {
+                location: path_or_url.to_owned(),
+                source,
+            })?
+        } else {
+            SqliteConnectOptions::new().filename(path_or_url)
+        };
+        let path = options.get_filename().to_path_buf();
+        Self::open_file(options, path).await
+    }
+
+    /// Opens the database file at `path`; see [`SqliteStore::open`].
+    pub async fn open_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        Self::open_file(SqliteConnectOptions::new().filename(&path), path).await
+    }
+
+    async fn open_file(options: SqliteConnectOptions, path: PathBuf) -> Result<Self> {
+        if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
+            return Err(StoreError::IsDirectory { path });
+        }
+        let location = path.display().to_string();
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|source| open_error(&path, &location, source))?;
+        let store = SqliteStore { pool, location };
+        store.migrate(&path).await?;
+        tracing::debug!(db = %store.location, "opened store");
+        Ok(store)
+    }
+
+    /// A private database in memory, gone when the store is dropped. For tests.
+    pub async fn in_memory() -> Result<Self> {
+        let location = ":memory:".to_owned();
+        let options = SqliteConnectOptions::new()
+            .in_memory(true)
+            .foreign_keys(true);
+        // Every connection to `:memory:` is a separate database: keep exactly one, forever.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                location: location.clone(),
+                source,
+            })?;
+        let store = SqliteStore { pool, location };
+        store.migrate(Path::new(":memory:")).await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self, path: &Path) -> Result<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|source| match source {
+                sqlx::migrate::MigrateError::Execute(e) if is_not_a_database(&e) => {
+                    StoreError::NotADatabase {
+                        path: path.to_path_buf(),
+                        source: e,
+                    }
+                }
+                source => StoreError::Migrate {
+                    location: self.location.clone(),
+                    source,
+                },
+            })
+    }
+
+    /// Closes the pool, waiting for connections to finish (and WAL to checkpoint).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Wraps a query error with the operation and this database.
+    fn query_error(&self, operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+        move |source| StoreError::Query {
+            operation,
+            location: self.location.clone(),
+            source,
+        }
+    }
+
+    /// A stored value that does not decode.
+    fn corrupt(&self, operation: &'static str, what: &'static str, detail: String) -> StoreError {
+        StoreError::Corrupt {
+            operation,
+            location: self.location.clone(),
+            what,
+            detail,
+        }
+    }
+}
+
+fn is_memory_url(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest == ":memory:" || rest.contains("mode=memory")
+}
+
+fn is_not_a_database(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some(SQLITE_NOTADB))
+}
+
+fn open_error(path: &Path, location: &str, source: sqlx::Error) -> StoreError {
+    if is_not_a_database(&source) {
+        StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            source,
+        }
+    } else {
+        StoreError::Open {
+            location: location.to_owned(),
+            source,
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    async fn record_articles(&self, batch: &[ArticleRecord]) -> Result<Vec<RecordOutcome>> {
+        record::record_articles(self, batch).await
+    }
+
+    async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>> {
+        read::filed_articles(self, query).await
+    }
+
+    async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>> {
+        read::article(self, id).await
+    }
+
+    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {
+        read::revisions(self, id).await
+    }
+
+    async fn sources_of(&self, id: ArticleId) -> Result<Vec<ArticleSource>> {
+        read::sources_of(self, id).await
+    }
+
+    async fn known_urls(&self, urls: &[String]) -> Result<HashSet<String>> {
+        read::known_urls(self, urls).await
+    }
+
+    async fn stats(&self) -> Result<StoreStats> {
+        read::stats(self).await
+    }
+
+    async fn list_page_validators(&self, url: &str) -> Result<Option<Validators>> {
+        crawl::list_page_validators(self, url).await
+    }
+
+    async fn set_list_page_validators(&self, url: &str, validators: &Validators) -> Result<()> {
+        crawl::set_list_page_validators(self, url, validators).await
+    }
+
+    async fn start_run(&self, source_id: &str) -> Result<RunId> {
+        crawl::start_run(self, source_id).await
+    }
+
+    async fn finish_run(&self, run: RunId, summary: &RunSummary) -> Result<()> {
+        crawl::finish_run(self, run, summary).await
+    }
+
+    async fn recent_runs(&self, source_id: &str, limit: u32) -> Result<Vec<Run>> {
+        crawl::recent_runs(self, source_id, limit).await
+    }
+
+    async fn last_runs(&self) -> Result<Vec<Run>> {
+        crawl::last_runs(self).await
+    }
+}
