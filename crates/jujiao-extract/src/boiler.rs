@@ -1,0 +1,111 @@
+//! Boilerplate lines that sit inside article containers: bylines, editor lines, print and
+//! share bars, font-size switches, pagination. Only short lines are judged, so a real
+//! paragraph that mentions 来源 is never dropped.
+
+/// Lines longer than this (visible characters) are never boilerplate.
+const MAX_BOILER_CHARS: usize = 80;
+
+/// Markers that make a short line boilerplate wherever they appear.
+const MARKERS: &[&str] = &[
+    "责任编辑",
+    "责编：",
+    "编辑：",
+    "编辑:",
+    "【纠错】",
+    "分享到",
+    "分享至",
+    "打印本页",
+    "关闭窗口",
+    "【打印】",
+    "【关闭】",
+    "打印】",
+    "字号：",
+    "字号:",
+    "【字体",
+    "扫一扫",
+    "上一篇",
+    "下一篇",
+    "返回顶部",
+    "版权所有",
+    "copyright",
+    "相关链接",
+    "相关新闻",
+    "相关阅读",
+    "相关文章",
+    "点击数",
+    "浏览次数",
+    "阅读次数",
+    "访问量",
+    "来源：",
+    "来源:",
+    "发布时间",
+    "发布日期",
+    "发稿时间",
+    "当前位置",
+    "您的位置",
+    "您现在的位置",
+    "网友评论",
+    "我要评论",
+    "收藏本页",
+    "【大 中 小】",
+    "【大中小】",
+    "[大 中 小]",
+    "打印此页",
+    "share this",
+    "advertisement",
+    "all rights reserved",
+    "sign up for",
+    "related articles",
+    "read more:",
+    "更多精彩",
+    "点击进入",
+    "微信公众号",
+    "责任编辑",
+    "原标题：",
+];
+
+/// True when `line` is a short navigation, byline or tool line.
+pub(crate) fn is_boilerplate(line: &str) -> bool {
+    let n = line.chars().count();
+    if n > MAX_BOILER_CHARS {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    if MARKERS.iter().any(|m| lower.contains(m)) {
+        return true;
+    }
+    let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(
+        compact.as_str(),
+        "打印"
+            | "关闭"
+            | "收藏"
+            | "分享"
+            | "返回"
+            | "大中小"
+            | "【大中小】"
+            | "[大中小]"
+            | "首页"
+            | "top"
+            | "share"
+            | "print"
+            | "close"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_boilerplate;
+
+    #[test]
+    fn short_tool_lines_are_boilerplate_long_text_is_not() {
+        assert!(is_boilerplate("责任编辑：王小明"));
+        assert!(is_boilerplate("【打印】 【关闭】"));
+        assert!(is_boilerplate("字号：大 中 小"));
+        assert!(!is_boilerplate(
+            "会议指出，要认真学习贯彻习近平新时代中国特色社会主义思想。"
+        ));
+        let long = "来源：".to_string() + &"会议强调".repeat(30);
+        assert!(!is_boilerplate(&long));
+    }
+}

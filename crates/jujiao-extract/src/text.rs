@@ -1,0 +1,238 @@
+//! Text helpers: white space, punctuation, and cutting a subtree into paragraphs.
+
+use crate::html::{Dom, Kind, push_collapsed};
+
+/// White space as Chinese pages use it (ASCII, U+3000, no-break and zero-width spaces).
+pub(crate) fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}')
+}
+
+/// Sentence and clause punctuation, Chinese and Western.
+pub(crate) fn is_punct(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '！'
+            | '？'
+            | '“'
+            | '”'
+            | '（'
+            | '）'
+            | '《'
+            | '》'
+            | ','
+            | '.'
+            | ';'
+            | '!'
+            | '?'
+            | '"'
+    )
+}
+
+/// Visible characters (white space excluded).
+pub(crate) fn visible_len(s: &str) -> usize {
+    s.chars().filter(|c| !is_space(*c)).count()
+}
+
+/// Elements that start a new paragraph.
+pub(crate) fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "table"
+            | "tr"
+            | "td"
+            | "th"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "caption"
+            | "blockquote"
+            | "pre"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "aside"
+            | "nav"
+            | "address"
+            | "figure"
+            | "figcaption"
+            | "main"
+            | "center"
+            | "hr"
+            | "form"
+            | "fieldset"
+            | "body"
+            | "html"
+            | "details"
+            | "summary"
+            | "hgroup"
+            | "menu"
+            | "dialog"
+    )
+}
+
+/// Elements whose content is never article text.
+pub(crate) fn is_invisible(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "select"
+            | "option"
+            | "button"
+            | "iframe"
+            | "textarea"
+            | "head"
+            | "input"
+            | "svg"
+            | "template"
+            | "object"
+            | "embed"
+            | "canvas"
+            | "map"
+            | "video"
+            | "audio"
+    )
+}
+
+/// A paragraph cut out of a subtree.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Block {
+    /// Text with white space collapsed and trimmed.
+    pub text: String,
+    /// Visible characters inside links.
+    pub link_chars: usize,
+    /// Visible characters.
+    pub chars: usize,
+    /// The element the paragraph started in (its nearest block ancestor).
+    pub owner: usize,
+}
+
+impl Block {
+    /// Share of the text that is link text.
+    pub fn link_density(&self) -> f64 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            self.link_chars as f64 / self.chars as f64
+        }
+    }
+}
+
+/// Cuts the subtree of `root` into paragraphs at block boundaries and `<br>`, skipping
+/// invisible elements and any element for which `skip` says so.
+pub(crate) fn blocks(dom: &Dom, root: usize, skip: &dyn Fn(usize) -> bool) -> Vec<Block> {
+    let end = dom.end(root);
+    let mut out = Vec::new();
+    let mut cur = Block {
+        owner: root,
+        ..Block::default()
+    };
+    // (end index, is block, is link) of the open elements being walked.
+    let mut open: Vec<(usize, bool, bool)> = Vec::new();
+    let mut links = 0usize;
+    let mut owners: Vec<(usize, usize)> = vec![(end, root)];
+    let mut j = root + 1;
+    while j < end {
+        while let Some(&(e, is_block, is_link)) = open.last() {
+            if e > j {
+                break;
+            }
+            open.pop();
+            if is_link {
+                links = links.saturating_sub(1);
+            }
+            if is_block {
+                flush(&mut cur, &mut out);
+            }
+        }
+        while owners.len() > 1 && owners.last().is_some_and(|&(e, _)| e <= j) {
+            owners.pop();
+        }
+        match &dom.nodes[j].kind {
+            Kind::Element(e) => {
+                let name = &*e.name;
+                if is_invisible(name) || skip(j) {
+                    j = dom.end(j).max(j + 1);
+                    continue;
+                }
+                let block = is_block(name);
+                if block {
+                    flush(&mut cur, &mut out);
+                    owners.push((dom.end(j), j));
+                }
+                if block || name == "a" {
+                    open.push((dom.end(j), block, name == "a"));
+                    if name == "a" {
+                        links += 1;
+                    }
+                }
+            }
+            Kind::Text(t) => {
+                if cur.text.is_empty() {
+                    cur.owner = owners.last().map_or(root, |&(_, o)| o);
+                }
+                let n = visible_len(t);
+                cur.chars += n;
+                if links > 0 {
+                    cur.link_chars += n;
+                }
+                push_collapsed(&mut cur.text, t);
+            }
+            Kind::Root => {}
+        }
+        j += 1;
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+fn flush(cur: &mut Block, out: &mut Vec<Block>) {
+    let text = cur.text.trim_matches(is_space);
+    if !text.is_empty() {
+        out.push(Block {
+            text: text.to_string(),
+            link_chars: cur.link_chars,
+            chars: cur.chars,
+            owner: cur.owner,
+        });
+    }
+    cur.text.clear();
+    cur.chars = 0;
+    cur.link_chars = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html::parse;
+
+    #[test]
+    fn cuts_at_blocks_and_br_and_counts_links() {
+        let d = parse("<div>a<b>b</b><br>c <a href=x>link</a><p>d</p>e<script>x</script></div>");
+        let bs = blocks(&d, 0, &|_| false);
+        let texts: Vec<_> = bs.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["ab", "c link", "d", "e"]);
+        assert_eq!(bs[1].link_chars, 4);
+        assert_eq!(bs[1].chars, 5);
+    }
+}
