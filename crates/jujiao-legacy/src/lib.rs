@@ -100,7 +100,7 @@ pub fn import(rel_path: &str, bytes: &[u8], year_hint: Option<i32>) -> Result<Im
     if let Some(n) = path
         .running_number
         .as_deref()
-        .filter(|_| doc.title == path.file_stem)
+        .filter(|_| doc.title == path.file_stem.trim())
     {
         doc.strip_title_prefix(n);
     }

@@ -41,7 +41,7 @@ pub struct PathInfo {
     pub in_own_folder: bool,
     /// The file name without `.txt`.
     pub file_stem: String,
-    /// The title the file name implies: the stem without the running number.
+    /// The title the file name implies: the stem without the running number, trimmed.
     pub title: String,
 }
 
@@ -97,8 +97,8 @@ pub fn parse_rel_path(rel: &str, year_hint: Option<i32>) -> Result<PathInfo, Err
         None
     };
     let title = match &running_number {
-        Some(n) => file_stem[n.len()..].to_owned(),
-        None => file_stem.clone(),
+        Some(n) => file_stem[n.len()..].trim().to_owned(),
+        None => file_stem.trim().to_owned(),
     };
     Ok(PathInfo {
         column,
@@ -117,10 +117,11 @@ impl PathInfo {
     /// Refines the running number with the title found inside the file: when the stem is
     /// digits + that title, the digits are the number (`22` + `2013中国…`).
     pub fn reconcile_title(&mut self, content_title: &str) {
-        if content_title.is_empty() || content_title == self.file_stem {
+        let stem = self.file_stem.trim();
+        if content_title.is_empty() || content_title == stem {
             return;
         }
-        if let Some(prefix) = self.file_stem.strip_suffix(content_title)
+        if let Some(prefix) = stem.strip_suffix(content_title)
             && !prefix.is_empty()
             && prefix.bytes().all(|b| b.is_ascii_digit())
         {
@@ -267,6 +268,14 @@ mod tests {
         i.reconcile_title("2013中国—阿拉伯国家博览会开幕");
         assert_eq!(i.running_number.as_deref(), Some("22"));
         assert_eq!(i.title, "2013中国—阿拉伯国家博览会开幕");
+    }
+
+    #[test]
+    fn trailing_spaces_of_names_are_not_part_of_the_title() {
+        let mut i = info("习近平重要讲话/外交/3/9习近平在秘鲁媒体发表署名文章 .txt");
+        assert_eq!(i.title, "习近平在秘鲁媒体发表署名文章");
+        i.reconcile_title("习近平在秘鲁媒体发表署名文章");
+        assert_eq!(i.running_number.as_deref(), Some("9"));
     }
 
     #[test]

@@ -38,6 +38,7 @@ fn every_corpus_file_is_rejected_with_a_reason_or_round_trips() {
     let mut canonical = 0;
     let mut rejected: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut mismatched = Vec::new();
+    let mut stats: BTreeMap<&str, usize> = BTreeMap::new();
     for path in &all {
         let bytes = std::fs::read(path).expect("corpus file is readable");
         match parse(&bytes) {
@@ -72,6 +73,20 @@ fn every_corpus_file_is_rejected_with_a_reason_or_round_trips() {
             let rel = rel.split_once('/').map_or(rel.as_str(), |(_, r)| r);
             if let Ok(imp) = import(rel, &bytes, Some(2019)) {
                 assert!(!imp.doc.title.is_empty(), "{rel}");
+                assert_eq!(render(&imp.doc).as_bytes(), bytes.as_slice(), "{rel}");
+                let p = &imp.path;
+                for (key, hit) in [
+                    ("dated", p.date.is_some()),
+                    ("running number", p.running_number.is_some()),
+                    ("page folder", p.page.is_some()),
+                    ("own folder", p.in_own_folder),
+                    ("grouped column", !p.group.is_empty()),
+                    ("title = name title", imp.doc.title == p.title),
+                    ("title-only", imp.doc.paragraphs.is_empty()),
+                    ("image markers", imp.doc.image_markers > 0),
+                ] {
+                    *stats.entry(key).or_default() += usize::from(hit);
+                }
                 if let Some(f) = &imp.path.date_folder {
                     assert!(imp.path.date.is_some(), "{rel} {}", f.spelling);
                 }
@@ -86,6 +101,14 @@ fn every_corpus_file_is_rejected_with_a_reason_or_round_trips() {
             println!("    {p}");
         }
     }
+    println!("import: {stats:?}");
+    // Titles and names disagree only where the old system truncated names or replaced
+    // a line break with `__`; a parsing mistake would show up as many more.
+    let agree = stats.get("title = name title").copied().unwrap_or(0);
+    assert!(
+        agree * 100 >= accepted * 99,
+        "titles agree with file names for only {agree} of {accepted}"
+    );
     println!("re-render mismatches: {}", mismatched.len());
     for p in mismatched.iter().take(10) {
         println!("    {p}");
