@@ -311,3 +311,50 @@ fn parse_plain(text: &str) -> Result<LegacyDoc, Rejection> {
         layout,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_lines() {
+        assert!(is_marker_line("---------------------------------------- "));
+        assert!(is_marker_line("-------------------这里有图片------------ "));
+        assert!(is_marker_line("---"));
+        assert!(!is_marker_line("--"));
+        assert!(!is_marker_line("这里有图片"));
+        assert!(!is_marker_line("---- 正文"));
+        assert!(!is_marker_line(""));
+        assert!(is_marker_run("--- \n---这里有图片--- \n"));
+        assert!(!is_marker_run("--- \n\n"));
+    }
+
+    #[test]
+    fn clean_titles() {
+        assert_eq!(clean_title("2二、标题.txt"), "2二、标题");
+        assert_eq!(clean_title("\u{feff}标题 "), "标题");
+        assert_eq!(clean_title("上半\r\n——下半"), "上半 ——下半");
+        assert_eq!(clean_title("  "), "");
+    }
+
+    #[test]
+    fn markers_before_the_first_block_need_a_title_line() {
+        assert_eq!(
+            leading_marker_run("标题\n---- \n---这里有图片--- \n"),
+            Some("标题\n".len())
+        );
+        assert_eq!(leading_marker_run("标题\n第二行\n"), None);
+        assert_eq!(leading_marker_run("标题---- "), None);
+    }
+
+    #[test]
+    fn strip_title_prefix_keeps_the_written_title() {
+        let mut doc = LegacyDoc::canonical("53顺应时代", vec![]);
+        assert!(!doc.strip_title_prefix("7"));
+        assert!(doc.strip_title_prefix("53"));
+        assert_eq!(doc.title, "顺应时代");
+        assert_eq!(doc.layout.title_line.as_deref(), Some("53顺应时代"));
+        let mut doc = LegacyDoc::canonical("53", vec![]);
+        assert!(!doc.strip_title_prefix("53"), "a title is never emptied");
+    }
+}

@@ -73,21 +73,27 @@ impl Planner {
     pub fn plan(&self, items: &[PlanItem]) -> Vec<Result<Planned, Error>> {
         let mut order: Vec<&PlanItem> = items.iter().collect();
         order.sort_by_key(|i| i.filing_id);
-        let mut taken: HashMap<String, i64> = HashMap::new();
+        // Recorded paths were distinct files in their tree: they only clash when equal.
+        // New names must also differ from every other name in the folded form.
+        let mut exact: HashMap<String, i64> = HashMap::new();
+        let mut folded: HashMap<String, i64> = HashMap::new();
         let mut results: HashMap<i64, Result<Planned, Error>> = HashMap::new();
 
-        for item in order.iter().filter(|i| i.recorded_path.is_some()) {
-            let path = item.recorded_path.clone().unwrap_or_default();
-            let result = check_rel_path(&path).and_then(|()| match taken.get(&self.key(&path)) {
+        for item in &order {
+            let Some(path) = item.recorded_path.as_deref() else {
+                continue;
+            };
+            let result = check_rel_path(path).and_then(|()| match exact.get(path) {
                 Some(&other) => Err(Error::PathTaken {
-                    path: path.clone(),
+                    path: path.to_owned(),
                     taken_by: other,
                 }),
                 None => {
-                    taken.insert(self.key(&path), item.filing_id);
+                    exact.insert(path.to_owned(), item.filing_id);
+                    folded.entry(self.fold(path)).or_insert(item.filing_id);
                     Ok(Planned {
                         filing_id: item.filing_id,
-                        rel_path: path.clone(),
+                        rel_path: path.to_owned(),
                         is_recorded: true,
                     })
                 }
@@ -99,12 +105,13 @@ impl Planner {
             let mut suffix = None;
             let rel_path = loop {
                 let path = format!("{dir}{}", file_name(&item.title, self.mode, suffix));
-                if !taken.contains_key(&self.key(&path)) {
+                if !exact.contains_key(&path) && !folded.contains_key(&self.fold(&path)) {
                     break path;
                 }
                 suffix = Some(suffix.map_or(2, |n| n + 1));
             };
-            taken.insert(self.key(&rel_path), item.filing_id);
+            folded.insert(self.fold(&rel_path), item.filing_id);
+            exact.insert(rel_path.clone(), item.filing_id);
             results.insert(
                 item.filing_id,
                 Ok(Planned {
@@ -134,7 +141,8 @@ impl Planner {
         dir
     }
 
-    fn key(&self, path: &str) -> String {
+    /// The form in which two names are the same file on the target file system.
+    fn fold(&self, path: &str) -> String {
         match self.mode {
             FileNameMode::Portable => path.to_lowercase(),
             FileNameMode::Posix => path.to_owned(),

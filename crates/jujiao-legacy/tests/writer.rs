@@ -259,3 +259,17 @@ fn import_strips_running_numbers_only_where_the_title_repeats_the_name() {
     .expect("imports");
     assert_eq!(imp.doc.title, "2019舞蹈节开幕");
 }
+
+#[test]
+fn recorded_paths_differing_in_case_are_both_kept() {
+    let mut a = item(1, "x", "t");
+    a.recorded_path = Some("x/Report.txt".into());
+    let mut b = item(2, "x", "t");
+    b.recorded_path = Some("x/report.txt".into());
+    let new = PlanItem {
+        date: None,
+        ..item(3, "x", "REPORT")
+    };
+    let got = paths(&Planner::default(), &[a, b, new]);
+    assert_eq!(got, ["x/Report.txt", "x/report.txt", "x/REPORT (2).txt"]);
+}
