@@ -8,7 +8,7 @@ use crate::error::Rejection;
 use crate::layout::{
     BLOCK_CLOSE, BLOCK_MID, BLOCK_OPEN, Form, IMAGE_MARK, Layout, Marker, StyleException,
 };
-use jujiao_model::Paragraph;
+use jujiao_model::{Article, LegacyPlacement, Paragraph};
 use memchr::memmem;
 
 /// One legacy briefing file, read.
@@ -34,6 +34,33 @@ impl LegacyDoc {
             paragraphs,
             image_markers: 0,
             layout: Layout::canonical(),
+        }
+    }
+
+    /// The document to write for an article: with the layout recorded at import when
+    /// there is one (so the file comes back byte for byte), else canonical. Fails only
+    /// when the stored layout is not a layout.
+    pub fn for_article(
+        article: &Article,
+        placement: Option<&LegacyPlacement>,
+    ) -> Result<LegacyDoc, serde_json::Error> {
+        let layout = match placement {
+            Some(p) => Layout::from_json(&p.layout)?,
+            None => Layout::canonical(),
+        };
+        Ok(LegacyDoc {
+            title: article.title.clone(),
+            paragraphs: article.paragraphs.iter().map(|p| p.raw.clone()).collect(),
+            image_markers: layout.markers.iter().map(Marker::images).sum(),
+            layout,
+        })
+    }
+
+    /// The placement to store for this document found at `rel_path`.
+    pub fn placement(&self, rel_path: impl Into<String>) -> LegacyPlacement {
+        LegacyPlacement {
+            rel_path: rel_path.into(),
+            layout: self.layout.to_json(),
         }
     }
 
@@ -356,5 +383,27 @@ mod tests {
         assert_eq!(doc.layout.title_line.as_deref(), Some("53顺应时代"));
         let mut doc = LegacyDoc::canonical("53", vec![]);
         assert!(!doc.strip_title_prefix("53"), "a title is never emptied");
+    }
+
+    #[test]
+    fn article_with_its_placement_renders_the_imported_bytes() {
+        let bytes = "2二、标题.txt\n<div><span style='x'> 　　正文</span></div><div>&nbsp;</div>";
+        let mut doc = parse(bytes.as_bytes()).expect("parses");
+        doc.strip_title_prefix("2");
+        let placement = doc.placement("学习刚要/占个位置/2二、标题.txt");
+        let article = Article {
+            title: doc.title.clone(),
+            paragraphs: doc.model_paragraphs(),
+            ..Article::default()
+        };
+        let back = LegacyDoc::for_article(&article, Some(&placement)).expect("layout reads");
+        assert_eq!(crate::render(&back), bytes);
+        let fresh = LegacyDoc::for_article(&article, None).expect("canonical");
+        assert!(fresh.layout.is_canonical());
+        let bad = LegacyPlacement {
+            rel_path: "x.txt".into(),
+            layout: serde_json::json!({"form": 3}),
+        };
+        assert!(LegacyDoc::for_article(&article, Some(&bad)).is_err());
     }
 }
