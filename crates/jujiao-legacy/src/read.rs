@@ -146,6 +146,10 @@ fn title_from(header: &str, layout: &mut Layout) -> Result<String, Rejection> {
 /// An image-marker line (without its `\n`): dashes, optionally `这里有图片` between
 /// dashes, then optional spaces — `-------------------这里有图片------------ `.
 pub(crate) fn is_marker_line(line: &str) -> bool {
+    // Fast exit for text lines, which are most lines.
+    if !(line.starts_with('-') || line.starts_with(IMAGE_MARK)) {
+        return false;
+    }
     let line = line.trim_end_matches(' ');
     let dashes = |s: &str| s.bytes().all(|b| b == b'-');
     match line.split_once(IMAGE_MARK) {
