@@ -1,1 +1,52 @@
-//! Polite HTTP fetching.
+//! Polite HTTP fetching for the crawler.
+//!
+//! The crawler talks to the [`Fetch`] trait; [`HttpFetcher`] is the real
+//! implementation on reqwest (rustls, gzip/br/deflate). For each request it:
+//! refuses internal addresses unless allowed ([`address`]), obeys robots.txt
+//! per RFC 9309 ([`robots`]), waits at the host's politeness gate
+//! ([`politeness`]), retries transient failures with backoff ([`retry`]), caps the
+//! decompressed body ([`body`]) and follows redirects itself so each hop gets the
+//! same checks. Settings and their defaults live in [`config`]; the request and
+//! response types in [`types`]; failures in [`FetchError`].
+
+pub mod address;
+pub mod body;
+pub mod config;
+mod error;
+mod fetcher;
+pub mod politeness;
+pub mod retry;
+pub mod robots;
+mod source;
+pub mod types;
+
+use std::sync::Arc;
+
+pub use config::{
+    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DELAY,
+    DEFAULT_HOST_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CRAWL_DELAY, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RETRY_AFTER, DEFAULT_READ_TIMEOUT,
+    DEFAULT_ROBOTS_TTL, DEFAULT_ROBOTS_UNREACHABLE_TTL, DEFAULT_TOTAL_TIMEOUT,
+    DEFAULT_UNPOLITE_CONCURRENCY, DEFAULT_USER_AGENT, FetcherConfig, Politeness, ROBOTS_MAX_BYTES,
+    ROBOTS_MAX_REDIRECTS, RetryPolicy, RobotsConfig,
+};
+pub use error::{BoxError, FetchError, TimeoutPhase};
+pub use fetcher::HttpFetcher;
+pub use source::SourceSettings;
+pub use types::{FetchRequest, FetchResponse, Outcome, Validators};
+
+/// Something that fetches pages: [`HttpFetcher`] in production, a canned one in
+/// the crawler's tests.
+#[async_trait::async_trait]
+pub trait Fetch: Send + Sync {
+    /// Fetch one page. An HTTP answer of any status is `Ok` (see
+    /// [`FetchResponse::outcome`]); `Err` means there was no answer to judge.
+    async fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, FetchError>;
+}
+
+#[async_trait::async_trait]
+impl<T: Fetch + ?Sized> Fetch for Arc<T> {
+    async fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, FetchError> {
+        (**self).fetch(request).await
+    }
+}

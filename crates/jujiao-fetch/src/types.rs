@@ -1,0 +1,177 @@
+//! What goes into a fetch and what comes out.
+//!
+//! A [`FetchRequest`] names the URL, the source it belongs to (which selects the
+//! HTTP client, its cookie jar and extra headers) and the validators from the
+//! last visit. A [`FetchResponse`] is any HTTP answer, success or not: the caller
+//! reads [`FetchResponse::outcome`] to decide (304 → not modified, 2xx → success,
+//! other → an HTTP status to judge). Failures without an HTTP answer are
+//! [`crate::FetchError`]s.
+
+use std::time::Duration;
+
+use url::Url;
+
+/// Cache validators of a resource (RFC 9110 §8.8).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`, sent back as `If-None-Match`.
+    pub etag: Option<String>,
+    /// `Last-Modified`, sent back as `If-Modified-Since`.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// True when there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// One page to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRequest {
+    /// Absolute `http`/`https` URL.
+    pub url: Url,
+    /// Source id; requests with the same id share a client and its cookie jar and get
+    /// the headers registered for it. `None` uses the shared default client.
+    pub source: Option<String>,
+    /// Validators from the previous visit, for a conditional GET.
+    pub validators: Validators,
+}
+
+impl FetchRequest {
+    /// A plain GET of `url` with the default client.
+    pub fn new(url: Url) -> Self {
+        Self {
+            url,
+            source: None,
+            validators: Validators::default(),
+        }
+    }
+
+    /// Use the client (cookies, headers) of source `id`.
+    #[must_use]
+    pub fn with_source(mut self, id: impl Into<String>) -> Self {
+        self.source = Some(id.into());
+        self
+    }
+
+    /// Make it a conditional GET.
+    #[must_use]
+    pub fn with_validators(mut self, validators: Validators) -> Self {
+        self.validators = validators;
+        self
+    }
+}
+
+/// How the caller should read a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 304: the page has not changed since the validators were issued.
+    NotModified,
+    /// 2xx: the body is the page.
+    Success,
+    /// Anything else after retries (and redirects) ran out: 403/429 usually mean
+    /// blocked, 404/410 gone, 5xx broken. The caller decides.
+    HttpStatus(u16),
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchResponse {
+    /// URL that answered, after redirects.
+    pub url: Url,
+    /// Final status code.
+    pub status: u16,
+    /// `Content-Type` header as sent, if any.
+    pub content_type: Option<String>,
+    /// `charset` parameter of `Content-Type`, unquoted and lowercased, if present.
+    /// Only a hint: servers lie, and the caller decodes (also checking `<meta>`).
+    pub charset: Option<String>,
+    /// Body bytes after content decoding, at most the configured cap.
+    pub body: Vec<u8>,
+    /// Validators to store for the next visit (on 304, each one the server did not
+    /// repeat is carried over from the request).
+    pub validators: Validators,
+    /// `Retry-After` of the final answer, if it carried one (parsed and clamped).
+    pub retry_after: Option<Duration>,
+    /// Requests sent for this fetch, retries and redirect hops included.
+    pub attempts: u32,
+    /// Redirects followed.
+    pub redirects: u32,
+    /// Wall time from the call to the last body byte, waits included.
+    pub elapsed: Duration,
+}
+
+impl FetchResponse {
+    /// Classify the status.
+    pub fn outcome(&self) -> Outcome {
+        match self.status {
+            304 => Outcome::NotModified,
+            200..=299 => Outcome::Success,
+            other => Outcome::HttpStatus(other),
+        }
+    }
+
+    /// 2xx.
+    pub fn is_success(&self) -> bool {
+        self.outcome() == Outcome::Success
+    }
+
+    /// 304.
+    pub fn is_not_modified(&self) -> bool {
+        self.outcome() == Outcome::NotModified
+    }
+}
+
+/// The `charset` parameter of a `Content-Type` value, unquoted and lowercased.
+pub fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let value = value.trim().trim_matches(['"', '\'']).trim();
+        (!value.is_empty()).then(|| value.to_ascii_lowercase())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_is_found_unquoted_and_lowercased() {
+        assert_eq!(charset_of("text/html; charset=GBK").as_deref(), Some("gbk"));
+        assert_eq!(
+            charset_of("text/html;Charset=\"utf-8\" ; q=1").as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(charset_of("text/html"), None);
+        assert_eq!(charset_of("text/html; charset="), None);
+        assert_eq!(charset_of("text/html; format=flowed"), None);
+    }
+
+    #[test]
+    fn outcome_classifies_status() {
+        let mut response = FetchResponse {
+            url: Url::parse("http://example.invalid/").expect("valid"),
+            status: 200,
+            content_type: None,
+            charset: None,
+            body: Vec::new(),
+            validators: Validators::default(),
+            retry_after: None,
+            attempts: 1,
+            redirects: 0,
+            elapsed: Duration::ZERO,
+        };
+        assert!(response.is_success());
+        response.status = 304;
+        assert!(response.is_not_modified());
+        response.status = 403;
+        assert_eq!(response.outcome(), Outcome::HttpStatus(403));
+        response.status = 302;
+        assert_eq!(response.outcome(), Outcome::HttpStatus(302));
+    }
+}
