@@ -142,3 +142,13 @@ fn durations_parse_like_people_write_them() {
     assert!(parse_duration("1 week").is_err());
     assert!(parse_duration("-1s").is_err());
 }
+
+#[test]
+fn shipped_example_config_parses() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../jujiao.example.toml"
+    ));
+    let c = Config::load(path).unwrap();
+    assert_eq!(c.sources.len(), 2);
+}

@@ -3,6 +3,7 @@
 use crate::raw::{RawArticleSelectors, RawConfig, RawSettings, RawSource};
 use crate::*;
 use chrono::NaiveDate;
+pub use jujiao_legacy::{DateFolderStyle, FileNameMode};
 use regex::Regex;
 use std::collections::{BTreeMap, HashSet};
 use url::Url;
@@ -31,26 +32,6 @@ pub struct Settings {
     pub max_body_bytes: u64,
     pub timeout: Duration,
     pub allow_private: bool,
-}
-
-/// How date folders are spelled in the briefing tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DateFolderStyle {
-    /// `06月11日` (the office's default).
-    #[default]
-    MonthDay,
-    /// `2020-06-11`.
-    Iso,
-}
-
-/// How titles become file names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FileNameMode {
-    /// Names that Windows can store (the default).
-    #[default]
-    Portable,
-    /// Only `/` and NUL replaced.
-    Posix,
 }
 
 /// One configured source.

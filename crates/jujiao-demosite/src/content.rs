@@ -161,11 +161,17 @@ pub fn list_page(all: &[DemoArticle], section: Section, page: usize) -> Option<S
         // page is an error page served with status 200.
         lis.push_str("<li><a href=\"/private/internal.html\">内部通知（仅限内网）</a><b>2026-01-01</b></li>\n");
         lis.push_str("<li><a href=\"./202601/t20260101_9500.html\">服务器出错的页面</a><b>2026-01-01</b></li>\n");
-        lis.push_str("<li><a href=\"./202601/t20260101_9404.html\">已删除的页面</a><b>2026-01-01</b></li>\n");
+        lis.push_str(
+            "<li><a href=\"./202601/t20260101_9404.html\">已删除的页面</a><b>2026-01-01</b></li>\n",
+        );
     }
     let mut pager = String::new();
     for p in 0..pages {
-        let href = if p == 0 { "index.html".to_owned() } else { format!("index_{p}.html") };
+        let href = if p == 0 {
+            "index.html".to_owned()
+        } else {
+            format!("index_{p}.html")
+        };
         pager.push_str(&format!("<a href=\"{href}\">{}</a> ", p + 1));
     }
     let (charset, list_class) = match section {
@@ -192,25 +198,33 @@ pub fn article_page(a: &DemoArticle) -> String {
         let s2 = SENTENCES[(a.number * 3 + i + 1) % SENTENCES.len()];
         // Nested paragraphs: the old `div.TRS_Editor > p` selectors missed these.
         if i % 2 == 1 {
-            body.push_str(&format!("<div class=\"Custom_UnionStyle\"><p>　　{s1}{s2}</p></div>\n"));
+            body.push_str(&format!(
+                "<div class=\"Custom_UnionStyle\"><p>　　{s1}{s2}</p></div>\n"
+            ));
         } else {
             body.push_str(&format!("<p>　　{s1}{s2}</p>\n"));
         }
     }
-    if a.section == Section::Leaders && a.number % 4 == 0 {
+    if a.section == Section::Leaders && a.number.is_multiple_of(4) {
         body.push_str("<p style=\"text-align:center\"><img src=\"./W020261127_photo.png\" alt=\"会议现场\"></p>\n");
     }
     if a.section == Section::Leaders {
         body.push_str("<p>　　（记者 唐炜）</p>\n");
     }
     if a.section == Section::Notices && a.number == 0 {
-        body.push_str("<p>附件：<a href=\"./P020261127_notice.pdf\">重点工作任务清单.pdf</a></p>\n");
+        body.push_str(
+            "<p>附件：<a href=\"./P020261127_notice.pdf\">重点工作任务清单.pdf</a></p>\n",
+        );
     }
     let origin = match a.section {
         Section::Economy => "中国经济演示网",
         _ => "演示区委宣传部",
     };
-    let charset = if a.section.is_gbk() { "gb2312" } else { "utf-8" };
+    let charset = if a.section.is_gbk() {
+        "gb2312"
+    } else {
+        "utf-8"
+    };
     format!(
         "<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={charset}\">\
 <meta name=\"PubDate\" content=\"{date} 09:30:00\"><title>{title}_{section}_演示区政府网站</title></head><body>\
@@ -257,7 +271,9 @@ pub fn pdf(label: &str) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -273,9 +289,9 @@ pub fn pdf(label: &str) -> Vec<u8> {
 
 /// A 1×1 PNG.
 pub const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
-    0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
-    0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x56, 0xc7, 0x2f, 0x0d, 0x00, 0x00,
-    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x56, 0xc7, 0x2f, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];

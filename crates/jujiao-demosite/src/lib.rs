@@ -147,8 +147,15 @@ async fn handle(
 }
 
 enum Page {
-    Html { text: String, gbk: bool, list: bool },
-    Bytes { bytes: Vec<u8>, content_type: &'static str },
+    Html {
+        text: String,
+        gbk: bool,
+        list: bool,
+    },
+    Bytes {
+        bytes: Vec<u8>,
+        content_type: &'static str,
+    },
     Status(StatusCode, &'static str),
 }
 
@@ -281,7 +288,11 @@ fn conditional(state: &State, headers: &HeaderMap, page: Page) -> Response {
         } => (StatusCode::OK, bytes, content_type, None),
         Page::Status(status, text) => (
             status,
-            format!("<html><body><h1>{}</h1><p>{text}</p></body></html>", status.as_u16()).into_bytes(),
+            format!(
+                "<html><body><h1>{}</h1><p>{text}</p></body></html>",
+                status.as_u16()
+            )
+            .into_bytes(),
             "text/html; charset=utf-8",
             None,
         ),

@@ -1,0 +1,34 @@
+//! The briefing tree on disk, both ways: [`import`] reads an old legacy tree into the
+//! store (every file added, merged as a duplicate, or rejected with its reason), and
+//! [`publish`] writes the store's filings as a legacy tree (imported files back at their
+//! recorded paths in their own variant, new articles in the canonical form).
+//!
+//! Both are driven by the store, so they can be re-run at any time: importing the same
+//! tree twice adds nothing, publishing twice rewrites nothing.
+
+mod import;
+mod publish;
+
+pub use import::{FileOutcome, ImportOptions, ImportReport, import};
+pub use publish::{PublishOptions, PublishReport, publish};
+
+/// Errors that stop an import or a publish as a whole (a single bad file never does).
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("{path}: not a directory")]
+    NotADirectory { path: std::path::PathBuf },
+    #[error("while walking {path}")]
+    Walk {
+        path: std::path::PathBuf,
+        #[source]
+        source: walkdir::Error,
+    },
+    #[error("the store failed")]
+    Store(#[from] jujiao_store::StoreError),
+    #[error("cannot create the output folder {path}")]
+    Output {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}

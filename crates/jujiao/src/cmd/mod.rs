@@ -1,0 +1,59 @@
+//! The subcommands. Each module parses nothing itself: clap gives it typed arguments,
+//! it returns an [`ExitStatus`] or an error (which `main` turns into exit code 2).
+
+mod import;
+mod publish;
+
+use crate::ExitStatus;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::sync::Arc;
+
+/// 聚焦 jujiao — collects, files and serves the daily news briefing.
+#[derive(Debug, Parser)]
+#[command(name = "jujiao", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug). `JUJIAO_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import an old briefing tree (legacy files) into the store.
+    Import(import::Args),
+    /// Write the store's filings as a briefing tree in the legacy format.
+    Publish(publish::Args),
+}
+
+/// Runs a subcommand on a fresh multi-threaded runtime.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Import(args) => import::run(args).await,
+            Command::Publish(args) => publish::run(args).await,
+        }
+    })
+}
+
+/// The database option every store-using command shares.
+#[derive(Debug, clap::Args)]
+pub struct DbArgs {
+    /// The database: a SQLite file path (created if missing) or an `sqlite:` URL.
+    #[arg(long, env = "JUJIAO_DB", default_value = jujiao_store::DEFAULT_DB)]
+    pub db: String,
+}
+
+impl DbArgs {
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn jujiao_store::Store>> {
+        jujiao_store::open_store(&self.db)
+            .await
+            .with_context(|| format!("while opening the database {}", self.db))
+    }
+}
