@@ -71,7 +71,9 @@ pub(crate) fn analyse(dom: &Dom) -> Analysis {
                         }
                     }
                 }
-                if in_link[p] {
+                // Long sentences inside a link are text someone wrapped in an anchor,
+                // not navigation.
+                if in_link[p] && !(s.chars >= 60 && s.punct >= 2) {
                     s.link_chars = s.chars;
                 }
                 stats[i] = s;
@@ -212,8 +214,15 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, title: &str) -> AutoBody {
         }
         let commas = f64::from(s.punct);
         let base = 1.0 + commas + (f64::from(s.chars) / 100.0).min(3.0);
-        let mut anc = dom.nodes[o].parent as usize;
-        for level in 0..3 {
+        // A paragraph element scores its ancestors; a container with its own text
+        // (`<div>text<br>text</div>`) also scores itself.
+        let self_scores = !matches!(dom.name(o), "p" | "li" | "dd" | "dt" | "h1" | "h2" | "h3");
+        let (mut anc, first_level) = if self_scores {
+            (o, 0)
+        } else {
+            (dom.nodes[o].parent as usize, 1)
+        };
+        for level in first_level..4 {
             if anc == 0 {
                 break;
             }
@@ -222,8 +231,8 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, title: &str) -> AutoBody {
                 score[anc] += init_score(dom, anc);
             }
             let div = match level {
-                0 => 1.0,
-                1 => 2.0,
+                0 | 1 => 1.0,
+                2 => 2.0,
                 _ => 6.0,
             };
             score[anc] += base / div;
@@ -238,6 +247,14 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, title: &str) -> AutoBody {
         score[i] *= 1.0 - a.stats[i].link_density();
         if best.is_none_or(|(_, s)| score[i] > s) {
             best = Some((i, score[i]));
+        }
+    }
+    if std::env::var_os("JJ_DEBUG").is_some() {
+        let mut v: Vec<usize> = (0..n).filter(|&i| is_cand[i]).collect();
+        v.sort_by(|x, y| score[*y].total_cmp(&score[*x]));
+        for &i in v.iter().take(6) {
+            let e = dom.element(i).map(|e| e.class_id()).unwrap_or_default();
+            eprintln!("cand {i} {} [{e}] score={:.1} chars={} ld={:.2} hidden={}", dom.name(i), score[i], a.stats[i].chars, a.stats[i].link_density(), a.hidden[i]);
         }
     }
     let Some((top, top_score)) = best else {

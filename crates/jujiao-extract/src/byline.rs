@@ -24,7 +24,7 @@ static ORIGIN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／]\s*(\p{Han}{2,4}(?:[ 、，,　]+\p{Han}{2,4}){0,3})",
+        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／]\s*(\p{Han}{2,12}(?:[ 、，,　]+\p{Han}{2,4}){0,3})",
         r"|(?:本报|本台|本网)?(?:记者|通讯员|特约记者)\s*[：:]?\s*(\p{Han}{2,4}(?:[ 、，,　]+\p{Han}{2,4}){0,3})",
         r"|(?i:by)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})",
     ))

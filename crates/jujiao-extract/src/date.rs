@@ -36,6 +36,16 @@ pub const META_KEYS: &[&str] = &[
     "Date",
 ];
 
+/// `<meta>` names for modification times: used only when nothing better is found.
+pub const META_FALLBACK_KEYS: &[&str] = &[
+    "dateUpdate",
+    "dateModified",
+    "article:modified_time",
+    "og:updated_time",
+    "lastmodified",
+    "last-modified",
+];
+
 static YMD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?:\s*日)?(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?",

@@ -96,7 +96,7 @@ pub fn extract_decoded(page: &Decoded, url: Option<&Url>, rules: Option<&Rules>)
     let title = rules
         .and_then(|r| r.title.as_ref())
         .and_then(|s| first_text(&dom, &s.select(&dom)))
-        .or_else(|| title::find(&dom, &a));
+        .or_else(|| title::find(&dom, &a, &page.text));
     let title_str = title.clone().unwrap_or_default();
 
     let mut method = if rules.is_some() {
@@ -142,7 +142,7 @@ pub fn extract_decoded(page: &Decoded, url: Option<&Url>, rules: Option<&Rules>)
                 .into_iter()
                 .find_map(|i| date_of_element(&dom, i))
         })
-        .or_else(|| find_date(&dom, url, &lines));
+        .or_else(|| find_date(&dom, &page.text, url, &lines));
     let by = byline::read(lines.iter().map(String::as_str));
     let from_rule = |sel: Option<&select::Selector>, author: bool| -> Option<String> {
         let text = first_text(&dom, &sel?.select(&dom))?;
@@ -150,7 +150,12 @@ pub fn extract_decoded(page: &Decoded, url: Option<&Url>, rules: Option<&Rules>)
         let found = if author { read.author } else { read.origin };
         Some(found.unwrap_or(text))
     };
-    let author = from_rule(rules.and_then(|r| r.author.as_ref()), true).or(by.author);
+    let author = from_rule(rules.and_then(|r| r.author.as_ref()), true)
+        .or(by.author)
+        .or_else(|| {
+            let enp = title::enp_property(&page.text, "author")?;
+            Some(byline::read([enp.as_str()]).author.unwrap_or(enp))
+        });
     let origin = from_rule(rules.and_then(|r| r.origin.as_ref()), false).or(by.origin);
 
     let images = media::images(&dom, &roots, url, &a.hidden);
@@ -249,8 +254,11 @@ fn byline_lines(dom: &Dom, a: &body::Analysis, title: &str, roots: &[usize]) -> 
 }
 
 /// Publish time: meta tags, JSON-LD, the byline area, `<time>`, then the URL.
-fn find_date(dom: &Dom, url: Option<&Url>, lines: &[String]) -> Option<PublishTime> {
-    if let Some(t) = title::meta_content(dom, date::META_KEYS).and_then(|v| date::parse(&v)) {
+fn find_date(dom: &Dom, raw: &str, url: Option<&Url>, lines: &[String]) -> Option<PublishTime> {
+    if let Some(t) = title::meta_content(dom, date::META_KEYS)
+        .or_else(|| title::enp_property(raw, "date"))
+        .and_then(|v| date::parse(&v))
+    {
         return Some(t);
     }
     for i in dom.elements_named("script") {
@@ -270,6 +278,9 @@ fn find_date(dom: &Dom, url: Option<&Url>, lines: &[String]) -> Option<PublishTi
         return Some(t);
     }
     if let Some(t) = url.and_then(|u| date::from_url(u.as_str())) {
+        return Some(t);
+    }
+    if let Some(t) = title::meta_content(dom, date::META_FALLBACK_KEYS).and_then(|v| date::parse(&v)) {
         return Some(t);
     }
     from_lines(&lines[head..])

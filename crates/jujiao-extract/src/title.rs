@@ -45,16 +45,19 @@ fn key(s: &str) -> String {
 }
 
 /// Finds the headline.
-pub(crate) fn find(dom: &Dom, a: &Analysis) -> Option<String> {
+pub(crate) fn find(dom: &Dom, a: &Analysis, raw: &str) -> Option<String> {
     let doc = doc_title(dom);
     let doc_key = key(&doc);
     let og = meta_content(
         dom,
         &["og:title", "twitter:title", "ArticleTitle", "headline"],
-    );
+    )
+    .or_else(|| enp_property(raw, "title"));
     let cleaned = strip_site_suffix(&doc);
 
-    let mut best: Option<(usize, String)> = None;
+    let cleaned_key = key(&cleaned);
+    let cleaned_len = cleaned_key.chars().count();
+    let mut best: Option<(f64, String)> = None;
     let mut first_h1: Option<String> = None;
     let mut seen = 0;
     for i in 0..dom.nodes.len() {
@@ -85,15 +88,26 @@ pub(crate) fn find(dom: &Dom, a: &Analysis) -> Option<String> {
         }
         let k = key(&text);
         let len = k.chars().count();
-        let matches = doc_key.contains(&k) || og.as_deref().is_some_and(|o| key(o).contains(&k));
-        if matches && best.as_ref().is_none_or(|(l, _)| len > *l) {
-            best = Some((len, text));
+        let contained =
+            doc_key.contains(&k) || og.as_deref().is_some_and(|o| key(o).contains(&k));
+        // A heading that starts the <title> is the headline whatever the suffix length;
+        // one that is contained must be a good part of the cleaned title; one that only
+        // resembles it (an edited <title>) must be close.
+        let rank = if contained && (doc_key.starts_with(&k) || len * 2 >= cleaned_len) {
+            2.0 + len as f64 / 1000.0
+        } else {
+            let sim = similarity(&k, &cleaned_key);
+            if sim >= 0.6 { sim } else { 0.0 }
+        };
+        if rank > 0.0 && best.as_ref().is_none_or(|(r, _)| rank > *r) {
+            best = Some((rank, text));
         }
     }
-    let cleaned_len = key(&cleaned).chars().count();
-    if let Some((len, text)) = best
-        && len * 2 >= cleaned_len
-    {
+    if let Some((_, text)) = best {
+        // A heading that repeats the whole <title> carries its suffix too.
+        if key(&text) == doc_key {
+            return Some(strip_site_suffix(&text));
+        }
         return Some(text);
     }
     if let Some(o) = og {
@@ -107,6 +121,57 @@ pub(crate) fn find(dom: &Dom, a: &Analysis) -> Option<String> {
     } else {
         Some(cleaned)
     })
+}
+
+/// A field of the `<!--enpproperty <date>…</date><title>…</title> … -->` comment that
+/// Founder-family news CMSs put at the top of article pages.
+pub(crate) fn enp_property(raw: &str, field: &str) -> Option<String> {
+    let head = &raw[..floor_boundary(raw, 64 * 1024)];
+    let start = head.find("<!--enpproperty")?;
+    let end = head[start..].find("-->").map_or(head.len(), |e| start + e);
+    let block = &head[start..end];
+    let open = format!("<{field}>");
+    let from = block.find(&open)? + open.len();
+    let to = block[from..].find('<').map_or(block.len(), |e| from + e);
+    let v = crate::entities::decode(block[from..to].trim()).trim().to_string();
+    (!v.is_empty()).then_some(v)
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Dice coefficient of the character bigrams of two keys.
+fn similarity(a: &str, b: &str) -> f64 {
+    let bigrams = |s: &str| -> Vec<(char, char)> {
+        let c: Vec<char> = s.chars().collect();
+        let mut v: Vec<(char, char)> = c.windows(2).map(|w| (w[0], w[1])).collect();
+        v.sort_unstable();
+        v
+    };
+    let (x, y) = (bigrams(a), bigrams(b));
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * f64::from(common) / (x.len() + y.len()) as f64
 }
 
 /// Removes site names joined to a title by `_`, `|`, ` - `, `－`, `—` and similar.
