@@ -139,14 +139,20 @@ impl Politeness {
         }
     }
 
-    /// The delay for a host whose robots.txt asked for `crawl_delay`: the larger of
-    /// ours and theirs, theirs clamped to `max_crawl_delay`.
-    pub fn effective_delay(&self, crawl_delay: Option<Duration>) -> Duration {
+    /// The gap before a request: the source's own delay if it has one, else
+    /// ours; raised to the host's robots.txt `Crawl-delay` (clamped to
+    /// `max_crawl_delay`) when that is larger and honoured.
+    pub fn effective_delay(
+        &self,
+        source_delay: Option<Duration>,
+        crawl_delay: Option<Duration>,
+    ) -> Duration {
+        let ours = source_delay.unwrap_or(self.min_delay);
         match crawl_delay {
             Some(asked) if self.is_crawl_delay_honoured => {
-                self.min_delay.max(asked.min(self.max_crawl_delay))
+                ours.max(asked.min(self.max_crawl_delay))
             }
-            _ => self.min_delay,
+            _ => ours,
         }
     }
 }
@@ -213,24 +219,28 @@ mod tests {
     #[test]
     fn crawl_delay_raises_but_never_lowers_the_delay() {
         let polite = Politeness::default();
-        assert_eq!(polite.effective_delay(None), DEFAULT_DELAY);
+        let secs = |n: u64| Some(Duration::from_secs(n));
+        assert_eq!(polite.effective_delay(None, None), DEFAULT_DELAY);
+        let short = Some(Duration::from_millis(10));
+        assert_eq!(polite.effective_delay(None, short), DEFAULT_DELAY);
         assert_eq!(
-            polite.effective_delay(Some(Duration::from_millis(10))),
-            DEFAULT_DELAY
-        );
-        assert_eq!(
-            polite.effective_delay(Some(Duration::from_secs(5))),
+            polite.effective_delay(None, secs(5)),
             Duration::from_secs(5)
         );
         assert_eq!(
-            polite.effective_delay(Some(Duration::from_secs(86_400))),
+            polite.effective_delay(None, secs(86_400)),
             DEFAULT_MAX_CRAWL_DELAY
         );
-        let off = Politeness::off(8);
         assert_eq!(
-            off.effective_delay(Some(Duration::from_secs(5))),
-            Duration::ZERO
+            polite.effective_delay(secs(3), None),
+            Duration::from_secs(3)
         );
+        assert_eq!(
+            polite.effective_delay(secs(3), secs(5)),
+            Duration::from_secs(5)
+        );
+        let off = Politeness::off(8);
+        assert_eq!(off.effective_delay(None, secs(5)), Duration::ZERO);
         assert_eq!(off.host_concurrency, 8);
     }
 }

@@ -32,7 +32,14 @@ pub struct HttpFetcher {
     hosts: HostGates,
     robots: RobotsCache,
     sources: Mutex<HashMap<String, (SourceSettings, HeaderMap)>>,
-    clients: Mutex<HashMap<Option<String>, reqwest::Client>>,
+    clients: Mutex<HashMap<Option<String>, SourceClient>>,
+}
+
+/// The client of one source and its delay override.
+#[derive(Debug, Clone)]
+struct SourceClient {
+    http: reqwest::Client,
+    delay: Option<Duration>,
 }
 
 /// One HTTP answer before interpretation.
@@ -132,7 +139,7 @@ impl HttpFetcher {
     }
 
     /// The client of `source` (None = shared default), built on first use.
-    fn client(&self, source: Option<&str>) -> Result<reqwest::Client, FetchError> {
+    fn client(&self, source: Option<&str>) -> Result<SourceClient, FetchError> {
         let key = source.map(str::to_owned);
         if let Some(client) = lock(&self.clients).get(&key) {
             return Ok(client.clone());
@@ -148,7 +155,9 @@ impl HttpFetcher {
             .gzip(true)
             .brotli(true)
             .deflate(true);
+        let mut delay = None;
         if let Some((settings, headers)) = settings {
+            delay = settings.delay;
             for (url, cookie) in &settings.cookies {
                 jar.add_cookie_str(cookie, url);
             }
@@ -158,10 +167,11 @@ impl HttpFetcher {
         if !self.config.allow_private {
             builder = builder.dns_resolver(Arc::new(GuardedResolver));
         }
-        let client = builder.build().map_err(|e| FetchError::Client {
+        let http = builder.build().map_err(|e| FetchError::Client {
             source_id: key.clone(),
             source: Box::new(e),
         })?;
+        let client = SourceClient { http, delay };
         lock(&self.clients).insert(key, client.clone());
         Ok(client)
     }
@@ -192,18 +202,17 @@ impl HttpFetcher {
     /// One attempt: wait at the host gate, send, read the capped body.
     async fn exchange(
         &self,
-        client: &reqwest::Client,
+        client: &SourceClient,
         url: &Url,
         key: &HostKey,
         validators: &Validators,
         cap: usize,
         overflow: Overflow,
     ) -> Result<Answer, AttemptError> {
-        let gate = self.hosts.gate(key);
-        let _permit = gate.acquire().await;
+        let _permit = self.hosts.acquire(key, client.delay).await;
         let read_timeout = self.config.read_timeout;
         let attempt = async {
-            let mut request = client.get(url.clone());
+            let mut request = client.http.get(url.clone());
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
             }
@@ -240,7 +249,7 @@ impl HttpFetcher {
     /// One hop with retries; `attempts` counts every request sent.
     async fn exchange_with_retries(
         &self,
-        client: &reqwest::Client,
+        client: &SourceClient,
         url: &Url,
         key: &HostKey,
         validators: &Validators,

@@ -41,18 +41,20 @@ impl fmt::Display for HostKey {
     }
 }
 
-/// Start schedule of one host: when the next request may start and the gap.
-#[derive(Debug)]
+/// Start schedule of one host: when the last request started and the
+/// `Crawl-delay` its robots.txt asked for.
+#[derive(Debug, Default)]
 struct Schedule {
-    next_start: Option<Instant>,
-    delay: Duration,
+    last_start: Option<Instant>,
+    crawl_delay: Option<Duration>,
 }
 
 impl Schedule {
-    /// Reserve a start slot at or after `now`; returns when to start.
-    fn reserve(&mut self, now: Instant) -> Instant {
-        let start = self.next_start.map_or(now, |next| next.max(now));
-        self.next_start = Some(start + self.delay);
+    /// Reserve the first start at or after `now` that is `delay` after the
+    /// previous one; returns when to start.
+    fn reserve(&mut self, now: Instant, delay: Duration) -> Instant {
+        let start = self.last_start.map_or(now, |last| (last + delay).max(now));
+        self.last_start = Some(start);
         start
     }
 }
@@ -74,41 +76,12 @@ impl HostGate {
     fn new(politeness: &Politeness) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(politeness.host_concurrency.max(1))),
-            schedule: Mutex::new(Schedule {
-                next_start: None,
-                delay: politeness.min_delay,
-            }),
+            schedule: Mutex::new(Schedule::default()),
         }
     }
 
-    /// Wait for a free slot and for this host's next start time.
-    pub async fn acquire(&self) -> HostPermit {
-        let permit = Arc::clone(&self.slots)
-            .acquire_owned()
-            .await
-            .expect("host semaphores are never closed");
-        let start = self
-            .schedule
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .reserve(Instant::now());
-        tokio::time::sleep_until(start).await;
-        HostPermit { _permit: permit }
-    }
-
-    /// The current gap between starts.
-    pub fn delay(&self) -> Duration {
-        self.schedule
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .delay
-    }
-
-    fn set_delay(&self, delay: Duration) {
-        self.schedule
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .delay = delay;
+    fn schedule(&self) -> std::sync::MutexGuard<'_, Schedule> {
+        self.schedule.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -128,8 +101,7 @@ impl HostGates {
         }
     }
 
-    /// The gate of `key`.
-    pub fn gate(&self, key: &HostKey) -> Arc<HostGate> {
+    fn gate(&self, key: &HostKey) -> Arc<HostGate> {
         let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(
             gates
@@ -138,10 +110,34 @@ impl HostGates {
         )
     }
 
-    /// Apply a robots.txt `Crawl-delay` (or its absence) to `key`.
+    /// Wait for a free slot on `key` and for its next start time. `source_delay`
+    /// is a source's own delay, replacing the configured one for this request.
+    pub async fn acquire(&self, key: &HostKey, source_delay: Option<Duration>) -> HostPermit {
+        let gate = self.gate(key);
+        let permit = Arc::clone(&gate.slots)
+            .acquire_owned()
+            .await
+            .expect("host semaphores are never closed");
+        let start = {
+            let mut schedule = gate.schedule();
+            let delay = self
+                .politeness
+                .effective_delay(source_delay, schedule.crawl_delay);
+            schedule.reserve(Instant::now(), delay)
+        };
+        tokio::time::sleep_until(start).await;
+        HostPermit { _permit: permit }
+    }
+
+    /// The gap `key` gets now without a source override.
+    pub fn delay(&self, key: &HostKey) -> Duration {
+        let crawl_delay = self.gate(key).schedule().crawl_delay;
+        self.politeness.effective_delay(None, crawl_delay)
+    }
+
+    /// Record a robots.txt `Crawl-delay` (or its absence) for `key`.
     pub fn apply_crawl_delay(&self, key: &HostKey, crawl_delay: Option<Duration>) {
-        self.gate(key)
-            .set_delay(self.politeness.effective_delay(crawl_delay));
+        self.gate(key).schedule().crawl_delay = crawl_delay;
     }
 }
 
@@ -177,7 +173,7 @@ mod tests {
         for _ in 0..4 {
             let gates = Arc::clone(&gates);
             tasks.push(tokio::spawn(async move {
-                let _permit = gates.gate(&key()).acquire().await;
+                let _permit = gates.acquire(&key(), None).await;
                 Instant::now() - origin
             }));
         }
@@ -202,7 +198,7 @@ mod tests {
                 Arc::clone(&peak),
             );
             tasks.push(tokio::spawn(async move {
-                let _permit = gates.gate(&key()).acquire().await;
+                let _permit = gates.acquire(&key(), None).await;
                 let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -223,11 +219,27 @@ mod tests {
         let other =
             HostKey::of(&Url::parse("https://other.example/").expect("valid")).expect("host");
         gates.apply_crawl_delay(&key(), Some(Duration::from_secs(5)));
-        assert_eq!(gates.gate(&key()).delay(), Duration::from_secs(5));
-        assert_eq!(gates.gate(&other).delay(), Duration::from_secs(1));
+        assert_eq!(gates.delay(&key()), Duration::from_secs(5));
+        assert_eq!(gates.delay(&other), Duration::from_secs(1));
         let origin = Instant::now();
-        drop(gates.gate(&key()).acquire().await);
-        drop(gates.gate(&key()).acquire().await);
+        drop(gates.acquire(&key(), None).await);
+        drop(gates.acquire(&key(), None).await);
         assert_eq!((Instant::now() - origin).as_secs(), 5);
+        drop(gates.acquire(&other, None).await);
+        drop(gates.acquire(&other, None).await);
+        assert_eq!((Instant::now() - origin).as_secs(), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn source_delay_replaces_ours_but_not_a_larger_crawl_delay() {
+        let gates = HostGates::new(Politeness::default());
+        let origin = Instant::now();
+        let fast = Some(Duration::from_millis(100));
+        drop(gates.acquire(&key(), fast).await);
+        drop(gates.acquire(&key(), fast).await);
+        assert_eq!((Instant::now() - origin).as_millis(), 100);
+        gates.apply_crawl_delay(&key(), Some(Duration::from_secs(2)));
+        drop(gates.acquire(&key(), fast).await);
+        assert_eq!((Instant::now() - origin).as_millis(), 2_100);
     }
 }

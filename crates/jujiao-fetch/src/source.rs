@@ -5,6 +5,7 @@
 //! Header values and cookies may be secrets, so `Debug` shows names only.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
@@ -19,6 +20,9 @@ pub struct SourceSettings {
     /// Cookies put in the source's jar before its first request: a `Set-Cookie`
     /// style string (`name=value; Path=/`) and the URL it is scoped to.
     pub cookies: Vec<(Url, String)>,
+    /// Gap between request starts for this source's requests, replacing
+    /// [`crate::Politeness::min_delay`] (a larger robots.txt `Crawl-delay` still wins).
+    pub delay: Option<Duration>,
 }
 
 impl fmt::Debug for SourceSettings {
@@ -32,6 +36,7 @@ impl fmt::Debug for SourceSettings {
         f.debug_struct("SourceSettings")
             .field("headers", &header_names)
             .field("cookies", &cookie_names)
+            .field("delay", &self.delay)
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +72,7 @@ mod tests {
                 Url::parse("http://h.example/").expect("url"),
                 "session=t0ken; Path=/".into(),
             )],
+            delay: None,
         };
         let shown = format!("{settings:?}");
         assert!(shown.contains("Authorization") && shown.contains("session"));
@@ -81,6 +87,7 @@ mod tests {
         let settings = SourceSettings {
             headers: vec![("bad header".into(), "x".into())],
             cookies: Vec::new(),
+            delay: None,
         };
         assert!(matches!(
             settings.header_map("s1"),

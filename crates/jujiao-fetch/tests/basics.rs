@@ -278,6 +278,7 @@ async fn each_source_has_its_own_headers_and_cookie_jar() {
             SourceSettings {
                 headers: vec![("X-Token".into(), "t1".into())],
                 cookies: vec![(base.clone(), "seed=1; Path=/".into())],
+                delay: None,
             },
         )
         .expect("register");
