@@ -104,6 +104,11 @@ impl AttemptError {
     }
 }
 
+/// `Accept` sent by default: some government CMSs answer 403 without one.
+const ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+/// `Accept-Language` sent by default.
+const ACCEPT_LANGUAGE: &str = "zh-CN,zh;q=0.9,en;q=0.5";
+
 const REDIRECT_STATUSES: [u16; 5] = [301, 302, 303, 307, 308];
 
 impl HttpFetcher {
@@ -155,14 +160,27 @@ impl HttpFetcher {
             .gzip(true)
             .brotli(true)
             .deflate(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, header::HeaderValue::from_static(ACCEPT));
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            header::HeaderValue::from_static(ACCEPT_LANGUAGE),
+        );
         let mut delay = None;
-        if let Some((settings, headers)) = settings {
+        if let Some((settings, extra)) = settings {
             delay = settings.delay;
             for (url, cookie) in &settings.cookies {
                 jar.add_cookie_str(cookie, url);
             }
-            builder = builder.default_headers(headers);
+            // A source's own header replaces ours of the same name.
+            for name in extra.keys() {
+                headers.remove(name);
+            }
+            for (name, value) in &extra {
+                headers.append(name, value.clone());
+            }
         }
+        builder = builder.default_headers(headers);
         builder = builder.cookie_provider(jar);
         if !self.config.allow_private {
             builder = builder.dns_resolver(Arc::new(GuardedResolver));
@@ -227,6 +245,13 @@ impl HttpFetcher {
             };
             let status = response.status().as_u16();
             let headers = response.headers().clone();
+            // Only a page we will use must fit; an error page is kept truncated,
+            // so a huge 404 still reads as 404.
+            let overflow = if response.status().is_success() {
+                overflow
+            } else {
+                Overflow::Truncate
+            };
             let body = body::read_capped(response, cap, overflow, read_timeout)
                 .await
                 .map_err(|e| match e {
@@ -291,13 +316,15 @@ impl HttpFetcher {
         let mut cached = slot.lock().await;
         if !cached.as_ref().is_some_and(|c| c.is_fresh(Instant::now())) {
             let (rules, freshness) = self.fetch_robots(url, key).await?;
-            self.hosts.apply_crawl_delay(key, rules.crawl_delay());
-            *cached = Some(CachedRules::new(
+            let entry = CachedRules::refresh(
+                cached.take(),
                 rules,
                 freshness,
                 &self.config.robots,
                 Instant::now(),
-            ));
+            );
+            self.hosts.apply_crawl_delay(key, entry.rules.crawl_delay());
+            *cached = Some(entry);
         }
         let is_allowed = cached
             .as_ref()

@@ -3,7 +3,9 @@
 //! [`RobotsRules::from_status`] turns the answer to `GET /robots.txt` into rules:
 //! 2xx → the parsed file for our agent; 4xx → everything allowed (§2.3.1.3);
 //! 5xx, 429 or no answer → everything disallowed (§2.3.1.4) and cached only
-//! briefly, so we ask again later. [`RobotsCache`] holds one entry per host
+//! briefly, so we ask again later — unless an earlier real answer is cached,
+//! which then stays in force through the outage (§2.4, [`CachedRules::refresh`]).
+//! [`RobotsCache`] holds one entry per host
 //! behind an async lock, so concurrent first requests to a host fetch robots.txt once.
 
 use std::collections::HashMap;
@@ -83,6 +85,8 @@ pub struct CachedRules {
     pub rules: RobotsRules,
     /// When to fetch again.
     pub expires: Instant,
+    /// Whether the rules came from a real answer.
+    pub freshness: Freshness,
 }
 
 impl CachedRules {
@@ -100,6 +104,32 @@ impl CachedRules {
         Self {
             rules,
             expires: now + ttl,
+            freshness,
+        }
+    }
+
+    /// The entry after a new fetch. When robots.txt has become unreachable but
+    /// an earlier real answer is cached, that answer stays in force (RFC 9309
+    /// §2.4 allows using a cached copy while the file is unreachable) and we ask
+    /// again after the short TTL; a passing 503 does not close the whole site.
+    pub fn refresh(
+        previous: Option<Self>,
+        rules: RobotsRules,
+        freshness: Freshness,
+        config: &RobotsConfig,
+        now: Instant,
+    ) -> Self {
+        match previous {
+            Some(old)
+                if freshness == Freshness::Unreachable && old.freshness == Freshness::Normal =>
+            {
+                Self {
+                    rules: old.rules,
+                    expires: now + config.unreachable_ttl,
+                    freshness: Freshness::Normal,
+                }
+            }
+            _ => Self::new(rules, freshness, config, now),
         }
     }
 
@@ -157,6 +187,27 @@ User-agent: jujiao\nDisallow: /secret\nCrawl-delay: 2.5\n";
         assert_eq!(check(503), (false, Freshness::Unreachable));
         assert_eq!(check(429), (false, Freshness::Unreachable));
         assert_eq!(check(200), (true, Freshness::Normal));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_earlier_answer_survives_a_later_outage() {
+        let config = RobotsConfig::default();
+        let (parsed, fresh) = RobotsRules::from_status("jujiao", 200, FILE);
+        let first = CachedRules::refresh(None, parsed, fresh, &config, Instant::now());
+        tokio::time::advance(config.ttl).await;
+        let (down, freshness) = RobotsRules::from_status("jujiao", 503, b"");
+        let kept = CachedRules::refresh(Some(first), down, freshness, &config, Instant::now());
+        assert!(kept.rules.is_allowed("http://h.example/private/x"));
+        assert!(!kept.rules.is_allowed("http://h.example/secret"));
+        assert_eq!(kept.expires, Instant::now() + config.unreachable_ttl);
+        // Without an earlier answer an outage disallows everything.
+        let (down, freshness) = RobotsRules::from_status("jujiao", 503, b"");
+        let none = CachedRules::refresh(None, down, freshness, &config, Instant::now());
+        assert!(!none.rules.is_allowed("http://h.example/x"));
+        // A 404 after a file replaces it: the file is gone, not unreachable.
+        let (gone, freshness) = RobotsRules::from_status("jujiao", 404, b"");
+        let replaced = CachedRules::refresh(Some(kept), gone, freshness, &config, Instant::now());
+        assert!(replaced.rules.is_allowed("http://h.example/secret"));
     }
 
     #[tokio::test(start_paused = true)]

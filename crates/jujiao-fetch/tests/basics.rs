@@ -251,6 +251,20 @@ async fn declared_length_over_the_cap_fails_without_reading() {
 }
 
 #[tokio::test]
+async fn huge_error_page_is_truncated_not_an_error() {
+    let app = Router::new().fallback(|| async { reply(404, &[], vec![b'x'; 10_000]) });
+    let base = serve(app).await;
+    let mut cfg = config();
+    cfg.max_body_bytes = 1_000;
+    let response = HttpFetcher::new(cfg)
+        .fetch(&common::get(&base, "/gone"))
+        .await
+        .expect("an answer");
+    assert_eq!(response.outcome(), Outcome::HttpStatus(404));
+    assert_eq!(response.body.len(), 1_000);
+}
+
+#[tokio::test]
 async fn each_source_has_its_own_headers_and_cookie_jar() {
     let app = Router::new()
         .route(
@@ -267,7 +281,12 @@ async fn each_source_has_its_own_headers_and_cookie_jar() {
                         .unwrap_or("-")
                         .to_owned()
                 };
-                format!("cookie={} token={}", show("cookie"), show("x-token"))
+                format!(
+                    "cookie={} token={} lang={}",
+                    show("cookie"),
+                    show("x-token"),
+                    show("accept-language")
+                )
             }),
         );
     let base = serve(app).await;
@@ -276,7 +295,10 @@ async fn each_source_has_its_own_headers_and_cookie_jar() {
         .register_source(
             "a",
             SourceSettings {
-                headers: vec![("X-Token".into(), "t1".into())],
+                headers: vec![
+                    ("X-Token".into(), "t1".into()),
+                    ("Accept-Language".into(), "en".into()),
+                ],
                 cookies: vec![(base.clone(), "seed=1; Path=/".into())],
                 delay: None,
             },
@@ -291,7 +313,7 @@ async fn each_source_has_its_own_headers_and_cookie_jar() {
             String::from_utf8(body).expect("utf8")
         }
     };
-    assert_eq!(echo(Some("a")).await, "cookie=seed=1 token=t1");
+    assert_eq!(echo(Some("a")).await, "cookie=seed=1 token=t1 lang=en");
     fetcher
         .fetch(&common::get(&base, "/set").with_source("a"))
         .await
@@ -301,8 +323,9 @@ async fn each_source_has_its_own_headers_and_cookie_jar() {
         after.contains("sid=abc") && after.contains("seed=1"),
         "{after}"
     );
-    assert_eq!(echo(Some("b")).await, "cookie=- token=-");
-    assert_eq!(echo(None).await, "cookie=- token=-");
+    let plain = "cookie=- token=- lang=zh-CN,zh;q=0.9,en;q=0.5";
+    assert_eq!(echo(Some("b")).await, plain);
+    assert_eq!(echo(None).await, plain);
 }
 
 #[tokio::test]
