@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let store = SqliteStore::open_path(&path).await?;
         let records: Vec<_> = (0..total).map(generate::record).collect();
 
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_seconds());
         let (mut added, mut duplicates) = (0u64, 0u64);
         for chunk in records.chunks(batch as usize) {
             for outcome in store.record_articles(chunk).await? {
@@ -38,8 +38,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let import = start.elapsed();
+        let import_cpu = cpu_seconds() - cpu;
 
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_seconds());
         let mut q = FilingQuery {
             limit: 1_000,
             ..FilingQuery::default()
@@ -57,6 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .sum::<usize>();
         }
         let readback = start.elapsed();
+        let read_cpu = cpu_seconds() - cpu;
         store.close().await;
         let size = std::fs::metadata(&path)?.len();
 
@@ -64,12 +66,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let read_rate = read as f64 / readback.as_secs_f64();
         println!(
             "run {run}: import {total} ({added} added, {duplicates} duplicates) in {:.2}s = {:.0}/s; \
-             read back {read} filings ({paragraphs} paragraphs) in {:.2}s = {:.0}/s; file {:.0} MB",
+             read back {read} filings ({paragraphs} paragraphs) in {:.2}s = {:.0}/s; file {:.0} MB\n       \
+             CPU time (both threads): import {import_cpu:.2}s = {:.0}/CPU-s, read {read_cpu:.2}s = {:.0}/CPU-s",
             import.as_secs_f64(),
             import_rate,
             readback.as_secs_f64(),
             read_rate,
-            size as f64 / 1e6
+            size as f64 / 1e6,
+            total as f64 / import_cpu,
+            read as f64 / read_cpu,
         );
         imports.push(import_rate);
         reads.push(read_rate);
@@ -80,6 +85,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         median(&mut reads)
     );
     Ok(())
+}
+
+/// User + system CPU time of this process so far (Linux `/proc/self/stat`, 100 ticks/s),
+/// to tell the store's cost from waiting for a busy machine. 0 elsewhere.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    // `rest` starts at field 3 (state), so field n is at index n - 3.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
 }
 
 fn median(v: &mut [f64]) -> f64 {

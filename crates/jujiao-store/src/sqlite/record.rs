@@ -5,6 +5,7 @@
 //! so a URL or a text seen twice in one batch is handled as if it came in two batches.
 
 use super::SqliteStore;
+use super::pending::Pending;
 use super::read::{ARTICLE_COLUMNS, Decoder};
 use crate::codec;
 use crate::error::{Result, StoreError};
@@ -30,6 +31,9 @@ struct Batch<'s> {
     urls: HashMap<String, KnownUrl>,
     texts: HashMap<Fingerprint, (ArticleId, FilingRef)>,
     now: String,
+    pending: Pending,
+    next_article: i64,
+    next_filing: i64,
 }
 
 pub(super) async fn record_articles(
@@ -51,7 +55,11 @@ pub(super) async fn record_articles(
         urls: HashMap::with_capacity(batch.len()),
         texts: HashMap::with_capacity(batch.len()),
         now: codec::timestamp_text(Utc::now()),
+        pending: Pending::default(),
+        next_article: 0,
+        next_filing: 0,
     };
+    b.load_next_ids().await?;
     b.load_known_urls(batch).await?;
     b.load_known_texts(&fingerprints).await?;
 
@@ -65,13 +73,14 @@ pub(super) async fn record_articles(
             Some(known) => b.revise(record, known, fp).await?,
             None => match b.texts.get(&fp).cloned() {
                 Some((article_id, existing)) => {
-                    b.add_duplicate(record, article_id, existing, fp).await?
+                    b.add_duplicate(record, article_id, existing, fp)?
                 }
-                None => b.add(record, fp).await?,
+                None => b.add(record, fp)?,
             },
         };
         outcomes.push(outcome);
     }
+    b.pending.flush(store, &mut b.tx, &b.now).await?;
     b.tx.commit().await.map_err(store.query_error(OP))?;
     Ok(outcomes)
 }
@@ -185,40 +194,53 @@ impl Batch<'_> {
         Ok(())
     }
 
-    async fn add(&mut self, record: &ArticleRecord, fp: Fingerprint) -> Result<RecordOutcome> {
-        let a = &record.article;
+    /// The ids the next article and filing get. The batch holds the write lock, so
+    /// nobody else can take them.
+    async fn load_next_ids(&mut self) -> Result<()> {
         let row = sqlx::query(
-            "INSERT INTO articles (fingerprint, revision, source, url, title, published, \
-             author, origin, editor, paragraphs, images, attachments, fetched_at, \
-             created_at, updated_at) \
-             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
-             RETURNING id",
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM articles), \
+             (SELECT COALESCE(MAX(id), 0) FROM filings)",
         )
-        .bind(&fp.0[..])
-        .bind(&a.source)
-        .bind(&a.url)
-        .bind(&a.title)
-        .bind(a.published.map(codec::publish_time_text))
-        .bind(&a.author)
-        .bind(&a.origin)
-        .bind(&a.editor)
-        .bind(codec::paragraphs_json(&a.paragraphs).map_err(|e| encode("paragraphs", e))?)
-        .bind(codec::list_json(&a.images).map_err(|e| encode("images", e))?)
-        .bind(codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?)
-        .bind(a.fetched_at.map(codec::timestamp_text))
-        .bind(&self.now)
         .fetch_one(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
-        let article_id = ArticleId(
-            Decoder {
-                store: self.store,
-                operation: OP,
-                row: &row,
-            }
-            .int(0)?,
-        );
-        self.insert_url(a, article_id, "primary", fp, None).await?;
+        let d = Decoder {
+            store: self.store,
+            operation: OP,
+            row: &row,
+        };
+        self.next_article = d.int(0)? + 1;
+        self.next_filing = d.int(1)? + 1;
+        Ok(())
+    }
+
+    fn add(&mut self, record: &ArticleRecord, fp: Fingerprint) -> Result<RecordOutcome> {
+        let a = &record.article;
+        let article_id = ArticleId(self.next_article);
+        let filing_id = FilingId(self.next_filing);
+        self.next_article += 1;
+        self.next_filing += 1;
+        let paragraphs =
+            codec::paragraphs_json(&a.paragraphs).map_err(|e| encode("paragraphs", e))?;
+        let images = codec::list_json(&a.images).map_err(|e| encode("images", e))?;
+        let attachments = codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?;
+        self.pending
+            .articles
+            .row()
+            .int(article_id.0)
+            .str(&fp.to_hex())
+            .str(&a.source)
+            .str(&a.url)
+            .str(&a.title)
+            .opt_str(a.published.map(codec::publish_time_text).as_deref())
+            .opt_str(a.author.as_deref())
+            .opt_str(a.origin.as_deref())
+            .opt_str(a.editor.as_deref())
+            .str(&paragraphs)
+            .opt_str(images.as_deref())
+            .opt_str(attachments.as_deref())
+            .opt_str(a.fetched_at.map(codec::timestamp_text).as_deref());
+        self.push_url(a, article_id, "primary", fp, None);
 
         let f = &record.filing;
         let layout = f
@@ -227,27 +249,15 @@ impl Batch<'_> {
             .map(|l| serde_json::to_string(&l.layout))
             .transpose()
             .map_err(|e| encode("legacy layout", e))?;
-        let row = sqlx::query(
-            "INSERT INTO filings (article_id, column_name, filing_date, legacy_path, \
-             legacy_layout, filed_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(article_id.0)
-        .bind(&f.column)
-        .bind(f.date.map(codec::date_text))
-        .bind(f.legacy.as_ref().map(|l| l.rel_path.as_str()))
-        .bind(layout)
-        .bind(&self.now)
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(self.store.query_error(OP))?;
-        let filing_id = FilingId(
-            Decoder {
-                store: self.store,
-                operation: OP,
-                row: &row,
-            }
-            .int(0)?,
-        );
+        self.pending
+            .filings
+            .row()
+            .int(filing_id.0)
+            .int(article_id.0)
+            .str(&f.column)
+            .opt_str(f.date.map(codec::date_text).as_deref())
+            .opt_str(f.legacy.as_ref().map(|l| l.rel_path.as_str()))
+            .opt_str(layout.as_deref());
         self.texts.entry(fp).or_insert_with(|| {
             (
                 article_id,
@@ -265,7 +275,7 @@ impl Batch<'_> {
         })
     }
 
-    async fn add_duplicate(
+    fn add_duplicate(
         &mut self,
         record: &ArticleRecord,
         article_id: ArticleId,
@@ -273,36 +283,30 @@ impl Batch<'_> {
         fp: Fingerprint,
     ) -> Result<RecordOutcome> {
         let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
-        self.insert_url(&record.article, article_id, "duplicate", fp, Some(offered))
-            .await?;
+        self.push_url(&record.article, article_id, "duplicate", fp, Some(&offered));
         Ok(RecordOutcome::Duplicate {
             article_id,
             existing,
         })
     }
 
-    async fn insert_url(
+    fn push_url(
         &mut self,
         a: &Article,
         article_id: ArticleId,
         kind: &str,
         fp: Fingerprint,
-        offered_filing: Option<String>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO article_urls (url, article_id, source, kind, fingerprint, \
-             offered_filing, first_seen) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&a.url)
-        .bind(article_id.0)
-        .bind(&a.source)
-        .bind(kind)
-        .bind(&fp.0[..])
-        .bind(offered_filing)
-        .bind(&self.now)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(self.store.query_error(OP))?;
+        offered_filing: Option<&str>,
+    ) {
+        self.pending
+            .urls
+            .row()
+            .str(&a.url)
+            .int(article_id.0)
+            .str(&a.source)
+            .str(kind)
+            .str(&fp.to_hex())
+            .opt_str(offered_filing);
         self.urls.insert(
             a.url.clone(),
             KnownUrl {
@@ -310,7 +314,6 @@ impl Batch<'_> {
                 fingerprint: fp,
             },
         );
-        Ok(())
     }
 
     async fn first_filing(&mut self, id: ArticleId) -> Result<Option<FilingRef>> {
@@ -344,6 +347,10 @@ impl Batch<'_> {
         fp: Fingerprint,
     ) -> Result<RecordOutcome> {
         let id = known.article_id;
+        // The article may have been added earlier in this batch.
+        self.pending
+            .flush(self.store, &mut self.tx, &self.now)
+            .await?;
         let row = sqlx::query(&format!(
             "SELECT a.revision, a.fingerprint, a.updated_at, {ARTICLE_COLUMNS} \
              FROM articles a WHERE a.id = $1"
