@@ -39,6 +39,8 @@ pub(crate) struct Analysis {
     /// Stats of text directly owned (nearest block ancestor) by each node.
     pub own: Vec<Stats>,
     pub hidden: Vec<bool>,
+    /// Form controls (`input`, `select`, `textarea`, `button`) in each subtree.
+    pub controls: Vec<u32>,
 }
 
 /// Gathers [`Stats`] for every node in two linear passes.
@@ -49,6 +51,7 @@ pub(crate) fn analyse(dom: &Dom) -> Analysis {
     let mut hidden = vec![false; n];
     let mut in_link = vec![false; n];
     let mut owner = vec![0usize; n];
+    let mut controls = vec![0u32; n];
     for i in 1..n {
         let p = dom.nodes[i].parent as usize;
         match &dom.nodes[i].kind {
@@ -56,6 +59,9 @@ pub(crate) fn analyse(dom: &Dom) -> Analysis {
                 hidden[i] = hidden[p] || is_invisible(&e.name) || is_hidden_style(e);
                 in_link[i] = in_link[p] || &*e.name == "a";
                 owner[i] = if is_block(&e.name) { i } else { owner[p] };
+                if matches!(&*e.name, "input" | "select" | "textarea" | "button") {
+                    controls[i] = 1;
+                }
             }
             Kind::Text(t) => {
                 hidden[i] = hidden[p];
@@ -87,13 +93,19 @@ pub(crate) fn analyse(dom: &Dom) -> Analysis {
     }
     for i in (1..n).rev() {
         let p = dom.nodes[i].parent as usize;
+        controls[p] += controls[i];
         let s = stats[i];
         let t = &mut stats[p];
         t.chars += s.chars;
         t.link_chars += s.link_chars;
         t.punct += s.punct;
     }
-    Analysis { stats, own, hidden }
+    Analysis {
+        stats,
+        own,
+        hidden,
+        controls,
+    }
 }
 
 fn is_hidden_style(e: &crate::html::Element) -> bool {
@@ -313,7 +325,12 @@ fn fallback(dom: &Dom, a: &Analysis, title: &str) -> AutoBody {
 
 /// Cuts the selected roots into paragraphs, dropping link lists and boilerplate.
 pub(crate) fn paragraphs_of(dom: &Dom, a: &Analysis, roots: &[usize], title: &str) -> Vec<String> {
+    let total: u32 = roots.iter().map(|&r| a.stats[r].chars).sum();
     let skip = |i: usize| -> bool {
+        // Polls, comment boxes and search forms inside the article area.
+        if a.controls[i] > 0 && a.stats[i].chars * 2 < total && !roots.contains(&i) {
+            return true;
+        }
         let Some(e) = dom.element(i) else {
             return false;
         };

@@ -64,9 +64,26 @@ const MARKERS: &[&str] = &[
     "原标题：",
 ];
 
+/// Lines up to this long are dropped when they carry a [`STRONG_MARKERS`] phrase.
+const MAX_NOTICE_CHARS: usize = 240;
+
+/// Disclaimers, copyright and follow-us notices appended to articles.
+const STRONG_MARKERS: &[&str] = &[
+    "免责声明", "免責聲明", "本文仅代表作者", "本文僅代表作者", "版权声明", "版權聲明",
+    "转载请注明", "轉載請注明", "未经授权", "未經授權", "未经许可", "欢迎转载", "本网站所刊载",
+    "facebook專頁", "facebook专页", "扫描二维码", "微信扫一扫", "关注我们", "订阅我们",
+    "all rights reserved", "click here to", "follow us on", "sign up for our",
+];
+
 /// True when `line` is a short navigation, byline or tool line.
 pub(crate) fn is_boilerplate(line: &str) -> bool {
     let n = line.chars().count();
+    if n <= MAX_NOTICE_CHARS {
+        let lower = line.to_lowercase();
+        if STRONG_MARKERS.iter().any(|m| lower.contains(m)) {
+            return true;
+        }
+    }
     if n > MAX_BOILER_CHARS {
         return false;
     }
