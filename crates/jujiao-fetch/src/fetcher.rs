@@ -492,3 +492,68 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(allow_private: bool, url: &str) -> Result<HostKey, FetchError> {
+        let fetcher = HttpFetcher::new(FetcherConfig {
+            allow_private,
+            ..FetcherConfig::default()
+        });
+        fetcher.check_url(&Url::parse(url).expect("url"))
+    }
+
+    /// The same check runs before every hop, so a redirect from a public page to
+    /// an internal address is refused like a direct link.
+    #[test]
+    fn every_hop_is_checked_for_internal_literals() {
+        for url in [
+            "http://10.255.255.1/admin",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]:8080/",
+        ] {
+            assert!(
+                matches!(check(false, url), Err(FetchError::PrivateAddress { .. })),
+                "{url}"
+            );
+            assert!(check(true, url).is_ok(), "{url}");
+        }
+        assert!(check(false, "http://8.8.8.8/").is_ok());
+        assert!(matches!(
+            check(true, "ftp://example.com/"),
+            Err(FetchError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            check(true, "file:///etc/passwd"),
+            Err(FetchError::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn redirect_targets_are_resolved_and_stripped_of_fragments() {
+        let from = Url::parse("http://h.example/a/b.html").expect("url");
+        let answer = |status: u16, location: &str| Answer {
+            status,
+            headers: HeaderMap::from_iter([(
+                header::LOCATION,
+                header::HeaderValue::from_str(location).expect("value"),
+            )]),
+            body: Vec::new(),
+        };
+        let target = |status, location| {
+            redirect_target(&from, &answer(status, location)).map(|u| u.to_string())
+        };
+        assert_eq!(
+            target(301, "../c.html#top").as_deref(),
+            Some("http://h.example/c.html")
+        );
+        assert_eq!(
+            target(307, "https://other.example/").as_deref(),
+            Some("https://other.example/")
+        );
+        assert_eq!(target(200, "/elsewhere"), None);
+        assert_eq!(target(304, "/elsewhere"), None);
+    }
+}

@@ -7,13 +7,15 @@
 //! ([`politeness`]), retries transient failures with backoff ([`retry`]), caps the
 //! decompressed body ([`body`]) and follows redirects itself so each hop gets the
 //! same checks. Settings and their defaults live in [`config`]; the request and
-//! response types in [`types`]; failures in [`FetchError`].
+//! response types in [`types`]; failures in [`FetchError`]. [`MemoryFetcher`]
+//! serves canned answers for tests of code that fetches.
 
 pub mod address;
 pub mod body;
 pub mod config;
 mod error;
 mod fetcher;
+mod memory;
 pub mod politeness;
 pub mod retry;
 pub mod robots;
@@ -32,6 +34,7 @@ pub use config::{
 };
 pub use error::{BoxError, FetchError, TimeoutPhase};
 pub use fetcher::HttpFetcher;
+pub use memory::MemoryFetcher;
 pub use source::SourceSettings;
 pub use types::{FetchRequest, FetchResponse, Outcome, Validators};
 
