@@ -273,3 +273,17 @@ fn recorded_paths_differing_in_case_are_both_kept() {
     let got = paths(&Planner::default(), &[a, b, new]);
     assert_eq!(got, ["x/Report.txt", "x/report.txt", "x/REPORT (2).txt"]);
 }
+
+#[test]
+fn sweep_removes_only_temp_files_left_by_a_killed_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("领导活动/06月11日");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::File::create(sub.join(".jujiao-123-4.tmp")).unwrap();
+    std::fs::File::create(sub.join("标题.txt")).unwrap();
+    std::fs::File::create(sub.join(".jujiao-notes.txt")).unwrap();
+    assert_eq!(jujiao_legacy::sweep_temp_files(dir.path()), 1);
+    assert!(sub.join("标题.txt").exists());
+    assert!(sub.join(".jujiao-notes.txt").exists());
+    assert!(!sub.join(".jujiao-123-4.tmp").exists());
+}

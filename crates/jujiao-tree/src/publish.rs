@@ -52,6 +52,10 @@ pub async fn publish(
         path: options.out.clone(),
         source,
     })?;
+    let swept = jujiao_legacy::sweep_temp_files(&options.out);
+    if swept > 0 {
+        tracing::info!(swept, out = %options.out.display(), "removed temporary files a killed run left");
+    }
     let base = FilingQuery {
         since: options.since,
         until: options.until,
