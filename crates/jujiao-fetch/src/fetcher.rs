@@ -169,6 +169,10 @@ impl HttpFetcher {
         let mut delay = None;
         if let Some((settings, extra)) = settings {
             delay = settings.delay;
+            if settings.accepts_invalid_certs {
+                warn!(source = ?key, "TLS certificate checks are off for this source");
+                builder = builder.danger_accept_invalid_certs(true);
+            }
             for (url, cookie) in &settings.cookies {
                 jar.add_cookie_str(cookie, url);
             }

@@ -23,6 +23,10 @@ pub struct SourceSettings {
     /// Gap between request starts for this source's requests, replacing
     /// [`crate::Politeness::min_delay`] (a larger robots.txt `Crawl-delay` still wins).
     pub delay: Option<Duration>,
+    /// Accept invalid TLS certificates (expired, self-signed, incomplete chain) for
+    /// this source. Off by default; some small government sites need it, and the
+    /// pages we read are public anyway. Never combine with secret cookies.
+    pub accepts_invalid_certs: bool,
 }
 
 impl fmt::Debug for SourceSettings {
@@ -37,6 +41,7 @@ impl fmt::Debug for SourceSettings {
             .field("headers", &header_names)
             .field("cookies", &cookie_names)
             .field("delay", &self.delay)
+            .field("accepts_invalid_certs", &self.accepts_invalid_certs)
             .finish_non_exhaustive()
     }
 }
@@ -73,6 +78,7 @@ mod tests {
                 "session=t0ken; Path=/".into(),
             )],
             delay: None,
+            accepts_invalid_certs: false,
         };
         let shown = format!("{settings:?}");
         assert!(shown.contains("Authorization") && shown.contains("session"));
@@ -88,6 +94,7 @@ mod tests {
             headers: vec![("bad header".into(), "x".into())],
             cookies: Vec::new(),
             delay: None,
+            accepts_invalid_certs: false,
         };
         assert!(matches!(
             settings.header_map("s1"),
