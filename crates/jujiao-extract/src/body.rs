@@ -39,6 +39,8 @@ pub(crate) struct Analysis {
     /// Stats of text directly owned (nearest block ancestor) by each node.
     pub own: Vec<Stats>,
     pub hidden: Vec<bool>,
+    /// Inside (or being) a comment/reply section.
+    pub in_comments: Vec<bool>,
     /// Form controls (`input`, `select`, `textarea`, `button`) in each subtree.
     pub controls: Vec<u32>,
 }
@@ -52,12 +54,14 @@ pub(crate) fn analyse(dom: &Dom) -> Analysis {
     let mut in_link = vec![false; n];
     let mut owner = vec![0usize; n];
     let mut controls = vec![0u32; n];
+    let mut in_comments = vec![false; n];
     for i in 1..n {
         let p = dom.nodes[i].parent as usize;
         match &dom.nodes[i].kind {
             Kind::Element(e) => {
                 hidden[i] = hidden[p] || is_invisible(&e.name) || is_hidden_style(e);
                 in_link[i] = in_link[p] || &*e.name == "a";
+                in_comments[i] = in_comments[p] || is_comment_area(e);
                 owner[i] = if is_block(&e.name) { i } else { owner[p] };
                 if matches!(&*e.name, "input" | "select" | "textarea" | "button") {
                     controls[i] = 1;
@@ -104,8 +108,25 @@ pub(crate) fn analyse(dom: &Dom) -> Analysis {
         stats,
         own,
         hidden,
+        in_comments,
         controls,
     }
+}
+
+/// Reader comments: text-dense, punctuation-rich, and never the article.
+fn is_comment_area(e: &crate::html::Element) -> bool {
+    let c = e.class_id();
+    !c.is_empty()
+        && [
+            "comment",
+            "reply",
+            "disqus",
+            "respond",
+            "discussion",
+            "pinglun",
+        ]
+        .iter()
+        .any(|w| c.contains(w))
 }
 
 fn is_hidden_style(e: &crate::html::Element) -> bool {
@@ -257,16 +278,11 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, title: &str) -> AutoBody {
             continue;
         }
         score[i] *= 1.0 - a.stats[i].link_density();
+        if a.in_comments[i] {
+            score[i] *= 0.2;
+        }
         if best.is_none_or(|(_, s)| score[i] > s) {
             best = Some((i, score[i]));
-        }
-    }
-    if std::env::var_os("JJ_DEBUG").is_some() {
-        let mut v: Vec<usize> = (0..n).filter(|&i| is_cand[i]).collect();
-        v.sort_by(|x, y| score[*y].total_cmp(&score[*x]));
-        for &i in v.iter().take(6) {
-            let e = dom.element(i).map(|e| e.class_id()).unwrap_or_default();
-            eprintln!("cand {i} {} [{e}] score={:.1} chars={} ld={:.2} hidden={}", dom.name(i), score[i], a.stats[i].chars, a.stats[i].link_density(), a.hidden[i]);
         }
     }
     let Some((top, top_score)) = best else {

@@ -69,10 +69,29 @@ const MAX_NOTICE_CHARS: usize = 240;
 
 /// Disclaimers, copyright and follow-us notices appended to articles.
 const STRONG_MARKERS: &[&str] = &[
-    "免责声明", "免責聲明", "本文仅代表作者", "本文僅代表作者", "版权声明", "版權聲明",
-    "转载请注明", "轉載請注明", "未经授权", "未經授權", "未经许可", "欢迎转载", "本网站所刊载",
-    "facebook專頁", "facebook专页", "扫描二维码", "微信扫一扫", "关注我们", "订阅我们",
-    "all rights reserved", "click here to", "follow us on", "sign up for our",
+    "免责声明",
+    "免責聲明",
+    "本文仅代表作者",
+    "本文僅代表作者",
+    "版权声明",
+    "版權聲明",
+    "转载请注明",
+    "轉載請注明",
+    "未经授权",
+    "未經授權",
+    "未经许可",
+    "欢迎转载",
+    "本网站所刊载",
+    "facebook專頁",
+    "facebook专页",
+    "扫描二维码",
+    "微信扫一扫",
+    "关注我们",
+    "订阅我们",
+    "all rights reserved",
+    "click here to",
+    "follow us on",
+    "sign up for our",
 ];
 
 /// True when `line` is a short navigation, byline or tool line.

@@ -280,7 +280,9 @@ fn find_date(dom: &Dom, raw: &str, url: Option<&Url>, lines: &[String]) -> Optio
     if let Some(t) = url.and_then(|u| date::from_url(u.as_str())) {
         return Some(t);
     }
-    if let Some(t) = title::meta_content(dom, date::META_FALLBACK_KEYS).and_then(|v| date::parse(&v)) {
+    if let Some(t) =
+        title::meta_content(dom, date::META_FALLBACK_KEYS).and_then(|v| date::parse(&v))
+    {
         return Some(t);
     }
     from_lines(&lines[head..])

@@ -88,8 +88,7 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, raw: &str) -> Option<String> {
         }
         let k = key(&text);
         let len = k.chars().count();
-        let contained =
-            doc_key.contains(&k) || og.as_deref().is_some_and(|o| key(o).contains(&k));
+        let contained = doc_key.contains(&k) || og.as_deref().is_some_and(|o| key(o).contains(&k));
         // A heading that starts the <title> is the headline whatever the suffix length;
         // one that is contained must be a good part of the cleaned title; one that only
         // resembles it (an edited <title>) must be close.
@@ -133,7 +132,9 @@ pub(crate) fn enp_property(raw: &str, field: &str) -> Option<String> {
     let open = format!("<{field}>");
     let from = block.find(&open)? + open.len();
     let to = block[from..].find('<').map_or(block.len(), |e| from + e);
-    let v = crate::entities::decode(block[from..to].trim()).trim().to_string();
+    let v = crate::entities::decode(block[from..to].trim())
+        .trim()
+        .to_string();
     (!v.is_empty()).then_some(v)
 }
 
