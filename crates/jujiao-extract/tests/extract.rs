@@ -1,4 +1,5 @@
 //! End-to-end extraction on fixture pages written for these tests (modelled on real
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 //! government and news pages), stored as exact bytes.
 
 use jujiao_extract::{ExtractError, Method, RawRules, Rules, extract};
@@ -234,7 +235,7 @@ fn empty_and_binary_inputs_are_errors() {
 fn truncated_gbk_page_is_best_effort() {
     let bytes = fixture("gbk_declares_gb2312.html");
     // Cut inside the body, in the middle of a two-byte character.
-    let cut = bytes.len() * 3 / 4 | 1;
+    let cut = (bytes.len() * 3 / 4) | 1;
     let x = extract(&bytes[..cut], None, None, None).unwrap();
     assert_eq!(x.encoding, "gb18030");
     assert!(x.body().contains("防汛工作部署会"));
