@@ -1,6 +1,7 @@
 //! End-to-end extraction on fixture pages written for these tests (modelled on real
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 //! government and news pages), stored as exact bytes.
+
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
 use jujiao_extract::{ExtractError, Method, RawRules, Rules, extract};
 use jujiao_model::{AttachmentKind, PublishTime};
