@@ -261,3 +261,32 @@ proptest! {
         })?;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_and_readers_on_one_file() {
+    let (store, _dir) = open_file().await;
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for b in 0..5 {
+                let batch: Vec<_> = (0..20)
+                    .map(|i| {
+                        record(
+                            &format!("https://c.example/{w}/{b}/{i}"),
+                            &format!("{w}-{b}-{i}"),
+                            &["正文"],
+                        )
+                    })
+                    .collect();
+                store.record_articles(&batch).await.unwrap();
+                store.filed_articles(&FilingQuery::default()).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.articles, stats.filings, stats.urls), (400, 400, 400));
+}
