@@ -252,6 +252,28 @@ mod suite {
         );
     }
 
+    pub async fn a_shared_text_is_a_duplicate_of_the_oldest_article(store: Arc<dyn Store>) {
+        let a = record("https://s.example/a", "同题", &["甲"]);
+        let b1 = record("https://s.example/b", "乙稿", &["乙"]);
+        let out = store.record_articles(&[a.clone(), b1]).await.unwrap();
+        let (ida, idb) = (out[0].article_id(), out[1].article_id());
+        // b is revised to a's text: two articles now share one fingerprint.
+        let b2 = record("https://s.example/b", "同题", &["甲"]);
+        assert_eq!(
+            store.record_articles(&[b2]).await.unwrap(),
+            vec![RecordOutcome::Revised {
+                article_id: idb,
+                revision: 2
+            }]
+        );
+        let c = record("https://s.example/c", "同题", &["甲"]);
+        let out = store.record_articles(&[c]).await.unwrap();
+        assert!(
+            matches!(&out[0], RecordOutcome::Duplicate { article_id, .. } if *article_id == ida),
+            "{out:?}"
+        );
+    }
+
     pub async fn legacy_placement_round_trips(store: Arc<dyn Store>) {
         let mut r = record(
             "legacy:网络聚焦/国内新闻/10月15日/标题.txt",
@@ -560,6 +582,7 @@ macro_rules! backend_tests {
                 changed_content_is_a_revision,
                 same_text_elsewhere_is_a_duplicate,
                 duplicates_and_revisions_within_one_batch,
+                a_shared_text_is_a_duplicate_of_the_oldest_article,
                 legacy_placement_round_trips,
                 paging_and_filters,
                 known_urls_is_the_stored_subset,
