@@ -20,12 +20,13 @@ mod types;
 pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 pub use types::{
-    ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingId, FilingQuery,
-    FilingRef, MAX_PAGE, RecordOutcome, Revision, Run, RunId, RunSummary, SourceKind, StoreStats,
-    StoredArticle, StoredFiling, Validators,
+    ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingCount, FilingId,
+    FilingQuery, FilingRef, MAX_PAGE, RecordOutcome, Revision, Run, RunId, RunSummary, SourceKind,
+    StoreStats, StoredArticle, StoredFiling, Validators,
 };
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
@@ -61,6 +62,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// One page of filings with their articles' current content, by ascending filing id.
     /// Undated filings are included only when the query gives no date range.
     async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>>;
+
+    /// Filings per day and column between two days (inclusive), by date then column;
+    /// with neither bound, every day plus the undated filings (listed first).
+    async fn filing_counts(
+        &self,
+        since: Option<NaiveDate>,
+        until: Option<NaiveDate>,
+    ) -> Result<Vec<FilingCount>>;
 
     /// An article's current content and filings.
     async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>>;

@@ -147,6 +147,15 @@ pub struct FiledArticle {
     pub article: Article,
 }
 
+/// How many filings a column has on a day, for browsing by date and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingCount {
+    /// `None` for undated legacy filings.
+    pub date: Option<NaiveDate>,
+    pub column: String,
+    pub filings: u64,
+}
+
 /// A filing with its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFiling {

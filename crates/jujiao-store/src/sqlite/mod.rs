@@ -18,10 +18,11 @@ mod record;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::types::{
-    ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingQuery, RecordOutcome, Revision,
-    Run, RunId, RunSummary, StoreStats, StoredArticle, Validators,
+    ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, RecordOutcome,
+    Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators,
 };
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -210,6 +211,14 @@ impl Store for SqliteStore {
 
     async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>> {
         read::filed_articles(self, query).await
+    }
+
+    async fn filing_counts(
+        &self,
+        since: Option<NaiveDate>,
+        until: Option<NaiveDate>,
+    ) -> Result<Vec<FilingCount>> {
+        read::filing_counts(self, since, until).await
     }
 
     async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>> {

@@ -5,10 +5,10 @@ use super::SqliteStore;
 use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::types::{
-    ArticleId, ArticleSource, FiledArticle, FilingId, FilingQuery, MAX_PAGE, Revision, SourceKind,
-    StoreStats, StoredArticle, StoredFiling,
+    ArticleId, ArticleSource, FiledArticle, FilingCount, FilingId, FilingQuery, MAX_PAGE, Revision,
+    SourceKind, StoreStats, StoredArticle, StoredFiling,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use jujiao_model::{Article, Filing, Fingerprint, LegacyPlacement};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -189,6 +189,43 @@ pub(super) async fn filed_articles(
                 article_id: ArticleId(d.int(5)?),
                 revision: d.revision(6)?,
                 article: d.article(7)?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn filing_counts(
+    store: &SqliteStore,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> Result<Vec<FilingCount>> {
+    const OP: &str = "counting filings per day";
+    let rows = sqlx::query(
+        "SELECT filing_date, column_name, COUNT(*) FROM filings \
+         WHERE ($1 IS NULL AND $2 IS NULL) \
+            OR (filing_date >= COALESCE($1, filing_date) AND filing_date <= COALESCE($2, filing_date)) \
+         GROUP BY filing_date, column_name ORDER BY filing_date, column_name",
+    )
+    .bind(since.map(codec::date_text))
+    .bind(until.map(codec::date_text))
+    .fetch_all(&store.pool)
+    .await
+    .map_err(store.query_error(OP))?;
+    rows.iter()
+        .map(|row| {
+            let d = Decoder {
+                store,
+                operation: OP,
+                row,
+            };
+            Ok(FilingCount {
+                date: d
+                    .opt_text(0)?
+                    .map(|s| codec::parse_date(&s))
+                    .transpose()
+                    .map_err(|e| d.corrupt("filing date", e))?,
+                column: d.text(1)?,
+                filings: d.count(2)?,
             })
         })
         .collect()
