@@ -48,7 +48,8 @@ static SHORT_DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// taken; otherwise the main list is found automatically. With `date_selector`, the date
 /// is read from the matching element inside each link's list item; otherwise from the
 /// item's text (`2020-06-10`, `[2020-06-10]`, `06-10`, `06/10 09:30`; a year-less date
-/// takes the year from a full date elsewhere on the page).
+/// takes the year from the link's URL or from a full date elsewhere on the page), and
+/// failing that from a dated URL (`t20200610_123456.html`).
 pub fn discover_links(
     html: &str,
     base: &Url,
@@ -99,6 +100,7 @@ pub fn discover_links(
                 date_in(&rest, url_year(&url).or(page_year))
             }
         };
+        let date = date.or_else(|| crate::date::from_url(&url).map(|t| t.date()));
         out.push(ListLink { url, text, date });
     }
     out
