@@ -28,14 +28,15 @@ CREATE INDEX articles_by_fingerprint ON articles (fingerprint);
 
 -- Every URL ever recorded, and the article it belongs to.
 CREATE TABLE article_urls (
-    url            TEXT    PRIMARY KEY,
+    id             INTEGER PRIMARY KEY,     -- insertion order: rows append, only the url index is random
+    url            TEXT    NOT NULL UNIQUE,
     article_id     INTEGER NOT NULL REFERENCES articles (id),
     source         TEXT    NOT NULL,
     kind           TEXT    NOT NULL,        -- 'primary' | 'duplicate'
     fingerprint    BLOB    NOT NULL,        -- fingerprint of what this URL served last
     offered_filing TEXT,                    -- duplicates: JSON of the filing not made
     first_seen     TEXT    NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX article_urls_by_article ON article_urls (article_id);
 
 -- Superseded content, one row per revision that is no longer current.

@@ -339,7 +339,7 @@ pub(super) async fn sources_of(store: &SqliteStore, id: ArticleId) -> Result<Vec
     let rows = sqlx::query(
         "SELECT source, url, kind, offered_filing, first_seen FROM article_urls \
          WHERE article_id = $1 \
-         ORDER BY CASE kind WHEN 'primary' THEN 0 ELSE 1 END, first_seen, url",
+         ORDER BY CASE kind WHEN 'primary' THEN 0 ELSE 1 END, id",
     )
     .bind(id.0)
     .fetch_all(&store.pool)
