@@ -22,21 +22,31 @@ static ORIGIN: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
+/// CJK ideographs, spelled as ranges: `\p{Han}` needs the regex crate's
+/// `unicode-script` feature, which the workspace does not enable (found by fuzzing a
+/// build where no other crate turned it on).
+const HAN: &str = r"[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}]";
+
+/// Compiles a pattern in which `{HAN}` stands for [`HAN`].
+fn han_regex(pattern: &str) -> Regex {
+    Regex::new(&pattern.replace("{HAN}", HAN)).expect("static regex")
+}
+
 static AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／]\s*(\p{Han}{2,12}(?:[ 、，,　]+\p{Han}{2,4}){0,3})",
-        r"|(?:本报|本台|本网)?(?:记者|通讯员|特约记者)\s*[：:]?\s*(\p{Han}{2,4}(?:[ 、，,　]+\p{Han}{2,4}){0,3})",
+    han_regex(concat!(
+        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／]\s*({HAN}{2,12}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
+        r"|(?:本报|本台|本网)?(?:记者|通讯员|特约记者)\s*[：:]?\s*({HAN}{2,4}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
         r"|(?i:by)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})",
     ))
-    .expect("static regex")
 });
 static EDITOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:责任编辑|责编|编辑)\s*[：:]\s*(\p{Han}{2,4}(?:[ 、，,　]+\p{Han}{2,4}){0,2}|[A-Za-z_]{2,20})")
-        .expect("static regex")
+    han_regex(
+        r"(?:责任编辑|责编|编辑)\s*[：:]\s*({HAN}{2,4}(?:[ 、，,　]+{HAN}{2,4}){0,2}|[A-Za-z_]{2,20})",
+    )
 });
 /// Words that follow a name in a byline and must not be taken as part of it.
 const STOP: &[&str] = &[
-    "发布", "时间", "来源", "编辑", "日期", "报道", "摄影", "浏览", "点击", "字号",
+    "作者", "记者", "发布", "时间", "来源", "编辑", "日期", "报道", "摄影", "浏览", "点击", "字号",
 ];
 
 fn clean_name(s: &str) -> Option<String> {
@@ -103,5 +113,17 @@ mod tests {
         let only_editor = read(["责任编辑：王五"]);
         assert_eq!(only_editor.author, None);
         assert_eq!(only_editor.editor.as_deref(), Some("王五"));
+    }
+}
+
+#[cfg(test)]
+mod stop_tests {
+    use super::read;
+
+    #[test]
+    fn origin_stops_before_the_author_label() {
+        let b = read(["来源：证券时报网作者：李在山"]);
+        assert_eq!(b.origin.as_deref(), Some("证券时报网"));
+        assert_eq!(b.author.as_deref(), Some("李在山"));
     }
 }

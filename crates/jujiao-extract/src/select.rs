@@ -9,13 +9,15 @@
 //! Why not a crate: `tl`'s own matcher parses `a b` and `a > b` but never matches them
 //! (its `matches` returns `false` for both), and servo's `selectors` would pull a large
 //! dependency tree into a 2-core build for the handful of forms per-source rules use.
-//! Ancestor walks are bounded by [`MAX_ANCESTOR_STEPS`] so matching stays linear-ish on
-//! absurdly deep pages.
+//! Ancestor walks share a budget of [`MAX_ANCESTOR_STEPS`] per element so matching stays
+//! linear in the page size even on absurdly deep pages.
 
 use crate::html::Dom;
 use std::fmt;
 
-/// How many ancestors a descendant combinator inspects at most.
+/// How many ancestors the descendant combinators of one match attempt inspect in
+/// total (a budget shared by the whole chain, so `a b c d` cannot go polynomial in the
+/// depth of the page).
 pub const MAX_ANCESTOR_STEPS: usize = 1024;
 /// Longest chain of compounds accepted in one selector.
 const MAX_COMPOUNDS: usize = 16;
@@ -155,7 +157,7 @@ impl Selector {
     pub(crate) fn matches(&self, dom: &Dom, i: usize) -> bool {
         self.alternatives
             .iter()
-            .any(|chain| match_chain(dom, chain, chain.len(), i))
+            .any(|chain| match_chain(dom, chain, chain.len(), i, &mut { MAX_ANCESTOR_STEPS }))
     }
 }
 
@@ -263,7 +265,13 @@ fn match_compound(dom: &Dom, c: &Compound, i: usize) -> bool {
 
 /// Matches `chain[..len]` with its last compound at `i` (recursion bounded by the
 /// selector's length, not by the page).
-fn match_chain(dom: &Dom, chain: &[(Combinator, Compound)], len: usize, i: usize) -> bool {
+fn match_chain(
+    dom: &Dom,
+    chain: &[(Combinator, Compound)],
+    len: usize,
+    i: usize,
+    budget: &mut usize,
+) -> bool {
     let Some((comb, comp)) = len.checked_sub(1).and_then(|l| chain.get(l)) else {
         return true;
     };
@@ -276,17 +284,16 @@ fn match_chain(dom: &Dom, chain: &[(Combinator, Compound)], len: usize, i: usize
     };
     match comb {
         Combinator::None => true,
-        Combinator::Child => parent(i).is_some_and(|p| match_chain(dom, chain, len - 1, p)),
+        Combinator::Child => parent(i).is_some_and(|p| match_chain(dom, chain, len - 1, p, budget)),
         Combinator::Descendant => {
             let mut cur = parent(i);
-            let mut steps = 0;
             while let Some(p) = cur {
-                if match_chain(dom, chain, len - 1, p) {
-                    return true;
-                }
-                steps += 1;
-                if steps >= MAX_ANCESTOR_STEPS {
+                if *budget == 0 {
                     return false;
+                }
+                *budget -= 1;
+                if match_chain(dom, chain, len - 1, p, budget) {
+                    return true;
                 }
                 cur = parent(p);
             }
@@ -329,6 +336,18 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn deep_page_with_long_descendant_chain_is_bounded() {
+        let html = "<div>".repeat(20_000) + "<p>x</p>";
+        let d = parse(&html);
+        let s = Selector::parse("div div div div span p").expect("selector");
+        let t = std::time::Instant::now();
+        assert!(s.select(&d).is_empty());
+        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
+        let s = Selector::parse("div div div p").expect("selector");
+        assert_eq!(s.select(&d).len(), 1);
     }
 
     #[test]

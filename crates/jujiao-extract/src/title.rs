@@ -70,7 +70,10 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, raw: &str) -> Option<String> {
                 &*e.name,
                 "div" | "p" | "span" | "td" | "strong" | "b" | "font" | "header"
             )
-            && e.class_id().contains("title");
+            && {
+                let c = e.class_id();
+                c.contains("title") || c.contains("tit ") || c.contains("headline")
+            };
         if !(is_heading || titled) || a.hidden[i] {
             continue;
         }
