@@ -304,7 +304,7 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, title: &str) -> AutoBody {
             }
             let st = a.stats[c];
             let bonus = dom.element(c).map_or(0.0, |e| {
-                f64::from(class_weight(&e.class_id())) * top_score * 0.2
+                f64::from(class_weight(e.class_id())) * top_score * 0.2
             });
             if is_cand[c] && score[c] + bonus >= threshold {
                 roots.push(c);
@@ -322,7 +322,7 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, title: &str) -> AutoBody {
 
 fn init_score(dom: &Dom, i: usize) -> f64 {
     let Some(e) = dom.element(i) else { return 0.0 };
-    tag_weight(&e.name) + 25.0 * f64::from(class_weight(&e.class_id()))
+    tag_weight(&e.name) + 25.0 * f64::from(class_weight(e.class_id()))
 }
 
 /// No paragraph scored: take the largest visible text owner.
@@ -354,7 +354,7 @@ pub(crate) fn paragraphs_of(dom: &Dom, a: &Analysis, roots: &[usize], title: &st
             return true;
         }
         let st = a.stats[i];
-        let w = class_weight(&e.class_id());
+        let w = class_weight(e.class_id());
         (w < 0 && (st.link_density() > 0.3 || st.punct < 3))
             || (st.chars > 30 && st.link_density() > 0.6 && !matches!(&*e.name, "p" | "a"))
     };

@@ -34,7 +34,7 @@ fn han_regex(pattern: &str) -> Regex {
 
 static AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
     han_regex(concat!(
-        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／]\s*({HAN}{2,12}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
+        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／︱|]\s*({HAN}{2,12}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
         r"|(?:本报|本台|本网)?(?:记者|通讯员|特约记者)\s*[：:]?\s*({HAN}{2,4}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
         r"|(?i:by)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})",
     ))
@@ -122,6 +122,7 @@ mod stop_tests {
 
     #[test]
     fn origin_stops_before_the_author_label() {
+        assert_eq!(read(["作者︱春春"]).author.as_deref(), Some("春春"));
         let b = read(["来源：证券时报网作者：李在山"]);
         assert_eq!(b.origin.as_deref(), Some("证券时报网"));
         assert_eq!(b.author.as_deref(), Some("李在山"));

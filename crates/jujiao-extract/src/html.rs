@@ -40,6 +40,9 @@ pub(crate) enum Kind {
 pub(crate) struct Element {
     pub name: Box<str>,
     pub attrs: Vec<(Box<str>, String)>,
+    /// `class` and `id` joined and lower-cased (each followed by a space), computed once
+    /// at parse time for the content and boilerplate hints.
+    class_id: Box<str>,
 }
 
 impl Element {
@@ -51,16 +54,25 @@ impl Element {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `class` and `id` joined, lower-cased, for boilerplate and content hints.
-    pub fn class_id(&self) -> String {
-        let mut s = String::new();
+    /// An element named `name` with `attrs` (names lower-case).
+    pub fn new(name: &str, attrs: Vec<(Box<str>, String)>) -> Element {
+        let mut class_id = String::new();
         for key in ["class", "id"] {
-            if let Some(v) = self.attr(key) {
-                s.push_str(&v.to_ascii_lowercase());
-                s.push(' ');
+            if let Some((_, v)) = attrs.iter().find(|(k, _)| &**k == key) {
+                class_id.push_str(&v.to_ascii_lowercase());
+                class_id.push(' ');
             }
         }
-        s
+        Element {
+            name: name.into(),
+            attrs,
+            class_id: class_id.into(),
+        }
+    }
+
+    /// `class` and `id` joined, lower-cased, for boilerplate and content hints.
+    pub fn class_id(&self) -> &str {
+        &self.class_id
     }
 }
 
@@ -411,10 +423,7 @@ impl Builder {
         self.nodes.push(Node {
             parent: self.top(),
             end: idx + 1,
-            kind: Kind::Element(Element {
-                name: name.as_str().into(),
-                attrs,
-            }),
+            kind: Kind::Element(Element::new(&name, attrs)),
         });
         if is_raw && !self_closing {
             let close = find_close(bytes, pos, &name);

@@ -190,7 +190,7 @@ fn automatic(dom: &Dom, hidden: &[bool], base: &Url) -> Vec<usize> {
         let mut w = 0;
         for _ in 0..4 {
             if let Some(e) = dom.element(cur) {
-                w = w.min(class_weight(&e.class_id()));
+                w = w.min(class_weight(e.class_id()));
                 if matches!(&*e.name, "nav" | "footer" | "header") {
                     w = -1;
                 }
