@@ -3,6 +3,8 @@
 //! The batch's URLs and fingerprints are looked up with two queries up front; the
 //! records are then decided in order against in-memory maps that each decision updates,
 //! so a URL or a text seen twice in one batch is handled as if it came in two batches.
+//! New rows are gathered in [`Pending`] and written with one statement per table; a
+//! revision (rare) is written at once, after flushing what is pending.
 
 use super::SqliteStore;
 use super::pending::Pending;
