@@ -1,0 +1,8 @@
+//! The store contract as plain async functions over `Arc<dyn Store>`, one per behaviour,
+//! so every backend runs the same checks (see `backend_tests!` in `store.rs`).
+
+mod articles;
+mod crawl;
+
+pub use articles::*;
+pub use crawl::*;
