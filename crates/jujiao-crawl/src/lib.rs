@@ -1,1 +1,265 @@
-//! The crawler.
+//! The crawler: for each configured source, list pages → new article pages → extracted
+//! articles → the store; newspaper editions → their page PDFs → a zip in the tree.
+//!
+//! [`Crawler::new`] compiles every source's selectors before anything is fetched (a bad
+//! selector is an error naming the source and key). [`Crawler::run_source`] runs one
+//! source and returns its [`SourceReport`]; every failure of a page is data in that
+//! report — counted, sampled, reflected in the health [`Verdict`] — never an abort.
+//!
+//! Crash safety comes from the order of effects: an article is recorded in the store in
+//! its own transaction as soon as it is extracted; a list page's validators (ETag /
+//! Last-Modified) are saved only after every new link on it was handled, so a run killed
+//! at any instant is completed by the next run, which skips what is already stored.
+//! Publishing to the tree is driven by the store afterwards (`jujiao-tree`).
+
+mod edition;
+mod html_source;
+mod report;
+pub mod urls;
+
+pub use report::{Event, Observer, Quiet, SourceReport, Verdict};
+
+use jujiao_config::{Config, Source, SourceKind};
+use jujiao_extract::select::Selector;
+use jujiao_extract::{RawRules, Rules};
+use jujiao_fetch::Fetch;
+use jujiao_store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Article pages fetched at once per source (the fetcher still enforces per-host limits).
+pub const ARTICLE_CONCURRENCY: usize = 8;
+
+/// A configuration problem found while compiling selectors.
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    #[error("source \"{source_id}\": {key}: {message}")]
+    Selector {
+        source_id: String,
+        key: String,
+        message: String,
+    },
+    #[error("no source with id \"{0}\" in the configuration")]
+    UnknownSource(String),
+}
+
+/// A source with its selectors compiled.
+#[derive(Debug)]
+struct Compiled {
+    source: Source,
+    rules: Option<Rules>,
+    link: Option<Selector>,
+    list_date: Option<Selector>,
+    next: Option<Selector>,
+    pdf_links: Option<Selector>,
+    page_links: Option<Selector>,
+}
+
+/// Runs sources against a store through a fetcher.
+pub struct Crawler {
+    store: Arc<dyn Store>,
+    fetcher: Arc<dyn Fetch>,
+    sources: Vec<Compiled>,
+    /// Root of the briefing tree (edition zips are written there).
+    output: PathBuf,
+    config: Config,
+}
+
+impl std::fmt::Debug for Crawler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crawler")
+            .field("store", &self.store.location())
+            .field("sources", &self.sources.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one run should do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Read list pages and report what would be fetched; fetch and store no article.
+    pub dry_run: bool,
+}
+
+impl Crawler {
+    /// Compiles every source of `config`.
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        fetcher: Arc<dyn Fetch>,
+    ) -> Result<Crawler, CrawlError> {
+        let sources = config
+            .sources
+            .iter()
+            .map(compile)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Crawler {
+            store,
+            fetcher,
+            sources,
+            output: config.settings.output.clone(),
+            config,
+        })
+    }
+
+    /// The configuration the crawler runs.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Source ids in configuration order.
+    pub fn source_ids(&self) -> Vec<String> {
+        self.sources.iter().map(|c| c.source.id.clone()).collect()
+    }
+
+    /// Runs one source to the end; failures are in the report.
+    pub async fn run_source(
+        &self,
+        id: &str,
+        options: RunOptions,
+        observer: &dyn Observer,
+    ) -> Result<SourceReport, CrawlError> {
+        let compiled = self
+            .sources
+            .iter()
+            .find(|c| c.source.id == id)
+            .ok_or_else(|| CrawlError::UnknownSource(id.to_owned()))?;
+        let started = std::time::Instant::now();
+        let mut report = SourceReport::new(&compiled.source);
+        let run = if options.dry_run {
+            None
+        } else {
+            match self.store.start_run(id).await {
+                Ok(run) => Some(run),
+                Err(e) => {
+                    report.error(format!("cannot record the run: {e}"));
+                    None
+                }
+            }
+        };
+        match &compiled.source.kind {
+            SourceKind::Html(html) => {
+                html_source::run(self, compiled, html, options, observer, &mut report).await;
+            }
+            SourceKind::Edition(edition) => {
+                edition::run(self, compiled, edition, options, observer, &mut report).await;
+            }
+        }
+        report.elapsed = started.elapsed();
+        report.decide_verdict();
+        if let Some(run) = run
+            && let Err(e) = self.store.finish_run(run, &report.to_summary()).await
+        {
+            report.error(format!("cannot record the run's summary: {e}"));
+        }
+        observer.event(id, Event::Finished);
+        Ok(report)
+    }
+}
+
+fn compile(source: &Source) -> Result<Compiled, CrawlError> {
+    let id = &source.id;
+    let sel = |key: &str, text: Option<&String>| -> Result<Option<Selector>, CrawlError> {
+        text.map(|t| {
+            Selector::parse(t).map_err(|e| CrawlError::Selector {
+                source_id: id.clone(),
+                key: key.to_owned(),
+                message: e.to_string(),
+            })
+        })
+        .transpose()
+    };
+    let mut compiled = Compiled {
+        source: source.clone(),
+        rules: None,
+        link: None,
+        list_date: None,
+        next: None,
+        pdf_links: None,
+        page_links: None,
+    };
+    match &source.kind {
+        SourceKind::Html(h) => {
+            compiled.link = sel("link", h.link_selector.as_ref())?;
+            compiled.list_date = sel("list_date", h.list_date_selector.as_ref())?;
+            if let jujiao_config::Pagination::Next { selector, .. } = &h.pagination {
+                compiled.next = sel("pagination.next", Some(selector))?;
+            }
+            let a = &h.article;
+            let raw = RawRules {
+                title: a.title.clone(),
+                body: a.body.clone(),
+                date: a.date.clone(),
+                author: a.author.clone(),
+                origin: a.origin.clone(),
+                min_paragraph_chars: Some(a.min_paragraph_chars).filter(|n| *n > 0),
+                drop_patterns: a.drop.clone(),
+            };
+            if raw != RawRules::default() {
+                compiled.rules = Some(Rules::compile(&raw).map_err(|e| CrawlError::Selector {
+                    source_id: id.clone(),
+                    key: "article".into(),
+                    message: e.to_string(),
+                })?);
+            }
+        }
+        SourceKind::Edition(e) => {
+            compiled.pdf_links = sel("pdf_links", Some(&e.pdf_links))?;
+            compiled.page_links = sel("page_links", e.page_links.as_ref())?;
+        }
+    }
+    Ok(compiled)
+}
+
+/// Maps settings of the sources file onto the fetcher's.
+pub fn fetcher_config(config: &Config) -> jujiao_fetch::FetcherConfig {
+    let s = &config.settings;
+    let mut f = jujiao_fetch::FetcherConfig {
+        user_agent: s.user_agent.clone(),
+        max_body_bytes: usize::try_from(s.max_body_bytes).unwrap_or(usize::MAX),
+        total_timeout: s.timeout,
+        allow_private: s.allow_private,
+        ..jujiao_fetch::FetcherConfig::default()
+    };
+    f.politeness.host_concurrency = s.concurrency_per_host;
+    f.politeness.min_delay = s.delay;
+    f.robots.is_ignored = !s.respect_robots;
+    f
+}
+
+/// Registers each source's headers, cookies (from the environment) and delay with the
+/// fetcher. A cookie whose variable is unset is reported, not fatal.
+pub fn register_sources(
+    config: &Config,
+    fetcher: &jujiao_fetch::HttpFetcher,
+) -> Result<Vec<String>, jujiao_fetch::FetchError> {
+    let mut warnings = Vec::new();
+    for source in &config.sources {
+        let mut settings = jujiao_fetch::SourceSettings {
+            headers: source
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            delay: source.delay,
+            ..Default::default()
+        };
+        let scope = match &source.kind {
+            SourceKind::Html(h) => h.list_urls.first().cloned(),
+            SourceKind::Edition(e) => url::Url::parse(&e.edition_url.replace(['{', '}'], "")).ok(),
+        };
+        for (name, var) in &source.cookies_env {
+            match (std::env::var(var), &scope) {
+                (Ok(value), Some(url)) => settings
+                    .cookies
+                    .push((url.clone(), format!("{name}={value}"))),
+                _ => warnings.push(format!(
+                    "source \"{}\": cookie {name}: environment variable {var} is not set",
+                    source.id
+                )),
+            }
+        }
+        fetcher.register_source(source.id.clone(), settings)?;
+    }
+    Ok(warnings)
+}

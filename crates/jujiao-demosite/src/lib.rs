@@ -57,7 +57,19 @@ impl DemoSite {
     /// Starts the site on a free loopback port; `today` dates the newest articles and
     /// the newspaper edition.
     pub async fn start(today: NaiveDate) -> std::io::Result<DemoSite> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_on(today, None).await
+    }
+
+    /// Like [`DemoSite::start`], trying `port` first (so that a second demo run sees the
+    /// same URLs and can show an incremental crawl) and any free port if it is taken.
+    pub async fn start_on(today: NaiveDate, port: Option<u16>) -> std::io::Result<DemoSite> {
+        let listener = match port {
+            Some(p) => match tokio::net::TcpListener::bind(("127.0.0.1", p)).await {
+                Ok(l) => l,
+                Err(_) => tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?,
+            },
+            None => tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?,
+        };
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             today,
@@ -86,6 +98,11 @@ impl DemoSite {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The port the site listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
 
     /// How many article pages the site lists (all sections).

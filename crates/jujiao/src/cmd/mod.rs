@@ -1,7 +1,10 @@
 //! The subcommands. Each module parses nothing itself: clap gives it typed arguments,
 //! it returns an [`ExitStatus`] or an error (which `main` turns into exit code 2).
 
+mod crawl;
+mod demo;
 mod import;
+mod progress;
 mod publish;
 
 use crate::ExitStatus;
@@ -22,6 +25,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole job offline on a bundled demo site (start here).
+    Demo(demo::Args),
+    /// Collect new articles from the configured sources, then publish them.
+    Crawl(crawl::Args),
     /// Import an old briefing tree (legacy files) into the store.
     Import(import::Args),
     /// Write the store's filings as a briefing tree in the legacy format.
@@ -36,6 +43,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         .context("while starting the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
+            Command::Demo(args) => demo::run(args).await,
+            Command::Crawl(args) => crawl::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Publish(args) => publish::run(args).await,
         }

@@ -1,0 +1,385 @@
+//! One run of an HTML source: list pages → new article links → articles in the store.
+
+use crate::report::{Event, Observer, SourceReport};
+use crate::urls::normalize;
+use crate::{ARTICLE_CONCURRENCY, Compiled, Crawler, RunOptions};
+use chrono::Utc;
+use jujiao_config::{HtmlSource, Pagination};
+use jujiao_extract::{Method, Rules, discover_links};
+use jujiao_fetch::{Fetch, FetchError, FetchRequest, FetchResponse, Validators};
+use jujiao_model::{Filing, PublishTime};
+use jujiao_store::{ArticleRecord, RecordOutcome, Validators as StoreValidators};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use url::Url;
+
+/// An article link found on a list page.
+#[derive(Debug, Clone)]
+struct Candidate {
+    url: Url,
+    text: String,
+    list_date: Option<chrono::NaiveDate>,
+}
+
+pub(crate) async fn run(
+    crawler: &Crawler,
+    compiled: &Compiled,
+    html: &HtmlSource,
+    options: RunOptions,
+    observer: &dyn Observer,
+    report: &mut SourceReport,
+) {
+    let id = compiled.source.id.as_str();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    // Validators are saved only once the links of their page are all handled.
+    let mut fresh_validators: Vec<(String, Validators)> = Vec::new();
+
+    for list_url in &html.list_urls {
+        let (mut planned, limit) = match &html.pagination {
+            Pagination::Trs { pages } => (Pagination::trs_pages(list_url, *pages), *pages),
+            Pagination::Next { pages, .. } => (vec![list_url.clone()], *pages),
+            Pagination::None => (vec![list_url.clone()], 1),
+        };
+        let mut index = 0;
+        while index < planned.len() && index < limit {
+            let page_url = planned[index].clone();
+            index += 1;
+            let stored = crawler
+                .store
+                .list_page_validators(page_url.as_str())
+                .await
+                .ok()
+                .flatten()
+                .map(|v| Validators {
+                    etag: v.etag,
+                    last_modified: v.last_modified,
+                })
+                .unwrap_or_default();
+            let request = FetchRequest::new(page_url.clone())
+                .with_source(id)
+                .with_validators(stored);
+            report.list_pages += 1;
+            let response = match crawler.fetcher.fetch(&request).await {
+                Ok(r) => r,
+                Err(e) => {
+                    report.list_pages_failed += 1;
+                    report.error(format!("list page {page_url}: {e}"));
+                    observer.event(id, Event::Warning(format!("list page {page_url}: {e}")));
+                    break;
+                }
+            };
+            if response.is_not_modified() {
+                report.not_modified += 1;
+                observer.event(
+                    id,
+                    Event::ListPage {
+                        url: page_url.to_string(),
+                        links: 0,
+                    },
+                );
+                continue;
+            }
+            if !response.is_success() {
+                // A TRS list simply has fewer pages than the limit: index_N 404 is the end.
+                if response.status == 404 && index > 1 {
+                    report.list_pages -= 1;
+                    break;
+                }
+                report.list_pages_failed += 1;
+                if matches!(response.status, 403 | 429) {
+                    report.blocked += 1;
+                }
+                report.error(format!("list page {page_url}: HTTP {}", response.status));
+                break;
+            }
+            let charset = html.encoding.as_deref().or(response.charset.as_deref());
+            let decoded = jujiao_extract::decode(&response.body, charset);
+            let links = discover_links(
+                &decoded.text,
+                &response.url,
+                compiled.link.as_ref(),
+                compiled.list_date.as_ref(),
+            );
+            let mut found = 0;
+            for link in links {
+                let Ok(url) = Url::parse(&link.url) else {
+                    continue;
+                };
+                let url = normalize(&url);
+                if !html.is_followed(&url) || !seen.insert(url.to_string()) {
+                    continue;
+                }
+                found += 1;
+                candidates.push(Candidate {
+                    url,
+                    text: link.text,
+                    list_date: link.date,
+                });
+            }
+            report.links_found += found as u64;
+            observer.event(
+                id,
+                Event::ListPage {
+                    url: page_url.to_string(),
+                    links: found,
+                },
+            );
+            if !response.validators.is_empty() {
+                fresh_validators.push((page_url.to_string(), response.validators.clone()));
+            }
+            if let (Pagination::Next { .. }, Some(next)) = (&html.pagination, &compiled.next) {
+                let next_links = discover_links(&decoded.text, &response.url, Some(next), None);
+                if let Some(n) = next_links.first().and_then(|l| Url::parse(&l.url).ok())
+                    && !planned.contains(&n)
+                {
+                    planned.push(n);
+                }
+            }
+        }
+    }
+
+    let urls: Vec<String> = candidates.iter().map(|c| c.url.to_string()).collect();
+    let known = match crawler.store.known_urls(&urls).await {
+        Ok(k) => k,
+        Err(e) => {
+            report.error(format!("store: {e}"));
+            return;
+        }
+    };
+    let mut new: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| !known.contains(c.url.as_str()))
+        .collect();
+    let is_capped = new.len() > compiled.source.max_new_per_run;
+    new.truncate(compiled.source.max_new_per_run);
+    observer.event(id, Event::ArticlesPlanned(new.len()));
+    if options.dry_run {
+        report.would_fetch = new.iter().map(|c| c.url.to_string()).collect();
+        return;
+    }
+
+    let mut failed_transiently = false;
+    let mut tasks = JoinSet::new();
+    let mut pending = new.into_iter();
+    let rules = compiled.rules.clone().map(Arc::new);
+    loop {
+        while tasks.len() < ARTICLE_CONCURRENCY {
+            let Some(candidate) = pending.next() else {
+                break;
+            };
+            let job = Job {
+                fetcher: Arc::clone(&crawler.fetcher),
+                rules: rules.clone(),
+                source_id: id.to_owned(),
+                column: compiled.source.column.clone(),
+                encoding: html.encoding.clone(),
+                title_from_list: html.title_from_list,
+                has_body_selector: html.article.body.is_some(),
+            };
+            tasks.spawn(job.run(candidate));
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
+        let result = match joined {
+            Ok(r) => r,
+            Err(e) => {
+                report.error(format!("article task failed: {e}"));
+                failed_transiently = true;
+                continue;
+            }
+        };
+        report.article_pages += u64::from(result.fetched);
+        let url = result.url.clone();
+        match result.outcome {
+            Ok(prepared) => {
+                if prepared.is_fallback {
+                    report.fallbacks += 1;
+                }
+                if let Some(w) = &prepared.warning {
+                    observer.event(id, Event::Warning(format!("{url}: {w}")));
+                }
+                match crawler.store.record_articles(&[prepared.record]).await {
+                    Ok(outcomes) => match outcomes.first() {
+                        Some(RecordOutcome::Added { .. }) => report.new += 1,
+                        Some(RecordOutcome::Revised { .. }) => report.updated += 1,
+                        Some(RecordOutcome::Duplicate { .. }) => report.duplicates += 1,
+                        _ => report.unchanged += 1,
+                    },
+                    Err(e) => {
+                        failed_transiently = true;
+                        report.error(format!("{url}: not stored: {e}"));
+                    }
+                }
+                observer.event(id, Event::ArticleDone { url, ok: true });
+            }
+            Err(failure) => {
+                if failure.is_blocked {
+                    report.blocked += 1;
+                }
+                failed_transiently |= failure.is_transient;
+                report.error(format!("{url}: {}", failure.message));
+                observer.event(id, Event::ArticleDone { url, ok: false });
+            }
+        }
+    }
+
+    // Saving validators says "everything on this page was handled": not so when the run
+    // was capped or a page may succeed next time.
+    if !is_capped && !failed_transiently {
+        for (url, v) in fresh_validators {
+            let v = StoreValidators {
+                etag: v.etag,
+                last_modified: v.last_modified,
+            };
+            if let Err(e) = crawler.store.set_list_page_validators(&url, &v).await {
+                report.error(format!("store: validators of {url}: {e}"));
+            }
+        }
+    }
+}
+
+/// Everything an article task needs, owned so it can run on any thread.
+struct Job {
+    fetcher: Arc<dyn Fetch>,
+    rules: Option<Arc<Rules>>,
+    source_id: String,
+    column: String,
+    encoding: Option<String>,
+    title_from_list: bool,
+    has_body_selector: bool,
+}
+
+struct JobResult {
+    url: String,
+    fetched: bool,
+    outcome: Result<Prepared, Failure>,
+}
+
+struct Prepared {
+    record: ArticleRecord,
+    is_fallback: bool,
+    warning: Option<String>,
+}
+
+struct Failure {
+    message: String,
+    is_blocked: bool,
+    /// Worth trying again next run (network trouble, 5xx) rather than a dead page.
+    is_transient: bool,
+}
+
+impl Failure {
+    fn of_fetch(e: &FetchError) -> Failure {
+        Failure {
+            message: e.to_string(),
+            is_blocked: false,
+            is_transient: !matches!(e, FetchError::RobotsDisallowed { .. }),
+        }
+    }
+    fn dead(message: String) -> Failure {
+        Failure {
+            message,
+            is_blocked: false,
+            is_transient: false,
+        }
+    }
+}
+
+impl Job {
+    async fn run(self, candidate: Candidate) -> JobResult {
+        let url = candidate.url.to_string();
+        let request = FetchRequest::new(candidate.url.clone()).with_source(&self.source_id);
+        let response = match self.fetcher.fetch(&request).await {
+            Ok(r) => r,
+            Err(e) => {
+                return JobResult {
+                    url,
+                    fetched: false,
+                    outcome: Err(Failure::of_fetch(&e)),
+                };
+            }
+        };
+        // Extraction is CPU work: keep it off the I/O threads.
+        let outcome = tokio::task::spawn_blocking(move || self.prepare(&candidate, &response))
+            .await
+            .unwrap_or_else(|e| Err(Failure::dead(format!("extraction crashed: {e}"))));
+        JobResult {
+            url,
+            fetched: true,
+            outcome,
+        }
+    }
+
+    fn prepare(
+        &self,
+        candidate: &Candidate,
+        response: &FetchResponse,
+    ) -> Result<Prepared, Failure> {
+        if !response.is_success() {
+            return Err(Failure {
+                message: format!("HTTP {}", response.status),
+                is_blocked: matches!(response.status, 403 | 429),
+                is_transient: response.status >= 500 || matches!(response.status, 403 | 429),
+            });
+        }
+        if let Some(ct) = &response.content_type
+            && !(ct.contains("html") || ct.contains("xml") || ct.starts_with("text/"))
+        {
+            return Err(Failure::dead(format!("not a web page ({ct})")));
+        }
+        let charset = self.encoding.as_deref().or(response.charset.as_deref());
+        let extraction = jujiao_extract::extract(
+            &response.body,
+            Some(&response.url),
+            charset,
+            self.rules.as_deref(),
+        )
+        .map_err(|e| Failure::dead(e.to_string()))?;
+        let mut article = extraction.to_article(&self.source_id, candidate.url.as_str());
+        if self.title_from_list || article.title.trim().is_empty() {
+            article.title = candidate.text.trim().to_owned();
+        }
+        if article.title.trim().is_empty() {
+            return Err(Failure::dead("no title: not an article page".into()));
+        }
+        if article.is_body_empty() {
+            return Err(Failure::dead(
+                "no article text (an error page or an empty article)".into(),
+            ));
+        }
+        let mut warning = None;
+        let date = match (article.published, candidate.list_date) {
+            (Some(p), _) => p.date(),
+            (None, Some(d)) => {
+                article.published = Some(PublishTime::Date(d));
+                d
+            }
+            (None, None) => {
+                let today = Utc::now()
+                    .with_timezone(&jujiao_model::shanghai())
+                    .date_naive();
+                warning = Some(format!(
+                    "no publish date on the page or the list: filed under the day it was collected ({today})"
+                ));
+                today
+            }
+        };
+        article.fetched_at = Some(Utc::now());
+        Ok(Prepared {
+            is_fallback: extraction.method == Method::SelectorsWithAutomaticFallback
+                && self.has_body_selector,
+            record: ArticleRecord {
+                article,
+                filing: Filing {
+                    column: self.column.clone(),
+                    date: Some(date),
+                    legacy: None,
+                },
+            },
+            warning,
+        })
+    }
+}

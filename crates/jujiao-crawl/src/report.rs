@@ -1,0 +1,171 @@
+//! What a run of one source did, its health verdict, and the progress events it emits.
+
+use jujiao_config::Source;
+use jujiao_store::RunSummary;
+use std::time::Duration;
+
+/// How many error messages a report keeps (all are counted).
+pub const ERROR_SAMPLES: usize = 10;
+
+/// Progress of a run, for progress bars and logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A list page was read: how many article links it gave.
+    ListPage {
+        url: String,
+        links: usize,
+    },
+    /// This many article pages will be fetched.
+    ArticlesPlanned(usize),
+    /// One article page is done (stored, duplicate, failed…).
+    ArticleDone {
+        url: String,
+        ok: bool,
+    },
+    /// A message worth showing (a failed page, a fallback taken).
+    Warning(String),
+    Finished,
+}
+
+/// Receives progress events; the terminal implements it with progress bars.
+pub trait Observer: Send + Sync {
+    fn event(&self, source_id: &str, event: Event);
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&self, _: &str, _: Event) {}
+}
+
+/// A source's health after a run, with the evidence in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Ok,
+    /// The list pages gave no article link.
+    ListEmpty,
+    /// The configured selectors matched nothing; automatic extraction was used.
+    SelectorsStale,
+    /// The site answered 403 or 429.
+    Blocked,
+    /// No list page could be fetched at all.
+    Unreachable,
+    /// Some pages failed.
+    Errors,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::ListEmpty => "list page empty",
+            Verdict::SelectorsStale => "selectors no longer match (automatic fallback used)",
+            Verdict::Blocked => "blocked (403/429)",
+            Verdict::Unreachable => "unreachable",
+            Verdict::Errors => "some pages failed",
+        }
+    }
+}
+
+/// What one run of one source did.
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    pub source_id: String,
+    pub name: String,
+    pub column: String,
+    pub list_pages: u64,
+    pub list_pages_failed: u64,
+    pub not_modified: u64,
+    pub links_found: u64,
+    pub article_pages: u64,
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub duplicates: u64,
+    /// Articles that would be fetched (dry runs).
+    pub would_fetch: Vec<String>,
+    /// Articles extracted automatically because the selectors matched nothing.
+    pub fallbacks: u64,
+    pub blocked: u64,
+    pub errors: u64,
+    pub error_samples: Vec<String>,
+    /// Edition PDFs kept (edition sources).
+    pub pdfs: u64,
+    pub verdict: Verdict,
+    pub elapsed: Duration,
+}
+
+impl SourceReport {
+    pub(crate) fn new(source: &Source) -> Self {
+        SourceReport {
+            source_id: source.id.clone(),
+            name: source.name.clone(),
+            column: source.column.clone(),
+            list_pages: 0,
+            list_pages_failed: 0,
+            not_modified: 0,
+            links_found: 0,
+            article_pages: 0,
+            new: 0,
+            updated: 0,
+            unchanged: 0,
+            duplicates: 0,
+            would_fetch: Vec::new(),
+            fallbacks: 0,
+            blocked: 0,
+            errors: 0,
+            error_samples: Vec::new(),
+            pdfs: 0,
+            verdict: Verdict::Ok,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// Counts an error and keeps its message if there is room.
+    pub(crate) fn error(&mut self, message: String) {
+        self.errors += 1;
+        if self.error_samples.len() < ERROR_SAMPLES {
+            self.error_samples.push(message);
+        }
+    }
+
+    pub(crate) fn decide_verdict(&mut self) {
+        self.verdict = if self.list_pages > 0 && self.list_pages_failed == self.list_pages {
+            if self.blocked > 0 {
+                Verdict::Blocked
+            } else {
+                Verdict::Unreachable
+            }
+        } else if self.blocked > 0 {
+            Verdict::Blocked
+        } else if self.list_pages > self.not_modified + self.list_pages_failed
+            && self.links_found == 0
+            && self.pdfs == 0
+        {
+            Verdict::ListEmpty
+        } else if self.fallbacks > 0 {
+            Verdict::SelectorsStale
+        } else if self.errors > 0 {
+            Verdict::Errors
+        } else {
+            Verdict::Ok
+        };
+    }
+
+    /// The summary kept in the store.
+    pub fn to_summary(&self) -> RunSummary {
+        RunSummary {
+            list_pages: self.list_pages,
+            article_pages: self.article_pages,
+            new: self.new,
+            updated: self.updated,
+            unchanged: self.unchanged,
+            duplicates: self.duplicates,
+            errors: self.errors,
+            error_samples: self.error_samples.clone(),
+            verdict: self.verdict.as_str().to_owned(),
+        }
+    }
+}

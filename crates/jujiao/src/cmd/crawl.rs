@@ -1,0 +1,164 @@
+//! `jujiao crawl`: run configured sources once, then publish what is new.
+
+use super::progress::Progress;
+use crate::ExitStatus;
+use anyhow::Context;
+use jujiao_config::Config;
+use jujiao_crawl::{Crawler, RunOptions, SourceReport};
+use jujiao_fetch::HttpFetcher;
+use jujiao_tree::PublishOptions;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The sources file.
+    #[arg(long, default_value = jujiao_config::DEFAULT_CONFIG_FILE)]
+    pub config: PathBuf,
+    /// Only these sources (repeatable); default: all.
+    #[arg(long = "source")]
+    pub sources: Vec<String>,
+    /// The database; default: `settings.database` of the sources file.
+    #[arg(long, env = "JUJIAO_DB")]
+    pub db: Option<String>,
+    /// Root of the briefing tree; default: `settings.output` of the sources file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Read list pages and show what would be fetched; store and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+    let mut config = Config::load(&args.config)?;
+    if let Some(out) = &args.out {
+        config.settings.output = out.clone();
+    }
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| config.settings.database.clone());
+    let reports = crawl(config, &db, &args.sources, args.dry_run).await?;
+    Ok(if reports.iter().any(|r| r.errors > 0) {
+        ExitStatus::SomeFailed
+    } else {
+        ExitStatus::Ok
+    })
+}
+
+/// Runs the sources, prints the summary table and publishes new filings.
+pub async fn crawl(
+    config: Config,
+    db: &str,
+    only: &[String],
+    dry_run: bool,
+) -> anyhow::Result<Vec<SourceReport>> {
+    let store = jujiao_store::open_store(db)
+        .await
+        .with_context(|| format!("while opening the database {db}"))?;
+    let fetcher = HttpFetcher::new(jujiao_crawl::fetcher_config(&config));
+    for warning in jujiao_crawl::register_sources(&config, &fetcher)
+        .context("while setting up the sources' headers and cookies")?
+    {
+        eprintln!("warning: {warning}");
+    }
+    let out = config.settings.output.clone();
+    let (date_style, mode) = (config.settings.date_folder, config.settings.filenames);
+    let crawler = Arc::new(Crawler::new(config, Arc::clone(&store), Arc::new(fetcher))?);
+    let ids: Vec<String> = if only.is_empty() {
+        crawler.source_ids()
+    } else {
+        for id in only {
+            if crawler.config().source(id).is_none() {
+                anyhow::bail!("no source with id \"{id}\" in the sources file");
+            }
+        }
+        only.to_vec()
+    };
+
+    let progress = Arc::new(Progress::new(&ids));
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids.clone() {
+        let crawler = Arc::clone(&crawler);
+        let progress = Arc::clone(&progress);
+        tasks.spawn(async move {
+            crawler
+                .run_source(&id, RunOptions { dry_run }, progress.as_ref())
+                .await
+        });
+    }
+    let mut reports = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        reports.push(joined.context("a source's run crashed")??);
+    }
+    progress.finish();
+    reports.sort_by_key(|r| ids.iter().position(|i| *i == r.source_id));
+    print_summary(&reports, dry_run);
+
+    if !dry_run && reports.iter().any(|r| r.new + r.updated > 0) {
+        let options = PublishOptions {
+            out: out.clone(),
+            date_style,
+            mode,
+            ..PublishOptions::default()
+        };
+        let published = jujiao_tree::publish(store.as_ref(), &options)
+            .await
+            .with_context(|| format!("while publishing to {}", out.display()))?;
+        println!(
+            "briefing tree {}: {} files written, {} already up to date, {} failed",
+            out.display(),
+            published.written,
+            published.unchanged,
+            published.failed.len()
+        );
+        for (id, rel, reason) in published.failed.iter().take(20) {
+            println!("  filing {id} {rel}: {reason}");
+        }
+    }
+    Ok(reports)
+}
+
+fn print_summary(reports: &[SourceReport], dry_run: bool) {
+    println!();
+    println!(
+        "{:<16} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>7}  health",
+        "source", "lists", "304", "new", "upd", "dup", "errors", "time"
+    );
+    for r in reports {
+        println!(
+            "{:<16} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6.1}s  {}",
+            r.source_id,
+            r.list_pages,
+            r.not_modified,
+            if dry_run {
+                r.would_fetch.len() as u64
+            } else {
+                r.new
+            },
+            r.updated,
+            r.duplicates,
+            r.errors,
+            r.elapsed.as_secs_f64(),
+            r.verdict.as_str()
+        );
+    }
+    for r in reports.iter().filter(|r| !r.error_samples.is_empty()) {
+        println!("{} ({}):", r.source_id, r.name);
+        for e in &r.error_samples {
+            println!("  - {e}");
+        }
+        if r.errors as usize > r.error_samples.len() {
+            println!("  … and {} more", r.errors as usize - r.error_samples.len());
+        }
+    }
+    if dry_run {
+        println!("dry run: nothing was fetched beyond list pages, nothing stored or written");
+        for r in reports.iter().filter(|r| !r.would_fetch.is_empty()) {
+            println!("{} would fetch:", r.source_id);
+            for u in r.would_fetch.iter().take(10) {
+                println!("  {u}");
+            }
+        }
+    }
+}
