@@ -211,6 +211,34 @@ fn compile(source: &Source) -> Result<Compiled, CrawlError> {
     Ok(compiled)
 }
 
+/// The compiled article rules of an HTML source (`None` when it configures none, so
+/// extraction is fully automatic).
+pub fn article_rules(source: &Source) -> Result<Option<Rules>, CrawlError> {
+    let SourceKind::Html(h) = &source.kind else {
+        return Ok(None);
+    };
+    let a = &h.article;
+    let raw = RawRules {
+        title: a.title.clone(),
+        body: a.body.clone(),
+        date: a.date.clone(),
+        author: a.author.clone(),
+        origin: a.origin.clone(),
+        min_paragraph_chars: Some(a.min_paragraph_chars).filter(|n| *n > 0),
+        drop_patterns: a.drop.clone(),
+    };
+    if raw == RawRules::default() {
+        return Ok(None);
+    }
+    Rules::compile(&raw)
+        .map(Some)
+        .map_err(|e| CrawlError::Selector {
+            source_id: source.id.clone(),
+            key: "article".into(),
+            message: e.to_string(),
+        })
+}
+
 /// Maps settings of the sources file onto the fetcher's.
 pub fn fetcher_config(config: &Config) -> jujiao_fetch::FetcherConfig {
     let s = &config.settings;

@@ -3,6 +3,7 @@
 
 mod crawl;
 mod demo;
+mod extract;
 mod import;
 mod progress;
 mod publish;
@@ -29,6 +30,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Collect new articles from the configured sources, then publish them.
     Crawl(crawl::Args),
+    /// Extract articles from saved pages and print them as JSON.
+    Extract(extract::Args),
     /// Import an old briefing tree (legacy files) into the store.
     Import(import::Args),
     /// Write the store's filings as a briefing tree in the legacy format.
@@ -37,6 +40,10 @@ pub enum Command {
 
 /// Runs a subcommand on a fresh multi-threaded runtime.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    // Extraction is synchronous CPU work: no runtime needed.
+    if let Command::Extract(args) = &cli.command {
+        return extract::run(args);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Crawl(args) => crawl::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Publish(args) => publish::run(args).await,
+            Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }
     })
 }
