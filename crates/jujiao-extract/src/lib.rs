@@ -134,6 +134,20 @@ pub fn extract_decoded(page: &Decoded, url: Option<&Url>, rules: Option<&Rules>)
         }
     }
 
+    let mut title = title;
+    let mut title_str = title_str;
+    let from_rule = rules.and_then(|r| r.title.as_ref()).is_some();
+    if !from_rule
+        && title.as_deref().is_some_and(title::looks_like_site_name)
+        && let Some(h) = title::heading_near_body(&dom, &a, &roots)
+    {
+        let key = |s: &str| s.chars().filter(|c| !is_space(*c)).collect::<String>();
+        let hk = key(&h);
+        paragraphs.retain(|p| key(p) != hk);
+        title_str = h.clone();
+        title = Some(h);
+    }
+
     let lines = byline_lines(&dom, &a, &title_str, &roots);
     let publish_time = rules
         .and_then(|r| r.date.as_ref())

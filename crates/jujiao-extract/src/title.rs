@@ -53,7 +53,7 @@ pub(crate) fn find(dom: &Dom, a: &Analysis, raw: &str) -> Option<String> {
         &["og:title", "twitter:title", "ArticleTitle", "headline"],
     )
     .or_else(|| enp_property(raw, "title"));
-    let cleaned = strip_site_suffix(&doc);
+    let cleaned = strip_site_prefix(&strip_site_suffix(&doc));
 
     let cleaned_key = key(&cleaned);
     let cleaned_len = cleaned_key.chars().count();
@@ -178,6 +178,80 @@ fn similarity(a: &str, b: &str) -> f64 {
     2.0 * f64::from(common) / (x.len() + y.len()) as f64
 }
 
+/// Removes an outlet name written before the title with a colon (`中國評論新聞：标题`),
+/// recognised by how outlet names end (网, 新闻, 报, 社, 台); `内蒙古9部门：…` stays.
+pub(crate) fn strip_site_prefix(title: &str) -> String {
+    if let Some((head, rest)) = title.split_once(['：', ':'])
+        && (2..=8).contains(&head.chars().count())
+        && rest.chars().count() >= 6
+        && [
+            "网", "網", "新闻", "新聞", "报", "報", "社", "台", "频道", "頻道",
+        ]
+        .iter()
+        .any(|s| head.trim().ends_with(s))
+    {
+        return rest.trim_matches(is_space).to_string();
+    }
+    title.to_string()
+}
+
+/// Whether a title is just a site's name (`北京市海淀区人民政府`, `某某网`): government
+/// pages often carry the portal name in `<title>` and the headline only in the page.
+pub(crate) fn looks_like_site_name(title: &str) -> bool {
+    let t = title.trim_matches(is_space);
+    let n = t.chars().count();
+    n > 0
+        && n <= 16
+        && [
+            "网",
+            "网站",
+            "政府",
+            "门户",
+            "官网",
+            "首页",
+            "主页",
+            "委员会",
+            "人民政府",
+            "门户网站",
+        ]
+        .iter()
+        .any(|s| t.ends_with(s))
+}
+
+/// The heading nearest before the body (or the first inside it): the headline of a page
+/// whose `<title>` names only the site.
+pub(crate) fn heading_near_body(dom: &Dom, a: &Analysis, roots: &[usize]) -> Option<String> {
+    let &first = roots.first()?;
+    let is_heading = |i: usize| -> bool {
+        let Some(e) = dom.element(i) else {
+            return false;
+        };
+        let st = a.stats[i];
+        !a.hidden[i]
+            && (6..=MAX_TITLE_CHARS).contains(&(st.chars as usize))
+            && st.link_density() < 0.5
+            && (matches!(&*e.name, "h1" | "h2" | "h3")
+                || e.class_id().contains("title") && !matches!(&*e.name, "a" | "li"))
+    };
+    // Failing a heading element: the nearest short line of its own above the body
+    // (`<td class="bt">标题</td>`) that is not a byline or a tool bar.
+    let is_line = |i: usize| -> bool {
+        let o = a.own[i];
+        if a.hidden[i] || !(6..=80).contains(&(o.chars as usize)) || o.link_density() >= 0.5 {
+            return false;
+        }
+        let t = dom.text(i);
+        crate::date::parse(&t).is_none() && !crate::boiler::is_boilerplate(&t)
+    };
+    let lo = first.saturating_sub(300);
+    let inside = (first..dom.end(first).min(first + 50)).find(|&i| is_heading(i));
+    let before = (lo..first).rev().find(|&i| is_heading(i));
+    before
+        .or(inside)
+        .or_else(|| (lo..first).rev().find(|&i| is_line(i)))
+        .map(|i| dom.text(i))
+}
+
 /// Removes site names joined to a title by `_`, `|`, ` - `, `－`, `—` and similar.
 pub(crate) fn strip_site_suffix(title: &str) -> String {
     let title = title.trim_matches(is_space);
@@ -257,5 +331,13 @@ mod tests {
             "COVID-19 cases rise"
         );
         assert_eq!(strip_site_suffix("海淀区"), "海淀区");
+        assert_eq!(
+            super::strip_site_prefix("中國評論新聞：看病送火車票"),
+            "看病送火車票"
+        );
+        assert_eq!(
+            super::strip_site_prefix("内蒙古9部门：确保工资无拖欠"),
+            "内蒙古9部门：确保工资无拖欠"
+        );
     }
 }

@@ -273,3 +273,14 @@ fn oversized_page_is_refused() {
         Err(ExtractError::TooLarge { .. })
     ));
 }
+
+#[test]
+fn portal_name_title_gives_way_to_the_heading_above_the_body() {
+    let html = "<html><head><meta charset=utf-8><title>北京市海淀区人民政府</title></head><body>\
+        <div class=top><a href=/>首页</a></div><table><tr><td class=bt>区政府召开第十次常务会议</td></tr>\
+        <tr><td class=zw><p>会议研究了城市更新、营商环境优化等事项，要求各部门抓好落实，确保取得实效。</p>\
+        <p>会议还听取了关于疫情防控工作的汇报，强调要坚持常态化防控不放松。</p></td></tr></table></body></html>";
+    let x = extract(html.as_bytes(), None, None, None).unwrap();
+    assert_eq!(x.title.as_deref(), Some("区政府召开第十次常务会议"));
+    assert_eq!(x.paragraphs.len(), 2, "{:?}", x.paragraphs);
+}
