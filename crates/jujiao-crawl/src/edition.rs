@@ -24,9 +24,11 @@ pub(crate) async fn run(
     report: &mut SourceReport,
 ) {
     let id = compiled.source.id.as_str();
-    let day = Utc::now()
-        .with_timezone(&jujiao_model::shanghai())
-        .date_naive();
+    let day = options.day.unwrap_or_else(|| {
+        Utc::now()
+            .with_timezone(&jujiao_model::shanghai())
+            .date_naive()
+    });
     let Ok(edition_url) = Url::parse(&edition.url_for(day)) else {
         report.error(format!("edition URL for {day} is not a URL"));
         return;

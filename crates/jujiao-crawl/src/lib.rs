@@ -79,6 +79,8 @@ impl std::fmt::Debug for Crawler {
 pub struct RunOptions {
     /// Read list pages and report what would be fetched; fetch and store no article.
     pub dry_run: bool,
+    /// The day whose newspaper edition to collect; default: today in Asia/Shanghai.
+    pub day: Option<chrono::NaiveDate>,
 }
 
 impl Crawler {

@@ -27,6 +27,9 @@ pub struct Args {
     /// Read list pages and show what would be fetched; store and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Collect newspaper editions of this day (YYYY-MM-DD) instead of today's.
+    #[arg(long)]
+    pub day: Option<chrono::NaiveDate>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
@@ -38,7 +41,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         .db
         .clone()
         .unwrap_or_else(|| config.settings.database.clone());
-    let reports = crawl(config, &db, &args.sources, args.dry_run).await?;
+    let reports = crawl(
+        config,
+        &db,
+        &args.sources,
+        RunOptions {
+            dry_run: args.dry_run,
+            day: args.day,
+        },
+    )
+    .await?;
     Ok(if reports.iter().any(|r| r.errors > 0) {
         ExitStatus::SomeFailed
     } else {
@@ -51,8 +63,9 @@ pub async fn crawl(
     config: Config,
     db: &str,
     only: &[String],
-    dry_run: bool,
+    options: RunOptions,
 ) -> anyhow::Result<Vec<SourceReport>> {
+    let dry_run = options.dry_run;
     let store = jujiao_store::open_store(db)
         .await
         .with_context(|| format!("while opening the database {db}"))?;
@@ -81,11 +94,7 @@ pub async fn crawl(
     for id in ids.clone() {
         let crawler = Arc::clone(&crawler);
         let progress = Arc::clone(&progress);
-        tasks.spawn(async move {
-            crawler
-                .run_source(&id, RunOptions { dry_run }, progress.as_ref())
-                .await
-        });
+        tasks.spawn(async move { crawler.run_source(&id, options, progress.as_ref()).await });
     }
     let mut reports = Vec::new();
     while let Some(joined) = tasks.join_next().await {

@@ -45,7 +45,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     );
     println!("sources file: {}", config_path.display());
 
-    let reports = super::crawl::crawl(config, &db.to_string_lossy(), &[], false).await?;
+    let reports = super::crawl::crawl(
+        config,
+        &db.to_string_lossy(),
+        &[],
+        jujiao_crawl::RunOptions {
+            dry_run: false,
+            day: Some(today),
+        },
+    )
+    .await?;
     let new: u64 = reports.iter().map(|r| r.new).sum();
     println!();
     println!("collected {new} new items; look at:");

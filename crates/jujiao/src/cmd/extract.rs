@@ -77,7 +77,12 @@ fn config_name(args: &Args) -> String {
 
 /// Extracts one page and prints its JSON line; a page that cannot be read or extracted
 /// prints `{"file", "error"}` instead. Returns whether it succeeded.
-fn one(path: &Path, args: &Args, rules: Option<&Rules>, out: &mut impl Write) -> anyhow::Result<bool> {
+fn one(
+    path: &Path,
+    args: &Args,
+    rules: Option<&Rules>,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
     let result = std::fs::read(path)
         .map_err(|e| format!("cannot read: {e}"))
         .and_then(|bytes| {
