@@ -104,7 +104,9 @@ pub async fn crawl(
     reports.sort_by_key(|r| ids.iter().position(|i| *i == r.source_id));
     print_summary(&reports, dry_run);
 
-    if !dry_run && reports.iter().any(|r| r.new + r.updated > 0) {
+    // Always publish (not only when this run found something): a killed earlier run may
+    // have stored articles it never wrote out. Files already right are not rewritten.
+    if !dry_run {
         let options = PublishOptions {
             out: out.clone(),
             date_style,
