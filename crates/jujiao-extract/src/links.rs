@@ -219,7 +219,22 @@ fn automatic(dom: &Dom, hidden: &[bool], base: &Url) -> Vec<usize> {
         .flat_map(|&(c, _)| groups[&c].0.iter().copied())
         .collect();
     keep.sort_unstable();
-    keep
+    // Within one list item, a link much shorter than the item's longest (the author,
+    // the column, the comment count) is not an article link.
+    let lens: Vec<(usize, usize)> = keep
+        .iter()
+        .map(|&i| (item_of(dom, i), visible_len(&dom.text(i))))
+        .collect();
+    let mut longest: HashMap<usize, usize> = HashMap::new();
+    for &(item, len) in &lens {
+        let e = longest.entry(item).or_default();
+        *e = (*e).max(len);
+    }
+    keep.into_iter()
+        .zip(lens)
+        .filter(|&(_, (item, len))| len >= 12 || len * 2 >= longest[&item])
+        .map(|(i, _)| i)
+        .collect()
 }
 
 #[cfg(test)]
@@ -234,7 +249,7 @@ mod tests {
             "<li><a href='./202006/t20200610_1.html'>海淀区召开区委常委会会议</a><span>2020-06-10</span></li>",
             "<li><a href='./202006/t20200609_2.html'>区政府召开第十次常务会议</a><span>[06-09]</span></li>",
             "<li><a href='http://other.example.com/x.html'>外站链接的标题文字很长</a></li>",
-            "<li><a href='./202006/t20200608_3.html'>海淀区部署防汛工作会议召开</a> 06/08 09:30</li>",
+            "<li><a href='./202006/t20200608_3.html'>海淀区部署防汛工作会议召开，要求压实责任</a> <a href='/col/'>要闻</a> 06/08 09:30</li>",
             "</ul><div class=footer><a href='/about'>关于我们网站的说明</a></div>",
         );
         let base = Url::parse("http://www.example.gov.cn/xw/").expect("url");
