@@ -83,7 +83,7 @@ pub(crate) fn analyse(dom: &Dom) -> Analysis {
                 }
                 // Long sentences inside a link are text someone wrapped in an anchor,
                 // not navigation.
-                if in_link[p] && !(s.chars >= 60 && s.punct >= 2) {
+                if in_link[p] && !crate::text::is_sentence_run(t, s.chars as usize) {
                     s.link_chars = s.chars;
                 }
                 stats[i] = s;

@@ -110,6 +110,9 @@ pub(crate) fn is_boilerplate(line: &str) -> bool {
     if MARKERS.iter().any(|m| lower.contains(m)) {
         return true;
     }
+    if is_bare_timestamp(line) {
+        return true;
+    }
     let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
     matches!(
         compact.as_str(),
@@ -129,6 +132,21 @@ pub(crate) fn is_boilerplate(line: &str) -> bool {
     )
 }
 
+/// A line that is only a date/time (`2011年12月15日 21:34`, `2020-06-10 星期三`).
+fn is_bare_timestamp(line: &str) -> bool {
+    let rest = line
+        .chars()
+        .filter(|c| {
+            !(c.is_ascii_digit()
+                || c.is_whitespace()
+                || "-/:：.年月日时分秒()（）[]【】星期周一二三四五六日天".contains(*c))
+        })
+        .count();
+    rest == 0
+        && line.chars().filter(char::is_ascii_digit).count() >= 6
+        && crate::date::parse(line).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_boilerplate;
@@ -138,6 +156,9 @@ mod tests {
         assert!(is_boilerplate("责任编辑：王小明"));
         assert!(is_boilerplate("【打印】 【关闭】"));
         assert!(is_boilerplate("字号：大 中 小"));
+        assert!(is_boilerplate("2011年12月15日 21:34"));
+        assert!(is_boilerplate("2020-06-10 星期三"));
+        assert!(!is_boilerplate("2020年6月10日，区委召开会议。"));
         assert!(!is_boilerplate(
             "会议指出，要认真学习贯彻习近平新时代中国特色社会主义思想。"
         ));

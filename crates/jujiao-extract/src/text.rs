@@ -37,6 +37,12 @@ pub(crate) fn visible_len(s: &str) -> usize {
     s.chars().filter(|c| !is_space(*c)).count()
 }
 
+/// Text long and punctuated enough to be prose even inside a link: some pages wrap the
+/// whole article in an anchor. Navigation and related-article titles are never this.
+pub(crate) fn is_sentence_run(t: &str, visible: usize) -> bool {
+    visible >= 60 && t.chars().filter(|c| is_punct(*c)).take(2).count() >= 2
+}
+
 /// Elements that start a new paragraph.
 pub(crate) fn is_block(name: &str) -> bool {
     matches!(
@@ -193,7 +199,7 @@ pub(crate) fn blocks(dom: &Dom, root: usize, skip: &dyn Fn(usize) -> bool) -> Ve
                 }
                 let n = visible_len(t);
                 cur.chars += n;
-                if links > 0 {
+                if links > 0 && !is_sentence_run(t, n) {
                     cur.link_chars += n;
                 }
                 push_collapsed(&mut cur.text, t);
