@@ -14,7 +14,7 @@ pub(crate) struct Byline {
 }
 
 /// Characters a name or an outlet may not contain (they end it).
-const NAME_END: &str = r"[^\s　:：|/,，;；)）\]】<>]";
+const NAME_END: &str = r"[^\s　:：|/,，;；()（）\[\]【】<>]";
 
 static ORIGIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -35,7 +35,6 @@ fn han_regex(pattern: &str) -> Regex {
 static AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
     han_regex(concat!(
         r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／︱|]\s*({HAN}{2,12}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
-        r"|(?:本报|本台|本网)?(?:记者|通讯员|特约记者)\s*[：:]?\s*({HAN}{2,4}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
         r"|(?i:by)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})",
     ))
 });
@@ -46,7 +45,23 @@ static EDITOR: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Words that follow a name in a byline and must not be taken as part of it.
 const STOP: &[&str] = &[
-    "作者", "记者", "发布", "时间", "来源", "编辑", "日期", "报道", "摄影", "浏览", "点击", "字号",
+    "见习",
+    "作者",
+    "记者",
+    "通讯员",
+    "实习",
+    "文字",
+    "出处",
+    "发布",
+    "时间",
+    "来源",
+    "编辑",
+    "日期",
+    "报道",
+    "摄影",
+    "浏览",
+    "点击",
+    "字号",
 ];
 
 fn clean_name(s: &str) -> Option<String> {
@@ -60,6 +75,129 @@ fn clean_name(s: &str) -> Option<String> {
         .trim_matches(|c: char| c.is_whitespace() || "　、，,".contains(c))
         .to_string();
     if s.chars().count() < 2 { None } else { Some(s) }
+}
+
+/// Characters after which `记者` starts a byline (line start, brackets, `本报`, `电`).
+fn is_byline_context(before: &str) -> bool {
+    let before = before.trim_end_matches([' ', '　']);
+    before.is_empty()
+        || before.ends_with([
+            '（', '(', '【', '[', '|', '/', '：', ':', '讯', '电', '报', '台', '网', '社',
+        ])
+        || before.ends_with("本报特约")
+}
+
+/// What may follow a reporter's name.
+fn ends_name(rest: &str) -> bool {
+    rest.is_empty()
+        || rest.starts_with([
+            ' ', '　', '）', ')', '】', ']', '/', '|', '、', '，', ',', '。', '摄',
+        ])
+        || ["报道", "通讯员", "实习生", "发自", "编辑", "整理"]
+            .iter()
+            .any(|w| rest.starts_with(w))
+}
+
+/// Words that follow `记者` in running text (`记者获悉`, `记者从…了解到`): not names.
+const NOT_NAMES: &[&str] = &[
+    "见习",
+    "获悉",
+    "了解",
+    "从",
+    "发现",
+    "看到",
+    "注意",
+    "采访",
+    "昨天",
+    "今天",
+    "日前",
+    "近日",
+    "昨日",
+    "随后",
+    "在",
+    "来到",
+    "走访",
+    "询问",
+    "致电",
+    "联系",
+    "查询",
+    "调查",
+    "还",
+    "也",
+    "又",
+    "就",
+    "同",
+    "与",
+    "和",
+    "对",
+    "向",
+    "将",
+    "已",
+    "会",
+    "问",
+    "了",
+    "们",
+    "站",
+    "证实",
+    "实地",
+    "报道",
+    "摄影",
+    "摄",
+    "编辑",
+    "通讯员",
+    "实习生",
+    "发自",
+    "整理",
+];
+
+/// `记者 唐炜`, `（记者 唐炜）`, `本报记者 张三、李四`, `通讯员 王五` in byline position.
+fn reporter(line: &str) -> Option<String> {
+    for label in ["特约记者", "记者", "通讯员"] {
+        let mut from = 0;
+        while let Some(off) = line[from..].find(label) {
+            let at = from + off;
+            from = at + label.len();
+            if !is_byline_context(&line[..at]) {
+                continue;
+            }
+            let rest = line[from..].trim_start_matches([' ', '　', '：', ':']);
+            let mut names = Vec::new();
+            let mut cur = rest;
+            while names.len() < 4 {
+                let Some(name) = leading_name(cur) else { break };
+                names.push(name);
+                cur = &cur[name.len()..];
+                let next = cur.trim_start_matches([' ', '　', '、']);
+                if next.len() == cur.len() || leading_name(next).is_none() {
+                    break;
+                }
+                cur = next;
+            }
+            if !names.is_empty() {
+                return Some(names.join("、"));
+            }
+        }
+    }
+    None
+}
+
+/// The shortest run of 2–4 ideographs at the start of `s` that a name boundary follows.
+fn leading_name(s: &str) -> Option<&str> {
+    if NOT_NAMES.iter().any(|w| s.starts_with(w)) {
+        return None;
+    }
+    let mut end = 0;
+    for (k, c) in s.char_indices().take(4) {
+        if !('\u{3400}'..='\u{9fff}').contains(&c) {
+            break;
+        }
+        end = k + c.len_utf8();
+        if k > 0 && ends_name(&s[end..]) {
+            return Some(&s[..end]);
+        }
+    }
+    let _ = end;
+    None
 }
 
 /// Reads bylines from `lines` (header lines first, then the body's last lines).
@@ -81,11 +219,11 @@ pub(crate) fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Byline {
         }
         if b.author.is_none() {
             let without_editor = EDITOR.replace_all(line, "");
-            if let Some(c) = AUTHOR.captures(&without_editor) {
-                b.author = (1..=3)
-                    .find_map(|k| c.get(k))
-                    .and_then(|m| clean_name(m.as_str()));
-            }
+            b.author = AUTHOR
+                .captures(&without_editor)
+                .and_then(|c| (1..=2).find_map(|k| c.get(k)))
+                .and_then(|m| clean_name(m.as_str()))
+                .or_else(|| reporter(&without_editor));
         }
     }
     b
@@ -110,6 +248,24 @@ mod tests {
             Some("唐炜")
         );
         assert_eq!(read(["文/张三"]).author.as_deref(), Some("张三"));
+        assert_eq!(
+            read(["新华社北京12月9日电（记者王攀）"]).author.as_deref(),
+            Some("王攀")
+        );
+        assert_eq!(
+            read(["本报记者 张三、李四 报道"]).author.as_deref(),
+            Some("张三、李四")
+        );
+        assert_eq!(
+            read(["（记者 欧阳晓明）"]).author.as_deref(),
+            Some("欧阳晓明")
+        );
+        assert_eq!(read(["记者获悉，其妻子陆某已报警。"]).author, None);
+        assert_eq!(read(["据记者了解，发生激烈冲突。"]).author, None);
+        assert_eq!(
+            read(["来源：京华时报(北京)"]).origin.as_deref(),
+            Some("京华时报")
+        );
         let only_editor = read(["责任编辑：王五"]);
         assert_eq!(only_editor.author, None);
         assert_eq!(only_editor.editor.as_deref(), Some("王五"));
