@@ -1,15 +1,15 @@
 //! Article extraction: bytes + page URL + optional per-source rules in, article out.
 //! Pure: no network, no database.
 //!
-//! 1. [`decode`] turns bytes into text (BOM, HTTP charset, `<meta>`, detection; labels
+//! 1. [`decode()`] turns bytes into text (BOM, HTTP charset, `<meta>`, detection; labels
 //!    that contradict valid UTF-8 bytes lose).
-//! 2. [`html`] parses the text once into a flat arena walked only by index ranges, so no
+//! 2. `html` parses the text once into a flat arena walked only by index ranges, so no
 //!    step recurses on page depth.
 //! 3. With [`Rules`], selectors give the title, body, date, author and origin
 //!    ([`select`] implements the supported CSS subset); whatever they do not give, and
 //!    the whole body when the body selector matches nothing, comes from automatic
-//!    extraction: [`body`] (text and punctuation density, link-density and class
-//!    penalties), [`title`], [`date`], [`byline`], [`media`].
+//!    extraction: `body` (text and punctuation density, link-density and class
+//!    penalties), `title`, [`date`], `byline`, `media`.
 //! 4. The result is an [`Extraction`]: [`Extraction::to_json`] for tools,
 //!    [`Extraction::to_article`] for the rest of jujiao.
 //!

@@ -1,4 +1,4 @@
-//! A documented subset of CSS selectors, matched against the arena of [`crate::html`].
+//! A documented subset of CSS selectors, matched against the crate's arena DOM.
 //!
 //! Supported: type (`div`, `*`), `#id`, `.class`, attribute tests (`[a]`, `[a=v]`,
 //! `[a~=v]`, `[a^=v]`, `[a$=v]`, `[a*=v]`, `[a|=v]`, values quoted or not), compounds of
