@@ -4,7 +4,8 @@
 //! `<meta http-equiv>` in the first [`META_PRESCAN_BYTES`], then detection with
 //! `chardetng` on a bounded window. Labels lie: pages declaring `gb2312` are sometimes
 //! UTF-8, so a declared non-UTF-8 label loses to bytes that are valid UTF-8 and contain
-//! multi-byte sequences. `gb2312` and `gbk` decode as GB18030, their superset.
+//! multi-byte sequences, and a UTF-8 label loses to bytes that are not UTF-8 when
+//! detection finds another encoding. `gb2312` and `gbk` decode as GB18030, their superset.
 
 use encoding_rs::{Encoding, GB18030, UTF_8};
 
@@ -66,7 +67,19 @@ fn choose<'a>(
         .or_else(|| meta_charset(bytes).map(|e| (e, Evidence::Meta)));
     let utf8 = utf8_status(bytes);
     match declared {
-        Some((enc, ev)) if enc == UTF_8 => (enc, ev, bytes),
+        Some((enc, ev)) if enc == UTF_8 => {
+            if utf8 == Utf8Status::Invalid && !is_mostly_utf8(bytes) {
+                let guess = detect(bytes);
+                if guess != UTF_8 {
+                    warnings.push(format!(
+                        "page declares UTF-8 but its bytes are not; decoded as {}",
+                        guess.name()
+                    ));
+                    return (guess, Evidence::Detected, bytes);
+                }
+            }
+            (enc, ev, bytes)
+        }
         Some((enc, ev)) => {
             if utf8 == Utf8Status::ValidMultibyte {
                 warnings.push(format!(
@@ -78,7 +91,9 @@ fn choose<'a>(
                 (enc, ev, bytes)
             }
         }
-        None if utf8 != Utf8Status::Invalid => (UTF_8, Evidence::Detected, bytes),
+        None if utf8 != Utf8Status::Invalid || is_mostly_utf8(bytes) => {
+            (UTF_8, Evidence::Detected, bytes)
+        }
         None => (detect(bytes), Evidence::Detected, bytes),
     }
 }
@@ -117,6 +132,33 @@ fn utf8_status(bytes: &[u8]) -> Utf8Status {
     } else {
         Utf8Status::ValidMultibyte
     }
+}
+
+/// UTF-8 with a few stray bad bytes (a damaged page) rather than another encoding:
+/// within the first 64 KiB, valid multi-byte characters outnumber malformed sequences
+/// ten to one.
+fn is_mostly_utf8(bytes: &[u8]) -> bool {
+    let mut rest = &bytes[..bytes.len().min(64 * 1024)];
+    let (mut good, mut bad) = (0usize, 0usize);
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                good += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                good += std::str::from_utf8(valid)
+                    .map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                bad += 1;
+                match e.error_len() {
+                    Some(n) => rest = &after[n..],
+                    None => break,
+                }
+            }
+        }
+    }
+    good >= 10 * bad && good > 0
 }
 
 /// Guesses the encoding from a bounded window around the first non-ASCII bytes.
@@ -196,6 +238,32 @@ mod tests {
         assert_eq!(d.encoding, "UTF-8");
         assert!(d.text.contains("海淀区人民政府"));
         assert_eq!(d.warnings.len(), 1);
+    }
+
+    #[test]
+    fn declared_utf8_but_gbk_bytes_trusts_bytes() {
+        let mut b = b"<meta charset=utf-8><p>".to_vec();
+        b.extend(gbk(
+            "北京市海淀区人民政府关于进一步加强城市管理工作的通知，各街道办事处",
+        ));
+        let d = decode(&b, None);
+        assert_eq!(d.encoding, "gb18030");
+        assert!(d.text.contains("海淀区人民政府"));
+        assert_eq!(d.warnings.len(), 1);
+    }
+
+    #[test]
+    fn utf8_with_a_stray_byte_stays_utf8() {
+        let mut b = "<meta charset=utf-8><p>北京市海淀区人民政府关于进一步加强城市管理工作的通知"
+            .as_bytes()
+            .to_vec();
+        b.push(0xFF);
+        b.extend("各街道办事处、各镇政府".as_bytes());
+        for d in [decode(&b, None), decode(&b[20..], None)] {
+            assert_eq!(d.encoding, "UTF-8");
+            assert!(d.text.contains("各街道办事处"));
+            assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        }
     }
 
     #[test]
