@@ -13,49 +13,51 @@
 //! bounded ([`STACK_SEARCH_LIMIT`]) so that time stays linear on hostile input.
 
 use memchr::memchr;
+use std::borrow::Cow;
 
 /// How far down the stack of open elements an end tag or an implicit close looks.
 pub const STACK_SEARCH_LIMIT: usize = 256;
 
 /// One node of the arena.
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
+pub(crate) struct Node<'a> {
     /// Index of the parent; the root is its own parent (index 0).
     pub parent: u32,
     /// One past the last index of this node's subtree.
     pub end: u32,
-    pub kind: Kind,
+    pub kind: Kind<'a>,
 }
 
 /// What a node is.
 #[derive(Debug, Clone)]
-pub(crate) enum Kind {
+pub(crate) enum Kind<'a> {
     Root,
-    Element(Element),
-    Text(String),
+    Element(Element<'a>),
+    /// Borrowed from the page unless a character reference had to be decoded.
+    Text(Cow<'a, str>),
 }
 
 /// An element: lower-case name and attributes in source order.
 #[derive(Debug, Clone)]
-pub(crate) struct Element {
-    pub name: Box<str>,
-    pub attrs: Vec<(Box<str>, String)>,
+pub(crate) struct Element<'a> {
+    pub name: Cow<'a, str>,
+    pub attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     /// `class` and `id` joined and lower-cased (each followed by a space), computed once
     /// at parse time for the content and boilerplate hints.
     class_id: Box<str>,
 }
 
-impl Element {
+impl<'a> Element<'a> {
     /// The value of an attribute (names are stored lower-case).
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(k, _)| &**k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// An element named `name` with `attrs` (names lower-case).
-    pub fn new(name: &str, attrs: Vec<(Box<str>, String)>) -> Element {
+    pub fn new(name: Cow<'a, str>, attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Element<'a> {
         let mut class_id = String::new();
         for key in ["class", "id"] {
             if let Some((_, v)) = attrs.iter().find(|(k, _)| &**k == key) {
@@ -64,7 +66,7 @@ impl Element {
             }
         }
         Element {
-            name: name.into(),
+            name,
             attrs,
             class_id: class_id.into(),
         }
@@ -78,13 +80,13 @@ impl Element {
 
 /// A parsed document.
 #[derive(Debug, Clone)]
-pub(crate) struct Dom {
-    pub nodes: Vec<Node>,
+pub(crate) struct Dom<'a> {
+    pub nodes: Vec<Node<'a>>,
 }
 
-impl Dom {
+impl<'a> Dom<'a> {
     /// The element at `i`, if that node is one.
-    pub fn element(&self, i: usize) -> Option<&Element> {
+    pub fn element(&self, i: usize) -> Option<&Element<'a>> {
         match &self.nodes.get(i)?.kind {
             Kind::Element(e) => Some(e),
             _ => None,
@@ -116,7 +118,7 @@ impl Dom {
     }
 
     /// All elements named `name`, in document order.
-    pub fn elements_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+    pub fn elements_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
         (0..self.nodes.len()).filter(move |&i| self.name(i) == name)
     }
 
@@ -126,7 +128,7 @@ impl Dom {
             return None;
         }
         match &self.nodes.get(i + 1)?.kind {
-            Kind::Text(t) => Some(t),
+            Kind::Text(t) => Some(t.as_ref()),
             _ => None,
         }
     }
@@ -210,7 +212,7 @@ const CLOSES_P: &[&str] = &[
 const P_SCOPE: &[&str] = &["table", "td", "th", "button", "html", "caption", "object"];
 
 /// Parses `html` into a [`Dom`]. Never fails; malformed input gives a best-effort tree.
-pub(crate) fn parse(html: &str) -> Dom {
+pub(crate) fn parse(html: &str) -> Dom<'_> {
     let mut b = Builder {
         nodes: vec![Node {
             parent: 0,
@@ -239,17 +241,17 @@ pub(crate) fn parse(html: &str) -> Dom {
     Dom { nodes: b.nodes }
 }
 
-struct Builder {
-    nodes: Vec<Node>,
+struct Builder<'a> {
+    nodes: Vec<Node<'a>>,
     stack: Vec<u32>,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     fn top(&self) -> u32 {
         self.stack.last().copied().unwrap_or(0)
     }
 
-    fn text(&mut self, raw: &str) {
+    fn text(&mut self, raw: &'a str) {
         if raw.is_empty() {
             return;
         }
@@ -257,7 +259,7 @@ impl Builder {
         self.nodes.push(Node {
             parent: self.top(),
             end: idx + 1,
-            kind: Kind::Text(crate::entities::decode(raw).into_owned()),
+            kind: Kind::Text(crate::entities::decode(raw)),
         });
     }
 
@@ -316,7 +318,7 @@ impl Builder {
     }
 
     /// Handles markup starting at `lt` (a `<`); returns the position after it.
-    fn markup(&mut self, html: &str, lt: usize) -> usize {
+    fn markup(&mut self, html: &'a str, lt: usize) -> usize {
         let bytes = html.as_bytes();
         let next = bytes.get(lt + 1).copied().unwrap_or(0);
         match next {
@@ -328,7 +330,7 @@ impl Builder {
             }
             b'?' => skip_to_gt(bytes, lt),
             b'/' => {
-                let (name, after) = read_name(bytes, lt + 2);
+                let (name, after) = read_name(html, lt + 2);
                 let end = skip_to_gt(bytes, after);
                 if !name.is_empty() {
                     self.end_tag(&name);
@@ -352,10 +354,10 @@ impl Builder {
         }
     }
 
-    fn start_tag(&mut self, html: &str, lt: usize) -> usize {
+    fn start_tag(&mut self, html: &'a str, lt: usize) -> usize {
         let bytes = html.as_bytes();
-        let (name, mut pos) = read_name(bytes, lt + 1);
-        let mut attrs: Vec<(Box<str>, String)> = Vec::new();
+        let (name, mut pos) = read_name(html, lt + 1);
+        let mut attrs: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
         let mut self_closing = false;
         loop {
             while pos < bytes.len() && (bytes[pos].is_ascii_whitespace() || bytes[pos] == b'/') {
@@ -377,11 +379,11 @@ impl Builder {
             {
                 pos += 1;
             }
-            let key = html[start..pos].to_ascii_lowercase();
+            let key = lower(&html[start..pos]);
             while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
                 pos += 1;
             }
-            let mut value = String::new();
+            let mut value = Cow::Borrowed("");
             if bytes.get(pos) == Some(&b'=') {
                 pos += 1;
                 while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
@@ -391,7 +393,7 @@ impl Builder {
                     Some(&q @ (b'"' | b'\'')) => {
                         let vstart = pos + 1;
                         let vend = memchr(q, &bytes[vstart..]).map_or(bytes.len(), |o| vstart + o);
-                        value = crate::entities::decode(&html[vstart..vend]).into_owned();
+                        value = crate::entities::decode(&html[vstart..vend]);
                         pos = (vend + 1).min(bytes.len());
                     }
                     _ => {
@@ -402,37 +404,38 @@ impl Builder {
                         {
                             pos += 1;
                         }
-                        value = crate::entities::decode(&html[vstart..pos]).into_owned();
+                        value = crate::entities::decode(&html[vstart..pos]);
                     }
                 }
             }
-            if !key.is_empty() && attrs.len() < 64 && !attrs.iter().any(|(k, _)| **k == *key) {
-                attrs.push((key.into(), value));
+            if !key.is_empty() && attrs.len() < 64 && !attrs.iter().any(|(k, _)| *k == key) {
+                attrs.push((key, value));
             }
         }
         self.implicit_close(&name);
+        let name_str: &str = &name;
         let idx = self.nodes.len() as u32;
-        let is_raw = RAW.contains(&name.as_str());
-        let keep_raw_text = match name.as_str() {
+        let is_raw = RAW.contains(&name_str);
+        let keep_raw_text = match name_str {
             "title" | "textarea" => true,
             "script" => attrs
                 .iter()
-                .any(|(k, v)| &**k == "type" && v.contains("ld+json")),
+                .any(|(k, v)| k == "type" && v.contains("ld+json")),
             _ => false,
         };
         self.nodes.push(Node {
             parent: self.top(),
             end: idx + 1,
-            kind: Kind::Element(Element::new(&name, attrs)),
+            kind: Kind::Element(Element::new(name.clone(), attrs)),
         });
         if is_raw && !self_closing {
             let close = find_close(bytes, pos, &name);
             let content = &html[pos.min(close)..close];
             if keep_raw_text && !content.is_empty() {
                 let kind = if name == "script" {
-                    Kind::Text(content.to_string())
+                    Kind::Text(Cow::Borrowed(content))
                 } else {
-                    Kind::Text(crate::entities::decode(content).into_owned())
+                    Kind::Text(crate::entities::decode(content))
                 };
                 self.nodes.push(Node {
                     parent: idx,
@@ -443,14 +446,24 @@ impl Builder {
             self.nodes[idx as usize].end = self.nodes.len() as u32;
             return skip_to_gt(bytes, close);
         }
-        if !self_closing && !VOID.contains(&name.as_str()) {
+        if !self_closing && !VOID.contains(&&*name) {
             self.stack.push(idx);
         }
         pos
     }
 }
 
-fn read_name(bytes: &[u8], mut pos: usize) -> (String, usize) {
+/// Lower-cases ASCII, borrowing when there is nothing to change.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn read_name(html: &str, mut pos: usize) -> (Cow<'_, str>, usize) {
+    let bytes = html.as_bytes();
     let start = pos;
     while pos < bytes.len()
         && !bytes[pos].is_ascii_whitespace()
@@ -458,7 +471,8 @@ fn read_name(bytes: &[u8], mut pos: usize) -> (String, usize) {
     {
         pos += 1;
     }
-    let name = String::from_utf8_lossy(&bytes[start..pos]).to_ascii_lowercase();
+    // The delimiters are ASCII, so both ends are character boundaries.
+    let name = lower(html.get(start..pos).unwrap_or(""));
     (name, pos)
 }
 
