@@ -208,13 +208,19 @@ const NEGATIVE: &[&str] = &[
     "ewm",
 ];
 
+/// [`POSITIVE`] and [`NEGATIVE`] as one-pass matchers.
+static POSITIVE_RE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| crate::text::words_regex(POSITIVE));
+static NEGATIVE_RE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| crate::text::words_regex(NEGATIVE));
+
 /// +1 for a positive hint, -1 for a negative one, 0 for none or both.
 pub(crate) fn class_weight(class_id: &str) -> i32 {
     if class_id.is_empty() {
         return 0;
     }
-    let pos = POSITIVE.iter().any(|w| class_id.contains(w));
-    let neg = NEGATIVE.iter().any(|w| class_id.contains(w));
+    let pos = POSITIVE_RE.is_match(class_id);
+    let neg = NEGATIVE_RE.is_match(class_id);
     i32::from(pos) - i32::from(neg)
 }
 

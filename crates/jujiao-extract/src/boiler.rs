@@ -94,12 +94,17 @@ const STRONG_MARKERS: &[&str] = &[
     "sign up for our",
 ];
 
+static MARKERS_RE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| crate::text::words_regex(MARKERS));
+static STRONG_RE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| crate::text::words_regex(STRONG_MARKERS));
+
 /// True when `line` is a short navigation, byline or tool line.
 pub(crate) fn is_boilerplate(line: &str) -> bool {
     let n = line.chars().count();
     if n <= MAX_NOTICE_CHARS {
         let lower = line.to_lowercase();
-        if STRONG_MARKERS.iter().any(|m| lower.contains(m)) {
+        if STRONG_RE.is_match(&lower) {
             return true;
         }
     }
@@ -107,7 +112,7 @@ pub(crate) fn is_boilerplate(line: &str) -> bool {
         return false;
     }
     let lower = line.to_lowercase();
-    if MARKERS.iter().any(|m| lower.contains(m)) {
+    if MARKERS_RE.is_match(&lower) {
         return true;
     }
     if is_bare_timestamp(line) {

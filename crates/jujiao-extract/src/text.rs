@@ -32,6 +32,13 @@ pub(crate) fn is_punct(c: char) -> bool {
     )
 }
 
+/// One regex matching any of `words` literally: the engine searches all of them in one
+/// pass instead of one `contains` per word.
+pub(crate) fn words_regex(words: &[&str]) -> regex::Regex {
+    let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    regex::Regex::new(&alt.join("|")).expect("escaped literals always compile")
+}
+
 /// Visible characters (white space excluded).
 pub(crate) fn visible_len(s: &str) -> usize {
     s.chars().filter(|c| !is_space(*c)).count()
