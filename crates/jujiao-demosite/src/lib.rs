@@ -5,6 +5,7 @@
 //! page PDFs include an HTML error page served as `.pdf` — and counts what it is asked,
 //! so tests can check politeness from the server's side.
 
+pub mod bench;
 pub mod content;
 
 use axum::Router;

@@ -27,8 +27,8 @@ pub use paths::{DateFolder, PathInfo, parse_rel_path};
 pub use read::{LegacyDoc, parse};
 pub use render::{render, render_canonical};
 pub use write::{
-    DateFolderStyle, PlanItem, Planned, Planner, WriteOutcome, join_under_root, sweep_temp_files,
-    write_atomic,
+    DateFolderStyle, Placer, PlanItem, Planned, Planner, WriteOutcome, join_under_root,
+    sweep_temp_files, write_atomic,
 };
 
 use std::io::Read;

@@ -73,53 +73,13 @@ impl Planner {
     pub fn plan(&self, items: &[PlanItem]) -> Vec<Result<Planned, Error>> {
         let mut order: Vec<&PlanItem> = items.iter().collect();
         order.sort_by_key(|i| i.filing_id);
-        // Recorded paths were distinct files in their tree: they only clash when equal.
-        // New names must also differ from every other name in the folded form.
-        let mut exact: HashMap<String, i64> = HashMap::new();
-        let mut folded: HashMap<String, i64> = HashMap::new();
+        let mut placer = Placer::new(*self);
         let mut results: HashMap<i64, Result<Planned, Error>> = HashMap::new();
-
-        for item in &order {
-            let Some(path) = item.recorded_path.as_deref() else {
-                continue;
-            };
-            let result = check_rel_path(path).and_then(|()| match exact.get(path) {
-                Some(&other) => Err(Error::PathTaken {
-                    path: path.to_owned(),
-                    taken_by: other,
-                }),
-                None => {
-                    exact.insert(path.to_owned(), item.filing_id);
-                    folded.entry(self.fold(path)).or_insert(item.filing_id);
-                    Ok(Planned {
-                        filing_id: item.filing_id,
-                        rel_path: path.to_owned(),
-                        is_recorded: true,
-                    })
-                }
-            });
-            results.insert(item.filing_id, result);
+        for item in order.iter().filter(|i| i.recorded_path.is_some()) {
+            results.insert(item.filing_id, placer.place(item));
         }
         for item in order.iter().filter(|i| i.recorded_path.is_none()) {
-            let dir = self.dir_of(item);
-            let mut suffix = None;
-            let rel_path = loop {
-                let path = format!("{dir}{}", file_name(&item.title, self.mode, suffix));
-                if !exact.contains_key(&path) && !folded.contains_key(&self.fold(&path)) {
-                    break path;
-                }
-                suffix = Some(suffix.map_or(2, |n| n + 1));
-            };
-            folded.insert(self.fold(&rel_path), item.filing_id);
-            exact.insert(rel_path.clone(), item.filing_id);
-            results.insert(
-                item.filing_id,
-                Ok(Planned {
-                    filing_id: item.filing_id,
-                    rel_path,
-                    is_recorded: false,
-                }),
-            );
+            results.insert(item.filing_id, placer.place(item));
         }
         order
             .iter()
@@ -147,6 +107,73 @@ impl Planner {
             FileNameMode::Portable => path.to_lowercase(),
             FileNameMode::Posix => path.to_owned(),
         }
+    }
+}
+
+/// Places filings one at a time, in the order given, remembering every name taken: the
+/// streaming form of [`Planner::plan`] for trees too large to plan in memory at once.
+/// Given filings in filing-id order it assigns the same names as `plan` whenever recorded
+/// paths come before the new filings that could clash with them (imports precede
+/// crawls); otherwise the later recorded path is reported as [`Error::PathTaken`] —
+/// never overwritten.
+#[derive(Debug)]
+pub struct Placer {
+    planner: Planner,
+    /// Names as written (recorded paths only clash when equal)…
+    exact: HashMap<String, i64>,
+    /// …and as the file system compares them (new names must differ here too).
+    folded: HashMap<String, i64>,
+}
+
+impl Placer {
+    pub fn new(planner: Planner) -> Placer {
+        Placer {
+            planner,
+            exact: HashMap::new(),
+            folded: HashMap::new(),
+        }
+    }
+
+    /// Where `item` goes: its recorded path (checked to stay inside the root and not to
+    /// be taken), or the first free `<column>/<date>/<title>[ (n)].txt`.
+    pub fn place(&mut self, item: &PlanItem) -> Result<Planned, Error> {
+        if let Some(path) = item.recorded_path.as_deref() {
+            check_rel_path(path)?;
+            if let Some(&other) = self.exact.get(path) {
+                return Err(Error::PathTaken {
+                    path: path.to_owned(),
+                    taken_by: other,
+                });
+            }
+            self.exact.insert(path.to_owned(), item.filing_id);
+            self.folded
+                .entry(self.planner.fold(path))
+                .or_insert(item.filing_id);
+            return Ok(Planned {
+                filing_id: item.filing_id,
+                rel_path: path.to_owned(),
+                is_recorded: true,
+            });
+        }
+        let dir = self.planner.dir_of(item);
+        let mut suffix = None;
+        let rel_path = loop {
+            let path = format!("{dir}{}", file_name(&item.title, self.planner.mode, suffix));
+            if !self.exact.contains_key(&path)
+                && !self.folded.contains_key(&self.planner.fold(&path))
+            {
+                break path;
+            }
+            suffix = Some(suffix.map_or(2, |n| n + 1));
+        };
+        self.folded
+            .insert(self.planner.fold(&rel_path), item.filing_id);
+        self.exact.insert(rel_path.clone(), item.filing_id);
+        Ok(Planned {
+            filing_id: item.filing_id,
+            rel_path,
+            is_recorded: false,
+        })
     }
 }
 

@@ -10,7 +10,7 @@ mod import;
 mod publish;
 
 pub use import::{FileOutcome, ImportOptions, ImportReport, import};
-pub use publish::{PublishOptions, PublishReport, publish};
+pub use publish::{PublishOptions, PublishReport, plan_item, publish, render_filing};
 
 /// Errors that stop an import or a publish as a whole (a single bad file never does).
 #[derive(Debug, thiserror::Error)]

@@ -1,19 +1,18 @@
 //! Store → briefing tree.
 //!
-//! Two passes over the store: the first collects every filing's place (title, column,
-//! date, recorded path) so that the [`Planner`] can give equal titles their suffixes in a
-//! stable order; the second renders and writes each file atomically, skipping files that
-//! already hold the right bytes. A crash at any instant leaves whole files only, and the
-//! next publish completes the tree.
+//! One pass over the store's filings in filing-id order: each page of filings is placed
+//! by a [`Placer`] (equal titles get their suffixes in a stable order), then rendered and
+//! written atomically on all cores, skipping files that already hold the right bytes. A
+//! crash at any instant leaves whole files only (plus temporary files, swept at the
+//! start), and the next publish completes the tree.
 
 use crate::TreeError;
 use chrono::NaiveDate;
 use jujiao_legacy::{
-    DateFolderStyle, FileNameMode, Layout, LegacyDoc, PlanItem, Planner, WriteOutcome,
+    DateFolderStyle, FileNameMode, Layout, LegacyDoc, Placer, PlanItem, Planner, WriteOutcome,
 };
-use jujiao_store::{FiledArticle, FilingId, FilingQuery, MAX_PAGE, Store};
-use std::collections::HashMap;
-use std::path::PathBuf;
+use jujiao_store::{FiledArticle, FilingQuery, MAX_PAGE, Store};
+use std::path::{Path, PathBuf};
 
 /// What to publish and how.
 #[derive(Debug, Clone, Default)]
@@ -56,56 +55,77 @@ pub async fn publish(
     if swept > 0 {
         tracing::info!(swept, out = %options.out.display(), "removed temporary files a killed run left");
     }
-    let base = FilingQuery {
+    let mut placer = Placer::new(Planner::new(options.date_style, options.mode));
+    let mut report = PublishReport::default();
+    let mut query = FilingQuery {
         since: options.since,
         until: options.until,
         column: options.column.clone(),
         after: None,
         limit: MAX_PAGE,
     };
-
-    let mut items = Vec::new();
-    for_each_page(store, &base, |page| {
-        items.extend(page.iter().map(plan_item));
-    })
-    .await?;
-    let planner = Planner::new(options.date_style, options.mode);
-    let mut report = PublishReport::default();
-    let mut places: HashMap<i64, String> = HashMap::with_capacity(items.len());
-    for (item, planned) in items.iter().zip(planner.plan(&items)) {
-        match planned {
-            Ok(p) => {
-                places.insert(p.filing_id, p.rel_path);
-            }
-            Err(e) => report
-                .failed
-                .push((item.filing_id, String::new(), e.to_string())),
-        }
-    }
-
-    for_each_page(store, &base, |page| {
-        for fa in page {
-            let Some(rel) = places.get(&fa.filing_id.0) else {
-                continue;
-            };
-            let bytes = render(fa);
-            let outcome = jujiao_legacy::join_under_root(&options.out, rel)
-                .and_then(|path| jujiao_legacy::write_atomic(&path, bytes.as_bytes()));
-            match outcome {
-                Ok(WriteOutcome::Unchanged) => report.unchanged += 1,
-                Ok(_) => report.written += 1,
+    loop {
+        let page = store.filed_articles(&query).await?;
+        let Some(last) = page.last() else {
+            return Ok(report);
+        };
+        query.after = Some(last.filing_id);
+        let mut jobs: Vec<(&FiledArticle, String)> = Vec::with_capacity(page.len());
+        for fa in &page {
+            match placer.place(&plan_item(fa)) {
+                Ok(p) => jobs.push((fa, p.rel_path)),
                 Err(e) => report
                     .failed
-                    .push((fa.filing_id.0, rel.clone(), error_chain(&e))),
+                    .push((fa.filing_id.0, String::new(), error_chain(&e))),
             }
         }
-    })
-    .await?;
-    Ok(report)
+        write_all(&options.out, &jobs, &mut report);
+    }
 }
 
-/// An imported file goes back in its own variant; everything else is canonical.
-fn render(fa: &FiledArticle) -> String {
+/// One file's result: filing id, relative path, what happened.
+type Written = (i64, String, Result<WriteOutcome, String>);
+
+/// Renders and writes a page of placed filings, spread over the machine's cores.
+fn write_all(out: &Path, jobs: &[(&FiledArticle, String)], report: &mut PublishReport) {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let results: Vec<Vec<Written>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(fa, rel)| {
+                            let outcome = jujiao_legacy::join_under_root(out, rel)
+                                .and_then(|path| {
+                                    jujiao_legacy::write_atomic(&path, render_filing(fa).as_bytes())
+                                })
+                                .map_err(|e| error_chain(&e));
+                            (fa.filing_id.0, rel.clone(), outcome)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    for (id, rel, outcome) in results.into_iter().flatten() {
+        match outcome {
+            Ok(WriteOutcome::Unchanged) => report.unchanged += 1,
+            Ok(_) => report.written += 1,
+            Err(e) => report.failed.push((id, rel, e)),
+        }
+    }
+}
+
+/// The text of the file a filing publishes as: an imported file goes back in its own
+/// variant (its recorded layout), everything else in the canonical form. Shared with
+/// the zip export so that both write exactly the same bytes.
+pub fn render_filing(fa: &FiledArticle) -> String {
     let paragraphs: Vec<String> = fa
         .article
         .paragraphs
@@ -132,33 +152,15 @@ fn layout_images(layout: &Layout) -> usize {
     layout.markers.iter().map(|m| m.images()).sum()
 }
 
-fn plan_item(fa: &FiledArticle) -> PlanItem {
+/// The [`PlanItem`] for a filing: what the [`Planner`] needs to give it a path (shared
+/// with the zip export, which must place files exactly as publishing does).
+pub fn plan_item(fa: &FiledArticle) -> PlanItem {
     PlanItem {
         filing_id: fa.filing_id.0,
         column: fa.filing.column.clone(),
         date: fa.filing.date,
         title: fa.article.title.clone(),
         recorded_path: fa.filing.legacy.as_ref().map(|l| l.rel_path.clone()),
-    }
-}
-
-async fn for_each_page(
-    store: &dyn Store,
-    base: &FilingQuery,
-    mut f: impl FnMut(&[FiledArticle]),
-) -> Result<(), TreeError> {
-    let mut after: Option<FilingId> = None;
-    loop {
-        let query = FilingQuery {
-            after,
-            ..base.clone()
-        };
-        let page = store.filed_articles(&query).await?;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        after = Some(last.filing_id);
-        f(&page);
     }
 }
 
