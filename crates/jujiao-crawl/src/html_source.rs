@@ -164,8 +164,13 @@ pub(crate) async fn run(
     let mut tasks = JoinSet::new();
     let mut pending = new.into_iter();
     let rules = compiled.rules.clone().map(Arc::new);
+    let concurrency = article_concurrency(&crawler.config.settings);
+    // Extracted articles wait here for one store transaction per batch: an article is
+    // stored whole or not at all, and a batch costs little more than one article.
+    let mut batch: Vec<(String, ArticleRecord)> = Vec::new();
+    let mut batch_started = std::time::Instant::now();
     loop {
-        while tasks.len() < ARTICLE_CONCURRENCY {
+        while tasks.len() < concurrency {
             let Some(candidate) = pending.next() else {
                 break;
             };
@@ -183,46 +188,43 @@ pub(crate) async fn run(
         let Some(joined) = tasks.join_next().await else {
             break;
         };
-        let result = match joined {
-            Ok(r) => r,
+        match joined {
+            Ok(result) => {
+                report.article_pages += u64::from(result.fetched);
+                let url = result.url;
+                match result.outcome {
+                    Ok(prepared) => {
+                        if prepared.is_fallback {
+                            report.fallbacks += 1;
+                        }
+                        if let Some(w) = &prepared.warning {
+                            observer.event(id, Event::Warning(format!("{url}: {w}")));
+                        }
+                        if batch.is_empty() {
+                            batch_started = std::time::Instant::now();
+                        }
+                        batch.push((url, prepared.record));
+                    }
+                    Err(failure) => {
+                        if failure.is_blocked {
+                            report.blocked += 1;
+                        }
+                        failed_transiently |= failure.is_transient;
+                        report.error(format!("{url}: {}", failure.message));
+                        observer.event(id, Event::ArticleDone { url, ok: false });
+                    }
+                }
+            }
             Err(e) => {
                 report.error(format!("article task failed: {e}"));
                 failed_transiently = true;
-                continue;
             }
-        };
-        report.article_pages += u64::from(result.fetched);
-        let url = result.url.clone();
-        match result.outcome {
-            Ok(prepared) => {
-                if prepared.is_fallback {
-                    report.fallbacks += 1;
-                }
-                if let Some(w) = &prepared.warning {
-                    observer.event(id, Event::Warning(format!("{url}: {w}")));
-                }
-                match crawler.store.record_articles(&[prepared.record]).await {
-                    Ok(outcomes) => match outcomes.first() {
-                        Some(RecordOutcome::Added { .. }) => report.new += 1,
-                        Some(RecordOutcome::Revised { .. }) => report.updated += 1,
-                        Some(RecordOutcome::Duplicate { .. }) => report.duplicates += 1,
-                        _ => report.unchanged += 1,
-                    },
-                    Err(e) => {
-                        failed_transiently = true;
-                        report.error(format!("{url}: not stored: {e}"));
-                    }
-                }
-                observer.event(id, Event::ArticleDone { url, ok: true });
-            }
-            Err(failure) => {
-                if failure.is_blocked {
-                    report.blocked += 1;
-                }
-                failed_transiently |= failure.is_transient;
-                report.error(format!("{url}: {}", failure.message));
-                observer.event(id, Event::ArticleDone { url, ok: false });
-            }
+        }
+        let is_due = batch.len() >= STORE_BATCH
+            || batch_started.elapsed() >= STORE_BATCH_AGE
+            || tasks.is_empty();
+        if is_due && !batch.is_empty() {
+            failed_transiently |= !store_batch(crawler, id, &mut batch, observer, report).await;
         }
     }
 
@@ -237,6 +239,50 @@ pub(crate) async fn run(
             if let Err(e) = crawler.store.set_list_page_validators(&url, &v).await {
                 report.error(format!("store: validators of {url}: {e}"));
             }
+        }
+    }
+}
+
+/// Articles recorded per store transaction.
+const STORE_BATCH: usize = 64;
+/// The longest an extracted article waits for its batch (slow, polite sources).
+const STORE_BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Article pages in flight for one source: enough to keep every allowed connection busy
+/// (the fetcher still holds each host to its own limit).
+fn article_concurrency(settings: &jujiao_config::Settings) -> usize {
+    (settings.concurrency_per_host * 2).clamp(ARTICLE_CONCURRENCY, 64)
+}
+
+/// Records a batch in one transaction; returns false when the store failed (the
+/// articles are fetched again next run: their URLs are still unknown).
+async fn store_batch(
+    crawler: &Crawler,
+    id: &str,
+    batch: &mut Vec<(String, ArticleRecord)>,
+    observer: &dyn Observer,
+    report: &mut SourceReport,
+) -> bool {
+    let (urls, records): (Vec<String>, Vec<ArticleRecord>) = batch.drain(..).unzip();
+    match crawler.store.record_articles(&records).await {
+        Ok(outcomes) => {
+            for (url, outcome) in urls.into_iter().zip(outcomes) {
+                match outcome {
+                    RecordOutcome::Added { .. } => report.new += 1,
+                    RecordOutcome::Revised { .. } => report.updated += 1,
+                    RecordOutcome::Duplicate { .. } => report.duplicates += 1,
+                    _ => report.unchanged += 1,
+                }
+                observer.event(id, Event::ArticleDone { url, ok: true });
+            }
+            true
+        }
+        Err(e) => {
+            for url in urls {
+                report.error(format!("{url}: not stored: {e}"));
+                observer.event(id, Event::ArticleDone { url, ok: false });
+            }
+            false
         }
     }
 }
