@@ -40,7 +40,9 @@ pub enum StoreError {
     },
 
     /// The URL names a backend this build cannot use.
-    #[error("database URL {url}: {scheme} is not supported yet (use a file path or sqlite:)")]
+    #[error(
+        "database URL {url}: {scheme} is not supported (use a file path, sqlite: or postgres://)"
+    )]
     Unsupported { url: String, scheme: String },
 
     /// A query failed.

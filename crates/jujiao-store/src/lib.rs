@@ -1,23 +1,26 @@
 //! The store: the [`Store`] trait every part of jujiao talks to, and its SQLite
-//! implementation [`SqliteStore`].
+//! ([`SqliteStore`]) and PostgreSQL ([`PgStore`]) implementations.
 //!
 //! The trait is named for what callers do — `jujiao import` and the crawler
 //! [`record_articles`](Store::record_articles) in batches, `jujiao publish` pages through
 //! [`filed_articles`](Store::filed_articles), the crawler keeps list-page
 //! [`Validators`] and [`Run`] bookkeeping, the web app reads an
 //! [`article`](Store::article), its [`revisions`](Store::revisions) and
-//! [`sources_of`](Store::sources_of) — and says nothing about SQL, so a PostgreSQL
-//! implementation can be added behind it. [`open_store`] picks the backend from a URL.
+//! [`sources_of`](Store::sources_of) — and says nothing about SQL: SQLite serves one
+//! process, PostgreSQL several workers sharing one crawl. [`open_store`] picks the
+//! backend from a URL.
 //!
 //! The tables and the reasons behind them are described in `SCHEMA.md` beside this
 //! crate's `Cargo.toml`.
 
 mod codec;
 mod error;
+mod postgres;
 mod sqlite;
 mod types;
 
 pub use error::{Result, StoreError};
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
     ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingCount, FilingId,
@@ -108,11 +111,13 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn last_runs(&self) -> Result<Vec<Run>>;
 }
 
-/// Opens the store a configuration names: a file path, an `sqlite:` URL, or (not yet
-/// supported) a `postgres://` URL.
+/// Opens the store a configuration names: a file path or an `sqlite:` URL
+/// ([`SqliteStore`]), or a `postgres://` / `postgresql://` URL ([`PgStore`]). Errors and
+/// [`Store::location`] show the URL without its password.
 pub async fn open_store(url_or_path: &str) -> Result<Arc<dyn Store>> {
     match backend_of(url_or_path) {
         Backend::Sqlite => Ok(Arc::new(SqliteStore::open(url_or_path).await?)),
+        Backend::Postgres => Ok(Arc::new(PgStore::open(url_or_path).await?)),
         Backend::Unsupported(scheme) => Err(StoreError::Unsupported {
             url: redact_url(url_or_path),
             scheme: scheme.to_owned(),
@@ -123,6 +128,7 @@ pub async fn open_store(url_or_path: &str) -> Result<Arc<dyn Store>> {
 #[derive(Debug, PartialEq, Eq)]
 enum Backend<'a> {
     Sqlite,
+    Postgres,
     Unsupported(&'a str),
 }
 
@@ -138,6 +144,10 @@ fn backend_of(s: &str) -> Backend<'_> {
         {
             if scheme.eq_ignore_ascii_case("sqlite") {
                 Backend::Sqlite
+            } else if scheme.eq_ignore_ascii_case("postgres")
+                || scheme.eq_ignore_ascii_case("postgresql")
+            {
+                Backend::Postgres
             } else {
                 Backend::Unsupported(scheme)
             }
@@ -174,14 +184,9 @@ mod tests {
         assert_eq!(backend_of("sqlite:jujiao.db"), Backend::Sqlite);
         assert_eq!(backend_of("sqlite:///tmp/x.db"), Backend::Sqlite);
         assert_eq!(backend_of("C:\\data\\jujiao.db"), Backend::Sqlite);
-        assert_eq!(
-            backend_of("postgres://u@h/db"),
-            Backend::Unsupported("postgres")
-        );
-        assert_eq!(
-            backend_of("postgresql://u@h/db"),
-            Backend::Unsupported("postgresql")
-        );
+        assert_eq!(backend_of("postgres://u@h/db"), Backend::Postgres);
+        assert_eq!(backend_of("postgresql://u@h/db"), Backend::Postgres);
+        assert_eq!(backend_of("mysql://u@h/db"), Backend::Unsupported("mysql"));
     }
 
     #[test]
@@ -195,10 +200,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn postgres_is_a_clear_error_without_the_password() {
-        let err = open_store("postgres://jj:s3cret@db/jujiao")
-            .await
-            .unwrap_err();
+    async fn an_unknown_scheme_is_a_clear_error_without_the_password() {
+        let err = open_store("mysql://jj:s3cret@db/jujiao").await.unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("not supported"), "{msg}");
         assert!(!msg.contains("s3cret"), "{msg}");

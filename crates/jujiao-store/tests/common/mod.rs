@@ -6,6 +6,8 @@ use jujiao_model::{Article, Filing, LegacyPlacement, Paragraph, PublishTime};
 use jujiao_store::{ArticleRecord, SqliteStore, Store};
 use std::sync::Arc;
 
+pub mod pg;
+
 /// Keeps a backend's resources (a temporary directory) alive for a test.
 pub type Guard = Option<tempfile::TempDir>;
 

@@ -1,0 +1,250 @@
+//! PostgreSQL-only behaviour: several workers (separate pools) recording overlapping
+//! batches at once, `open_store` on a `postgres://` URL, passwords kept out of errors
+//! and `Debug`, and the rule that an explicitly named test server must answer.
+//! Each test gets its own schema; see `common/pg.rs` for the server and skipping.
+
+// Test code: helpers outside `#[test]` functions unwrap too.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::pg::{SKIPPED, Target, open_pg_at};
+use common::*;
+use jujiao_store::{ArticleRecord, RecordOutcome, SourceKind, Store, open_store};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+const WORKERS: usize = 4;
+const TEXTS: usize = 60;
+const BATCH: usize = 10;
+
+/// Text `i` is served at a URL of each worker's own (a reprint: the same fingerprint under
+/// different URLs, so only the text can bring workers together) and, for even `i`, also
+/// at a shared URL every worker records.
+fn has_shared(i: usize) -> bool {
+    i.is_multiple_of(2)
+}
+
+fn shared(i: usize) -> ArticleRecord {
+    record(
+        &format!("https://w.example/shared/{i}"),
+        &format!("稿件{i}"),
+        &["正文"],
+    )
+}
+
+fn reprint(w: usize, i: usize) -> ArticleRecord {
+    let mut r = record(
+        &format!("https://w{w}.example/{i}"),
+        &format!("稿件{i}"),
+        &["正文"],
+    );
+    r.article.source = format!("worker{w}");
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_recording_the_same_urls_and_texts_make_one_article_each() {
+    let Some((first, guard)) = open_pg_at(Target::from_env()).await else {
+        return;
+    };
+    let mut stores: Vec<Arc<dyn Store>> = vec![Arc::new(first)];
+    for _ in 1..WORKERS {
+        stores.push(Arc::new(guard.open_another().await));
+    }
+
+    // Phase 1: every worker records all texts, each in its own order, through its own
+    // reprint URL and the shared URL if there is one.
+    let mut tasks = Vec::new();
+    for (w, store) in stores.iter().cloned().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            // Multipliers prime to TEXTS: a different permutation per worker.
+            let step = [7, 11, 13, 17][w % 4];
+            let order: Vec<usize> = (0..TEXTS).map(|k| (k * step + w) % TEXTS).collect();
+            let records: Vec<ArticleRecord> = order
+                .iter()
+                .flat_map(|&i| match (has_shared(i), (i / 2 + w) % 2 == 0) {
+                    (false, _) => vec![reprint(w, i)],
+                    (true, true) => vec![shared(i), reprint(w, i)],
+                    (true, false) => vec![reprint(w, i), shared(i)],
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for chunk in records.chunks(BATCH) {
+                outcomes.extend(store.record_articles(chunk).await.unwrap());
+            }
+            outcomes
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.extend(t.await.unwrap());
+    }
+    let shared_urls = (0..TEXTS).filter(|&i| has_shared(i)).count();
+    let urls = TEXTS * WORKERS + shared_urls;
+    let count = |f: fn(&RecordOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    assert_eq!(count(|o| matches!(o, RecordOutcome::Added { .. })), TEXTS);
+    // Every URL is new exactly once; the shared ones are unchanged for the other workers.
+    assert_eq!(
+        count(|o| matches!(o, RecordOutcome::Duplicate { .. })),
+        urls - TEXTS
+    );
+    assert_eq!(
+        count(|o| matches!(o, RecordOutcome::Unchanged { .. })),
+        shared_urls * (WORKERS - 1)
+    );
+
+    let stats = stores[0].stats().await.unwrap();
+    assert_eq!(
+        (
+            stats.articles,
+            stats.filings,
+            stats.urls,
+            stats.duplicate_sources
+        ),
+        (
+            TEXTS as u64,
+            TEXTS as u64,
+            urls as u64,
+            (urls - TEXTS) as u64
+        )
+    );
+    // Each text's URLs all point at one article, with exactly one primary.
+    let mut articles = HashSet::new();
+    for i in 0..TEXTS {
+        let urls: Vec<String> = has_shared(i)
+            .then(|| shared(i).article.url)
+            .into_iter()
+            .chain((0..WORKERS).map(|w| reprint(w, i).article.url))
+            .collect();
+        let out = stores[i % WORKERS]
+            .record_articles(&[reprint(i % WORKERS, i)])
+            .await
+            .unwrap();
+        assert!(matches!(out[0], RecordOutcome::Unchanged { .. }), "{out:?}");
+        let id = out[0].article_id();
+        assert!(articles.insert(id));
+        let sources = stores[0].sources_of(id).await.unwrap();
+        let seen: HashSet<String> = sources.iter().map(|s| s.url.clone()).collect();
+        assert_eq!(seen, urls.into_iter().collect::<HashSet<_>>(), "text {i}");
+        assert_eq!(
+            sources
+                .iter()
+                .filter(|s| s.kind == SourceKind::Primary)
+                .count(),
+            1
+        );
+    }
+
+    // Phase 2: every worker revises the shared URLs to the same new text at once:
+    // one revision per article, the others see it unchanged.
+    let mut tasks = Vec::new();
+    for (w, store) in stores.iter().cloned().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let records: Vec<ArticleRecord> = (0..TEXTS)
+                .map(|k| (k + w * 13) % TEXTS)
+                .filter(|&i| has_shared(i))
+                .map(|i| {
+                    record(
+                        &format!("https://w.example/shared/{i}"),
+                        &format!("稿件{i}"),
+                        &["正文", "更正"],
+                    )
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for chunk in records.chunks(BATCH) {
+                outcomes.extend(store.record_articles(chunk).await.unwrap());
+            }
+            outcomes
+        }));
+    }
+    let mut revised = 0;
+    for t in tasks {
+        for o in t.await.unwrap() {
+            match o {
+                RecordOutcome::Revised { revision: 2, .. } => revised += 1,
+                RecordOutcome::Unchanged { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    assert_eq!(revised, shared_urls);
+    let stats = stores[0].stats().await.unwrap();
+    assert_eq!(
+        (stats.articles, stats.revisions),
+        (TEXTS as u64, shared_urls as u64)
+    );
+}
+
+#[tokio::test]
+async fn open_store_picks_postgres_and_hides_the_password() {
+    let Some((_store, guard)) = open_pg_at(Target::from_env()).await else {
+        return;
+    };
+    // The test server trusts 127.0.0.1, so any password is accepted: enough to check
+    // where it could leak. `options` pins the connection to the test's schema.
+    let with_password = guard.url.replacen("://postgres@", "://postgres:s3cret@", 1);
+    if with_password == guard.url {
+        println!(
+            "skipped: {} has no plain `postgres@` user to add a password to",
+            common::pg::ENV
+        );
+        return;
+    }
+    let sep = if with_password.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let url = format!(
+        "{with_password}{sep}options=-c%20search_path%3D{}",
+        guard.schema
+    );
+    let store = open_store(&url).await.unwrap();
+    assert!(!store.location().contains("s3cret"), "{}", store.location());
+    assert!(store.location().contains("****"), "{}", store.location());
+    assert!(!format!("{store:?}").contains("s3cret"), "{store:?}");
+    let out = store
+        .record_articles(&[record("https://o.example/1", "一", &["一"])])
+        .await
+        .unwrap();
+    assert!(matches!(out[0], RecordOutcome::Added { .. }));
+    // It wrote into the test's schema, not the database's default one.
+    let mine = guard.open_another().await;
+    assert_eq!(mine.stats().await.unwrap().articles, 1);
+}
+
+#[tokio::test]
+async fn a_connection_error_does_not_show_the_password() {
+    let err = open_store("postgres://jj:s3cret@127.0.0.1:1/jujiao")
+        .await
+        .unwrap_err();
+    let mut chain = format!("{err:?}");
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
+    while let Some(e) = source {
+        chain.push_str(&format!(" / {e}"));
+        source = e.source();
+    }
+    assert!(!chain.contains("s3cret"), "{chain}");
+    assert!(chain.contains("jj:****@127.0.0.1:1/jujiao"), "{chain}");
+}
+
+#[tokio::test]
+#[should_panic(expected = "JUJIAO_TEST_PG")]
+async fn a_named_server_that_does_not_answer_fails_the_test() {
+    open_pg_at(Target::Explicit(
+        "postgres://postgres@127.0.0.1:1/test".into(),
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn the_default_server_not_answering_skips() {
+    let opened = open_pg_at(Target::Default(
+        "postgres://postgres@127.0.0.1:1/test".into(),
+    ))
+    .await;
+    assert!(opened.is_none());
+    assert!(SKIPPED.contains("JUJIAO_TEST_PG"));
+}
