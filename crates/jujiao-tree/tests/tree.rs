@@ -1,0 +1,138 @@
+#![allow(clippy::unwrap_used)]
+//! Import and publish on real files and a real SQLite store.
+
+use jujiao_legacy::{DateFolderStyle, FileNameMode, render_canonical};
+use jujiao_store::{SqliteStore, Store};
+use jujiao_tree::{FileOutcome, ImportOptions, PublishOptions, import, publish};
+use std::path::Path;
+
+fn write(root: &Path, rel: &str, bytes: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::File::create(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, bytes))
+        .unwrap();
+}
+
+fn outcome<'a>(report: &'a jujiao_tree::ImportReport, rel: &str) -> &'a FileOutcome {
+    &report
+        .files
+        .iter()
+        .find(|(r, _)| r == rel)
+        .unwrap_or_else(|| panic!("{rel} not reported: {:?}", report.files))
+        .1
+}
+
+#[tokio::test]
+async fn bad_files_are_reported_one_by_one_and_the_import_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let good = render_canonical("区委常委会召开会议", &["　　会议指出。", "　　会议强调。"]);
+    write(
+        root,
+        "领导活动/2019-10-21/区委常委会召开会议.txt",
+        good.as_bytes(),
+    );
+    write(root, "领导活动/2019-10-21/空文件.txt", b"");
+    write(
+        root,
+        "领导活动/2019-10-21/图片.txt",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    );
+    write(
+        root,
+        "领导活动/2019-10-21/乱码.txt",
+        b"\xc7\xf8\xce\xaf\n<div>\xff\xfe</div>",
+    );
+    std::fs::create_dir_all(root.join("领导活动/2019-10-21/目录.txt")).unwrap();
+    // A 200 MB file, sparse so the test stays cheap: refused before being read.
+    let big = std::fs::File::create(root.join("领导活动/2019-10-21/巨大.txt")).unwrap();
+    big.set_len(200 * 1024 * 1024).unwrap();
+    write(
+        root,
+        "报纸/北京日报0804.zip",
+        &[0x50, 0x4b, 5, 6].repeat(5)[..20]
+            .iter()
+            .copied()
+            .chain([0, 0])
+            .collect::<Vec<u8>>(),
+    );
+    write(
+        root,
+        "领导活动/2019-10-22/区委常委会召开会议.txt",
+        good.as_bytes(),
+    );
+
+    let store = SqliteStore::in_memory().await.unwrap();
+    let report = import(&store, root, &ImportOptions { year: Some(2019) })
+        .await
+        .unwrap();
+    assert_eq!(report.added(), 1, "{:?}", report.files);
+    assert_eq!(
+        report.duplicates(),
+        1,
+        "the same article in a second date folder"
+    );
+    let reason = |rel: &str| match outcome(&report, rel) {
+        FileOutcome::Rejected { reason } => reason.clone(),
+        other => panic!("{rel}: {other:?}"),
+    };
+    assert!(reason("领导活动/2019-10-21/空文件.txt").contains("empty"));
+    assert!(reason("领导活动/2019-10-21/图片.txt").contains("binary"));
+    assert!(reason("领导活动/2019-10-21/乱码.txt").contains("UTF-8"));
+    assert!(reason("领导活动/2019-10-21/目录.txt").contains("directory"));
+    assert!(reason("领导活动/2019-10-21/巨大.txt").contains("too large"));
+    assert!(reason("报纸/北京日报0804.zip").contains("empty zip"));
+
+    let again = import(&store, root, &ImportOptions { year: Some(2019) })
+        .await
+        .unwrap();
+    assert_eq!(again.added(), 0);
+    assert_eq!(
+        again.already_imported(),
+        2,
+        "the original and its duplicate"
+    );
+    assert_eq!(store.stats().await.unwrap().filings, 1);
+}
+
+#[tokio::test]
+async fn publish_is_idempotent_and_keeps_same_titles_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::in_memory().await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2020, 6, 11).unwrap();
+    let records: Vec<_> = ["第一篇", "第二篇"]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| jujiao_store::ArticleRecord {
+            article: jujiao_model::Article {
+                source: "s".into(),
+                url: format!("http://a.example/{i}.html"),
+                title: "标题/含斜线?".into(),
+                paragraphs: vec![jujiao_model::Paragraph::new(*text)],
+                ..Default::default()
+            },
+            filing: jujiao_model::Filing {
+                column: "领导活动".into(),
+                date: Some(day),
+                legacy: None,
+            },
+        })
+        .collect();
+    store.record_articles(&records).await.unwrap();
+    let options = PublishOptions {
+        out: dir.path().to_path_buf(),
+        date_style: DateFolderStyle::MonthDay,
+        mode: FileNameMode::Portable,
+        ..Default::default()
+    };
+    let first = publish(&store, &options).await.unwrap();
+    assert_eq!((first.written, first.unchanged), (2, 0));
+    let folder = dir.path().join("领导活动/06月11日");
+    let a = std::fs::read_to_string(folder.join("标题／含斜线？.txt")).unwrap();
+    let b = std::fs::read_to_string(folder.join("标题／含斜线？ (2).txt")).unwrap();
+    assert_eq!(a, render_canonical("标题/含斜线?", &["第一篇"]));
+    assert_eq!(b, render_canonical("标题/含斜线?", &["第二篇"]));
+    let second = publish(&store, &options).await.unwrap();
+    assert_eq!((second.written, second.unchanged), (0, 2));
+}
