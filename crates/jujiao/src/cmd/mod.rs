@@ -3,6 +3,7 @@
 
 mod crawl;
 mod demo;
+mod export;
 mod extract;
 mod import;
 mod progress;
@@ -32,6 +33,8 @@ pub enum Command {
     Crawl(crawl::Args),
     /// Extract articles from saved pages and print them as JSON.
     Extract(extract::Args),
+    /// Export the briefing for a day or a range: zip, xlsx, docx, md or jsonl.
+    Export(export::Args),
     /// Import an old briefing tree (legacy files) into the store.
     Import(import::Args),
     /// Write the store's filings as a briefing tree in the legacy format.
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         match cli.command {
             Command::Demo(args) => demo::run(args).await,
             Command::Crawl(args) => crawl::run(args).await,
+            Command::Export(args) => export::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Publish(args) => publish::run(args).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),

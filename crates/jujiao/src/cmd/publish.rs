@@ -40,10 +40,28 @@ pub enum Names {
     Posix,
 }
 
+impl From<Names> for FileNameMode {
+    fn from(n: Names) -> Self {
+        match n {
+            Names::Portable => FileNameMode::Portable,
+            Names::Posix => FileNameMode::Posix,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum DateFolders {
     MonthDay,
     Iso,
+}
+
+impl From<DateFolders> for DateFolderStyle {
+    fn from(d: DateFolders) -> Self {
+        match d {
+            DateFolders::MonthDay => DateFolderStyle::MonthDay,
+            DateFolders::Iso => DateFolderStyle::Iso,
+        }
+    }
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
@@ -53,14 +71,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         since: args.since,
         until: args.until,
         column: args.column.clone(),
-        date_style: match args.date_folder {
-            DateFolders::MonthDay => DateFolderStyle::MonthDay,
-            DateFolders::Iso => DateFolderStyle::Iso,
-        },
-        mode: match args.filenames {
-            Names::Portable => FileNameMode::Portable,
-            Names::Posix => FileNameMode::Posix,
-        },
+        date_style: args.date_folder.into(),
+        mode: args.filenames.into(),
     };
     let started = Instant::now();
     let report = jujiao_tree::publish(store.as_ref(), &options)
