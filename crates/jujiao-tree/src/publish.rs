@@ -11,7 +11,10 @@ use chrono::NaiveDate;
 use jujiao_legacy::{
     DateFolderStyle, FileNameMode, Layout, LegacyDoc, Placer, PlanItem, Planner, WriteOutcome,
 };
-use jujiao_store::{FiledArticle, FilingQuery, MAX_PAGE, Store};
+use jujiao_store::{FiledArticle, FilingQuery, Store};
+
+/// Filings read (and held in memory) at once while publishing.
+const PUBLISH_PAGE: u32 = 2_000;
 use std::path::{Path, PathBuf};
 
 /// What to publish and how.
@@ -62,7 +65,7 @@ pub async fn publish(
         until: options.until,
         column: options.column.clone(),
         after: None,
-        limit: MAX_PAGE,
+        limit: PUBLISH_PAGE,
     };
     loop {
         let page = store.filed_articles(&query).await?;
