@@ -1,5 +1,7 @@
-//! Criterion benches of the store's hot paths on a real SQLite file: recording a batch
-//! of 1,000 new articles, and reading 1,000 filed articles back for publishing.
+//! Criterion benches of the store's hot paths on a real SQLite file and, when
+//! `$JUJIAO_BENCH_PG` (or `$JUJIAO_TEST_PG`) names a PostgreSQL database, on a fresh
+//! schema there (dropped afterwards): recording a batch of 1,000 new articles, the same
+//! 1,000 again (all unchanged), and reading 1,000 filed articles back for publishing.
 //! The 100,000-article end-to-end figure comes from `examples/bulk.rs`.
 
 mod support {
@@ -7,7 +9,8 @@ mod support {
 }
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use jujiao_store::{FilingQuery, SqliteStore, Store};
+use jujiao_store::{FilingQuery, PgStore, SqliteStore, Store};
+use sqlx::{Connection, Executor};
 use std::sync::atomic::{AtomicU64, Ordering};
 use support::generate;
 
@@ -26,15 +29,38 @@ fn runtime() -> tokio::runtime::Runtime {
 fn bench(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = rt
+    let sqlite = rt
         .block_on(SqliteStore::open_path(dir.path().join("bench.db")))
         .expect("open the bench store");
+    bench_store(c, &rt, "store", &sqlite);
+
+    let pg_url = std::env::var("JUJIAO_BENCH_PG")
+        .or_else(|_| std::env::var("JUJIAO_TEST_PG"))
+        .ok();
+    if let Some(url) = pg_url {
+        let schema = format!("jujiao_bench_{}", std::process::id());
+        let pg = rt
+            .block_on(PgStore::open_in_schema(&url, &schema))
+            .expect("open the PostgreSQL bench store");
+        bench_store(c, &rt, "store_postgres", &pg);
+        rt.block_on(async {
+            pg.close().await;
+            let mut conn = sqlx::PgConnection::connect(&url).await?;
+            conn.execute(format!("DROP SCHEMA \"{schema}\" CASCADE").as_str())
+                .await
+        })
+        .expect("drop the bench schema");
+    }
+}
+
+/// The three measurements on one store, as benchmark group `group`.
+fn bench_store(c: &mut Criterion, rt: &tokio::runtime::Runtime, group: &str, store: &dyn Store) {
     let preload: Vec<_> = (0..PRELOAD).map(generate::record).collect();
     for chunk in preload.chunks(BATCH as usize) {
         rt.block_on(store.record_articles(chunk)).expect("preload");
     }
 
-    let mut group = c.benchmark_group("store");
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(BATCH));
     group.sample_size(20);
     let next = AtomicU64::new(PRELOAD);

@@ -1,29 +1,123 @@
-//! End-to-end store throughput: imports N generated articles into a fresh SQLite file
-//! through `record_articles` in batches, then reads every filing back the way
-//! `jujiao publish` does, and prints articles per second. Repeats and reports medians.
+//! End-to-end store throughput: imports N generated articles into a fresh store through
+//! `record_articles` in batches, then reads every filing back the way `jujiao publish`
+//! does, and prints articles per second. Repeats and reports medians.
 //!
-//! `cargo run --release -p jujiao-store --example bulk -- [articles] [batch] [runs]`
-//! (defaults 100000 1000 3).
+//! `cargo run --release -p jujiao-store --example bulk -- [articles] [batch] [runs] [postgres-url]`
+//! (defaults 100000 1000 3). Without a URL each run uses a fresh SQLite file; with a
+//! `postgres://` URL each run uses a fresh schema in that database, dropped afterwards.
+//! One process, one writer: the figure to compare the backends by, not a concurrency
+//! benchmark.
 
 #[path = "../benches/support/generate.rs"]
 mod generate;
 
-use jujiao_store::{FilingQuery, RecordOutcome, SqliteStore, Store};
+use jujiao_store::{FilingQuery, PgStore, RecordOutcome, SqliteStore, Store};
+use sqlx::{Connection, Executor, Row};
 use std::time::Instant;
+
+/// Where one run's store lives, so that it can be measured and removed.
+enum Place {
+    File {
+        /// Removes the file when the run is done.
+        _dir: tempfile::TempDir,
+        path: std::path::PathBuf,
+        store: SqliteStore,
+    },
+    Schema {
+        url: String,
+        schema: String,
+        store: PgStore,
+    },
+}
+
+impl Place {
+    async fn open(
+        pg: Option<&str>,
+        run: u64,
+    ) -> Result<(Self, Box<dyn Store>), Box<dyn std::error::Error>> {
+        Ok(match pg {
+            None => {
+                let dir = tempfile::tempdir()?;
+                let path = dir.path().join(jujiao_store::DEFAULT_DB);
+                let store = SqliteStore::open_path(&path).await?;
+                (
+                    Place::File {
+                        _dir: dir,
+                        path,
+                        store: store.clone(),
+                    },
+                    Box::new(store),
+                )
+            }
+            Some(url) => {
+                let schema = format!("jujiao_bulk_{}_{run}", std::process::id());
+                let store = PgStore::open_in_schema(url, &schema).await?;
+                let place = Place::Schema {
+                    url: url.to_owned(),
+                    schema,
+                    store: store.clone(),
+                };
+                (place, Box::new(store))
+            }
+        })
+    }
+
+    /// Closes the store (SQLite checkpoints its WAL into the file).
+    async fn close(&self) {
+        match self {
+            Place::File { store, .. } => store.close().await,
+            Place::Schema { store, .. } => store.close().await,
+        }
+    }
+
+    /// Bytes on disk: the file, or the schema's tables with their indexes and TOAST.
+    async fn size(&self) -> Result<u64, Box<dyn std::error::Error>> {
+        Ok(match self {
+            Place::File { path, .. } => std::fs::metadata(path)?.len(),
+            Place::Schema { url, schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(url).await?;
+                let row = sqlx::query(
+                    "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::int8 FROM pg_class c \
+                     JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname = $1 AND c.relkind = 'r'",
+                )
+                .bind(schema)
+                .fetch_one(&mut conn)
+                .await?;
+                u64::try_from(row.try_get::<i64, _>(0)?)?
+            }
+        })
+    }
+
+    async fn remove(self) -> Result<(), Box<dyn std::error::Error>> {
+        if let Place::Schema { url, schema, .. } = self {
+            let mut conn = sqlx::PgConnection::connect(&url).await?;
+            conn.execute(format!("DROP SCHEMA \"{schema}\" CASCADE").as_str())
+                .await?;
+        }
+        Ok(())
+    }
+}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
-    let total = args.next().transpose()?.unwrap_or(100_000);
-    let batch = args.next().transpose()?.unwrap_or(1_000).max(1);
-    let runs = args.next().transpose()?.unwrap_or(3).max(1);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |i: usize, default: u64| -> Result<u64, std::num::ParseIntError> {
+        args.get(i).map_or(Ok(default), |a| a.parse())
+    };
+    let total = number(0, 100_000)?;
+    let batch = number(1, 1_000)?.max(1);
+    let runs = number(2, 3)?.max(1);
+    let pg = args.get(3).map(String::as_str);
+    println!(
+        "backend: {}",
+        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
 
     let mut imports = Vec::new();
     let mut reads = Vec::new();
     for run in 1..=runs {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join(jujiao_store::DEFAULT_DB);
-        let store = SqliteStore::open_path(&path).await?;
+        let (place, store) = Place::open(pg, run).await?;
         let records: Vec<_> = (0..total).map(generate::record).collect();
 
         let (start, cpu) = (Instant::now(), cpu_seconds());
@@ -59,14 +153,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let readback = start.elapsed();
         let read_cpu = cpu_seconds() - cpu;
-        store.close().await;
-        let size = std::fs::metadata(&path)?.len();
+        drop(store);
+        place.close().await;
+        let size = place.size().await?;
+        place.remove().await?;
 
         let import_rate = total as f64 / import.as_secs_f64();
         let read_rate = read as f64 / readback.as_secs_f64();
         println!(
             "run {run}: import {total} ({added} added, {duplicates} duplicates) in {:.2}s = {:.0}/s; \
-             read back {read} filings ({paragraphs} paragraphs) in {:.2}s = {:.0}/s; file {:.0} MB\n       \
+             read back {read} filings ({paragraphs} paragraphs) in {:.2}s = {:.0}/s; {:.0} MB on disk\n       \
              CPU time (both threads): import {import_cpu:.2}s = {:.0}/CPU-s, read {read_cpu:.2}s = {:.0}/CPU-s",
             import.as_secs_f64(),
             import_rate,
