@@ -7,9 +7,10 @@
 //! line (style `Meta`: 来源/日期/作者 and a `原文链接` hyperlink for web URLs), then its
 //! display lines as `BodyText` paragraphs with a first-line indent of two characters
 //! (`w:firstLineChars="200"`). Fonts, in the styles' run properties: body 宋体 (Latin
-//! Times New Roman) 小四 12 pt; headings and title 黑体; meta 楷体 五号; East Asian
-//! language zh-CN. Headings use Word's built-in names (`heading 1`, `heading 2`) so the
-//! navigation pane and a table of contents pick them up. Page A4.
+//! Times New Roman) 小四 12 pt; title 黑体 小二 18 pt, Heading 1 黑体 三号 16 pt,
+//! Heading 2 黑体 四号 14 pt; meta 楷体 五号 10.5 pt; East Asian language zh-CN.
+//! Headings use Word's built-in names (`heading 1`, `heading 2`) so the navigation
+//! pane and a table of contents pick them up. Page A4.
 
 use crate::error::{ExportError, Result};
 use crate::text::{column_runs, display_lines, meta_line, push_xml_escaped};
@@ -259,7 +260,7 @@ fn styles_xml() -> String {
         "Title",
         "<w:spacing w:before=\"240\" w:after=\"360\"/><w:jc w:val=\"center\"/>",
         &format!(
-            "{}<w:b/><w:sz w:val=\"44\"/><w:szCs w:val=\"44\"/>",
+            "{}<w:b/><w:sz w:val=\"36\"/><w:szCs w:val=\"36\"/>",
             fonts(HEADING_FONTS)
         ),
     ));

@@ -88,7 +88,8 @@ fn is_linkable(url: &str) -> bool {
 }
 
 /// Escapes CommonMark's punctuation that could turn text into markup, and a leading
-/// list or heading marker. Line breaks inside `text` become spaces.
+/// list or heading marker. Line breaks and tabs inside `text` become spaces, other
+/// control characters are dropped.
 fn push_escaped(buf: &mut String, text: &str) {
     let text = text.trim();
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
@@ -107,7 +108,8 @@ fn push_escaped(buf: &mut String, text: &str) {
                 buf.push('\\');
                 buf.push(c);
             }
-            '\n' | '\r' => buf.push(' '),
+            '\n' | '\r' | '\t' => buf.push(' '),
+            c if c.is_control() => {}
             c => buf.push(c),
         }
     }

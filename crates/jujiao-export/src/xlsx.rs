@@ -6,7 +6,8 @@
 //! The header row is bold and frozen and carries an autofilter; 日期 is a real date
 //! (`yyyy-mm-dd`): the publish day in Shanghai time, else the briefing day; 链接 is a
 //! clickable hyperlink for web URLs (plain text past Excel's limits: 2,080 characters a
-//! URL, 65,530 links a sheet). 来源 is the origin outlet the page names.
+//! URL, 65,530 links a sheet). 来源 is the origin outlet the page names. Printed, the
+//! sheet is A4 landscape, one page wide, with the header row on every page.
 
 use crate::error::{ExportError, Result};
 use crate::{ExportOptions, ExportReport, briefing_title};
@@ -61,6 +62,12 @@ fn fill(sheet: &mut Worksheet, articles: &[FiledArticle]) -> Result<()> {
         sheet.set_column_width(col, width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    // Printed: A4 landscape, one page wide, the header on every page.
+    sheet
+        .set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
     let mut links = 0usize;
     for (i, fa) in articles.iter().enumerate() {
         let row = u32::try_from(i + 1)

@@ -558,3 +558,69 @@ async fn export_to_path_replaces_the_file_whole() {
         .collect();
     assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
 }
+
+#[test]
+fn hostile_text_stays_well_formed_in_every_format() {
+    use jujiao_model::{Article, Filing, Paragraph};
+    use jujiao_store::{ArticleId, FiledArticle, FilingId};
+    let fa = FiledArticle {
+        filing_id: FilingId(1),
+        filing: Filing {
+            column: "国内新闻".into(),
+            date: Some(day(27)),
+            legacy: None,
+        },
+        article_id: ArticleId(1),
+        revision: 1,
+        article: Article {
+            source: "demo".into(),
+            url: "https://news.example.test/a b\"c?x=<1>&y=2".into(),
+            title: "A&B <C> \u{1}]]> # 标题".into(),
+            paragraphs: vec![Paragraph::new("　　控制符\u{b}与</w:t>标签&amp;")],
+            ..Article::default()
+        },
+    };
+    let articles = [fa];
+    let options = ExportOptions::default();
+    let mut docx = Cursor::new(Vec::new());
+    jujiao_export::write(&articles, &options, Format::Docx, &mut docx).expect("docx");
+    let docx = docx.into_inner();
+    let paragraphs = docx_paragraphs(&zip_entry(&docx, "word/document.xml"));
+    let texts: Vec<&str> = paragraphs.iter().map(|(_, _, t)| t.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "每日简报 2026年11月27日",
+            "国内新闻",
+            "A&B <C> ]]> # 标题",
+            "原文链接",
+            "控制符与</w:t>标签&amp;"
+        ]
+    );
+    let rels = zip_entry(&docx, "word/_rels/document.xml.rels");
+    assert!(
+        rels.contains("Target=\"https://news.example.test/a%20b%22c?x=%3C1%3E&amp;y=2\""),
+        "{rels}"
+    );
+
+    let mut md = Cursor::new(Vec::new());
+    jujiao_export::write(&articles, &options, Format::Md, &mut md).expect("md");
+    let md = String::from_utf8(md.into_inner()).expect("UTF-8");
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(
+        headings,
+        [
+            "# 每日简报 2026年11月27日",
+            "## 国内新闻",
+            "### A\\&B \\<C\\> \\]\\]\\> \\# 标题"
+        ]
+    );
+
+    let mut xlsx = Cursor::new(Vec::new());
+    jujiao_export::write(&articles, &options, Format::Xlsx, &mut xlsx).expect("xlsx");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(xlsx.into_inner())).expect("xlsx opens");
+    let sheet = calamine::Reader::worksheet_range(&mut book, "简报").expect("the sheet");
+    let title = sheet.get((1, 0)).map(ToString::to_string);
+    assert_eq!(title.as_deref(), Some("A&B <C> \u{1}]]> # 标题"));
+}
