@@ -18,6 +18,7 @@ mod error;
 mod postgres;
 mod sqlite;
 mod types;
+mod work;
 
 pub use error::{Result, StoreError};
 pub use postgres::PgStore;
@@ -25,14 +26,16 @@ pub use sqlite::SqliteStore;
 pub use types::{
     ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingCount, FilingId,
     FilingQuery, FilingRef, MAX_PAGE, RecordOutcome, Revision, Run, RunId, RunSummary, SourceKind,
-    StoreStats, StoredArticle, StoredFiling, Validators,
+    StoreStats, StoredArticle, StoredFiling, Validators, WorkId,
 };
+pub use work::{HostSlot, NewWork, WorkItem, WorkKind};
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The database file name used when the configuration names none.
 pub const DEFAULT_DB: &str = "jujiao.db";
@@ -109,6 +112,48 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// The latest run of every source that has one, by source id.
     async fn last_runs(&self) -> Result<Vec<Run>>;
+
+    /// Queues work. A `(kind, url)` already queued is not added twice: its due time
+    /// becomes the earlier of the two, its lease (if any) is kept.
+    async fn schedule_work(&self, items: &[NewWork]) -> Result<()>;
+
+    /// Leases up to `limit` items of the given kinds that are due and not leased (or
+    /// whose lease has ended) to `worker` for `lease`, earliest due first. Concurrent
+    /// callers never get the same item.
+    async fn claim_due_work(
+        &self,
+        worker: &str,
+        kinds: &[WorkKind],
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<WorkItem>>;
+
+    /// Ends `worker`'s lease on an item: removes it (`next_due` `None`) or queues it
+    /// again for `next_due` (a list page's next visit, a retry). False when the worker
+    /// no longer holds the lease (it ended and was released or claimed by another), in
+    /// which case nothing changes.
+    async fn complete_work(
+        &self,
+        id: WorkId,
+        worker: &str,
+        next_due: Option<DateTime<Utc>>,
+    ) -> Result<bool>;
+
+    /// Clears the leases that have ended (a worker died), so their items show as free;
+    /// returns how many. Claiming already ignores ended leases; this keeps the table
+    /// honest for monitoring.
+    async fn release_expired_leases(&self) -> Result<u64>;
+
+    /// Asks to start a fetch on `host`, which allows `concurrency` starts per `interval`
+    /// across all workers: each host has `concurrency` slots, each with the next time it
+    /// may start something; a granted start moves its slot `interval` ahead. Atomic
+    /// across workers.
+    async fn claim_host_slot(
+        &self,
+        host: &str,
+        interval: Duration,
+        concurrency: u32,
+    ) -> Result<HostSlot>;
 }
 
 /// Opens the store a configuration names: a file path or an `sqlite:` URL

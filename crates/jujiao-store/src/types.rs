@@ -37,6 +37,10 @@ id_newtype!(
     /// One crawl of one source.
     RunId
 );
+id_newtype!(
+    /// One entry of the shared work queue (a list page or an article URL to fetch).
+    WorkId
+);
 
 /// One article to record with the filing it should get if it is new.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,12 +33,15 @@ macro_rules! backend_tests {
                 missing_article_reads_empty,
                 list_page_validators,
                 runs,
+                work_is_claimed_when_due_and_leased_once,
+                concurrent_claims_never_share_an_item,
+                host_slots_limit_starts_per_interval,
             );
         }
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
         $(
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 let Some((store, _guard)) = $open().await else {
                     return;

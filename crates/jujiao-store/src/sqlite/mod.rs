@@ -8,21 +8,23 @@
 //!
 //! Queries are runtime-checked (`sqlx::query`) and use `$n` placeholders. The submodules
 //! split the work: [`record`] writes articles, [`read`] answers article queries,
-//! [`crawl`] keeps validators and runs.
+//! [`crawl`] keeps validators and runs, [`work`] is the shared work queue.
 
 mod crawl;
 mod pending;
 mod read;
 mod record;
+mod work;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, RecordOutcome,
-    Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators,
+    Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators, WorkId,
 };
+use crate::work::{HostSlot, NewWork, WorkItem, WorkKind};
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -263,5 +265,41 @@ impl Store for SqliteStore {
 
     async fn last_runs(&self) -> Result<Vec<Run>> {
         crawl::last_runs(self).await
+    }
+
+    async fn schedule_work(&self, items: &[NewWork]) -> Result<()> {
+        work::schedule_work(self, items).await
+    }
+
+    async fn claim_due_work(
+        &self,
+        worker: &str,
+        kinds: &[WorkKind],
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<WorkItem>> {
+        work::claim_due_work(self, worker, kinds, limit, lease).await
+    }
+
+    async fn complete_work(
+        &self,
+        id: WorkId,
+        worker: &str,
+        next_due: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        work::complete_work(self, id, worker, next_due).await
+    }
+
+    async fn release_expired_leases(&self) -> Result<u64> {
+        work::release_expired_leases(self).await
+    }
+
+    async fn claim_host_slot(
+        &self,
+        host: &str,
+        interval: Duration,
+        concurrency: u32,
+    ) -> Result<HostSlot> {
+        work::claim_host_slot(self, host, interval, concurrency).await
     }
 }

@@ -3,6 +3,8 @@
 
 mod articles;
 mod crawl;
+mod work;
 
 pub use articles::*;
 pub use crawl::*;
+pub use work::*;
