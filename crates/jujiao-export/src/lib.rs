@@ -25,10 +25,10 @@ pub mod tree;
 pub mod xlsx;
 
 pub use error::{ExportError, Result};
+pub use jujiao_legacy::{DateFolderStyle, FileNameMode};
 pub use select::{ColumnOrder, DEFAULT_COLUMN_ORDER, briefing_title, chinese_date, collect};
 
 use chrono::NaiveDate;
-use jujiao_legacy::{DateFolderStyle, FileNameMode};
 use jujiao_store::{FiledArticle, Store};
 use std::fmt;
 use std::io::{Seek, Write};
@@ -153,6 +153,20 @@ impl Default for ExportOptions {
     }
 }
 
+/// A file name for the export: `简报_2026-11-27.docx` for one day,
+/// `简报_2026-11-27_2026-11-30.docx` for a range, `简报.docx` without dates (an open end
+/// is left empty: `简报_2026-11-27_.docx`). For a download's `Content-Disposition`,
+/// encode it as RFC 6266 / RFC 8187 `filename*=UTF-8''…`.
+pub fn file_name(options: &ExportOptions, format: Format) -> String {
+    let iso = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let stem = match (iso(options.since), iso(options.until)) {
+        (None, None) => "简报".to_owned(),
+        (Some(a), Some(b)) if a == b => format!("简报_{a}"),
+        (a, b) => format!("简报_{}_{}", a.unwrap_or_default(), b.unwrap_or_default()),
+    };
+    format!("{stem}.{}", format.extension())
+}
+
 /// What an export wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportReport {
@@ -259,5 +273,21 @@ mod tests {
         }
         assert_eq!("Markdown".parse::<Format>().ok(), Some(Format::Md));
         assert!("pdf".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn file_names_name_the_days() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day);
+        let mut o = ExportOptions::default();
+        assert_eq!(file_name(&o, Format::Zip), "简报.zip");
+        o.since = d(27);
+        assert_eq!(file_name(&o, Format::Md), "简报_2026-11-27_.md");
+        o.until = d(27);
+        assert_eq!(file_name(&o, Format::Docx), "简报_2026-11-27.docx");
+        o.until = d(30);
+        assert_eq!(
+            file_name(&o, Format::Xlsx),
+            "简报_2026-11-27_2026-11-30.xlsx"
+        );
     }
 }
