@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod read;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use jujiao_legacy::Layout;
 use jujiao_model::{
