@@ -186,6 +186,12 @@ pub struct Skipped {
     pub reason: String,
 }
 
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "filing {}: {}", self.filing_id, self.reason)
+    }
+}
+
 /// Exports what `options` select from `store` to `out` in `format`. `out` is written
 /// from its current position; the report counts the bytes from there.
 pub async fn export<W: Write + Seek + Send>(
