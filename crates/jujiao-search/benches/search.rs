@@ -1,0 +1,176 @@
+//! Indexing throughput and query latency on generated Chinese articles.
+//!
+//! `cargo bench -p jujiao-search --bench search`; the query corpus has
+//! `JUJIAO_BENCH_ARTICLES` articles (default 10,000), built once in memory.
+
+use chrono::NaiveDate;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use jujiao_search::{IndexDoc, Order, SearchIndex, SearchQuery};
+use std::hint::black_box;
+
+const WORDS: &[&str] = &[
+    "区委",
+    "常委会",
+    "召开",
+    "会议",
+    "研究",
+    "部署",
+    "疫情防控",
+    "工作",
+    "中关村",
+    "科学城",
+    "建设",
+    "加快",
+    "推进",
+    "高质量",
+    "发展",
+    "5G",
+    "基站",
+    "网络",
+    "城市更新",
+    "老旧小区",
+    "改造",
+    "接诉即办",
+    "民生",
+    "保障",
+    "营商环境",
+    "优化",
+    "科技创新",
+    "企业",
+    "服务",
+    "街道",
+    "社区",
+    "志愿者",
+    "垃圾分类",
+    "生态",
+    "环境",
+    "治理",
+    "人工智能",
+    "产业",
+    "园区",
+    "招商",
+    "引资",
+    "教育",
+    "医疗",
+    "养老",
+    "文化",
+    "体育",
+    "安全生产",
+    "检查",
+    "调研",
+    "座谈",
+    "强调",
+    "指出",
+    "要求",
+    "落实",
+    "责任",
+    "全面",
+    "深入",
+    "扎实",
+];
+const NAMES: &[&str] = &["于军", "张伟", "李娜", "王强", "刘洋", "陈静"];
+const COLUMNS: &[&str] = &["领导活动", "区内动态", "通知公告", "媒体报道"];
+
+/// A tiny deterministic generator, so every run indexes the same text.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+fn sentence(rng: &mut Lcg, words: usize) -> String {
+    let mut s = String::new();
+    for i in 0..words {
+        if i == 3 && rng.next(4) == 0 {
+            s.push_str(NAMES[rng.next(NAMES.len())]);
+        }
+        s.push_str(WORDS[rng.next(WORDS.len())]);
+    }
+    s.push('。');
+    s
+}
+
+fn articles(n: usize, seed: u64) -> Vec<IndexDoc> {
+    let mut rng = Lcg(seed);
+    let first = NaiveDate::from_ymd_opt(2023, 1, 1).expect("valid date");
+    (0..n)
+        .map(|i| {
+            let body: Vec<String> = (0..6 + rng.next(10))
+                .map(|_| sentence(&mut rng, 12))
+                .collect();
+            IndexDoc {
+                article_id: i as i64 + 1,
+                title: sentence(&mut rng, 4),
+                body: body.join("\n"),
+                column: COLUMNS[rng.next(COLUMNS.len())].to_owned(),
+                source: format!("source{}", rng.next(20)),
+                date: first.checked_add_days(chrono::Days::new(rng.next(700) as u64)),
+                url: format!("https://example.invalid/{i}.html"),
+                attachments_text: None,
+            }
+        })
+        .collect()
+}
+
+fn indexing(c: &mut Criterion) {
+    let docs = articles(1_000, 1);
+    let mut group = c.benchmark_group("index");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(docs.len() as u64));
+    group.bench_function("1000 articles + commit", |b| {
+        b.iter(|| {
+            let index = SearchIndex::in_memory().expect("memory index");
+            index.index(black_box(&docs)).expect("index");
+            index.commit().expect("commit");
+            index
+        });
+    });
+    group.finish();
+}
+
+fn querying(c: &mut Criterion) {
+    let n = std::env::var("JUJIAO_BENCH_ARTICLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let index = SearchIndex::in_memory().expect("memory index");
+    for chunk in articles(n, 7).chunks(1_000) {
+        index.index(chunk).expect("index");
+    }
+    index.commit().expect("commit");
+    let mut group = c.benchmark_group(format!("query {n} articles"));
+    for text in [
+        "区委常委会",
+        "疫情防控",
+        "于军",
+        "中关村 科学城",
+        "5G",
+        "军",
+        "\"城市更新 老旧小区\"",
+    ] {
+        group.bench_with_input(
+            BenchmarkId::new("relevance top20", text),
+            text,
+            |b, text| {
+                let q = SearchQuery::new(text);
+                b.iter(|| index.search(black_box(&q)).expect("search"));
+            },
+        );
+    }
+    group.bench_function("newest top20 column filter 疫情防控", |b| {
+        let mut q = SearchQuery::new("疫情防控");
+        q.order = Order::Newest;
+        q.column = Some("区内动态".into());
+        b.iter(|| index.search(black_box(&q)).expect("search"));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, indexing, querying);
+criterion_main!(benches);

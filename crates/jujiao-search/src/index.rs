@@ -1,0 +1,416 @@
+//! [`SearchIndex`]: opening (and, when its layout is outdated, recreating) an index,
+//! writing to it and searching it.
+//!
+//! One index has at most one [`IndexWriter`], created on the first write and kept behind
+//! a mutex, so a process that only searches never takes tantivy's writer lock and a web
+//! app can search while the CLI reindexes. Writes become visible at [`SearchIndex::commit`],
+//! which also reloads the reader; on-disk indexes also pick up other processes' commits.
+
+use crate::error::{Result, SearchError};
+use crate::highlight::{mark_all, matches, snippet};
+use crate::query::{Excluded, build, exclusion_query, parse};
+use crate::schema::{Fields, SCHEMA_VERSION, day_of, register_tokenizers};
+use crate::{Hit, IndexDoc, Order, SearchQuery, SearchResults};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::directory::error::LockError;
+use tantivy::schema::Value;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument,
+    TantivyError, Term,
+};
+
+/// The writer's memory budget, shared by its indexing threads.
+pub const WRITER_MEMORY: usize = 50_000_000;
+/// The most hits one [`SearchQuery`] returns.
+pub const MAX_LIMIT: usize = 200;
+/// The file beside tantivy's that records which [`SCHEMA_VERSION`] wrote the index.
+const VERSION_FILE: &str = "jujiao-search.json";
+/// tantivy's own metadata file, present in every tantivy index.
+const META_FILE: &str = "meta.json";
+
+/// What [`SearchIndex::open`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpenState {
+    /// A current index, opened as it was.
+    Existing,
+    /// No index was there; an empty one was created.
+    Created,
+    /// An index in an older (or unreadable) layout was there; it was deleted and an empty
+    /// one created. The reason says why, for the user: the index must be rebuilt.
+    Recreated { reason: String },
+    /// A memory index.
+    InMemory,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct VersionFile {
+    schema_version: u32,
+}
+
+/// A full-text index of articles; see the crate documentation.
+pub struct SearchIndex {
+    /// `None` for a memory index.
+    dir: Option<PathBuf>,
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+    state: OpenState,
+}
+
+impl fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+fn settings() -> IndexSettings {
+    IndexSettings {
+        docstore_compression: tantivy::store::Compressor::Lz4,
+        ..IndexSettings::default()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the directory and an empty index if missing.
+    ///
+    /// An index written by another [`SCHEMA_VERSION`] (or one tantivy cannot read) is
+    /// deleted and recreated empty, with [`OpenState::Recreated`] and a warning logged:
+    /// the caller should then [`rebuild`](crate::rebuild) it. A directory holding other
+    /// files is never touched ([`SearchError::NotAnIndex`]).
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        let io = |what: &'static str| {
+            move |source| SearchError::Io {
+                dir: dir.to_path_buf(),
+                what,
+                source,
+            }
+        };
+        std::fs::create_dir_all(dir).map_err(io("cannot create the directory"))?;
+        let has_meta = dir.join(META_FILE).is_file();
+        let version = std::fs::read(dir.join(VERSION_FILE))
+            .ok()
+            .map(|bytes| serde_json::from_slice::<VersionFile>(&bytes).ok());
+        let recreate_because = match version {
+            Some(Some(v)) if v.schema_version == SCHEMA_VERSION && has_meta => {
+                match Index::open_in_dir(dir) {
+                    Ok(index) => return Self::from_index(Some(dir), index, OpenState::Existing),
+                    Err(e) => Some(format!("tantivy cannot read it ({e})")),
+                }
+            }
+            Some(Some(v)) if v.schema_version != SCHEMA_VERSION => Some(format!(
+                "it was written in layout {}, this jujiao uses layout {SCHEMA_VERSION}",
+                v.schema_version
+            )),
+            Some(_) => Some("its version file is unreadable or its data is missing".to_owned()),
+            None if has_meta => Some("it carries no layout version".to_owned()),
+            None => None,
+        };
+        let state = match recreate_because {
+            Some(reason) => {
+                tracing::warn!(dir = %dir.display(), %reason, "recreating the search index; it must be rebuilt");
+                clear_index_dir(dir)?;
+                OpenState::Recreated { reason }
+            }
+            None => {
+                let is_empty = std::fs::read_dir(dir)
+                    .map_err(io("cannot list the directory"))?
+                    .next()
+                    .is_none();
+                if !is_empty {
+                    return Err(SearchError::NotAnIndex {
+                        dir: dir.to_path_buf(),
+                    });
+                }
+                OpenState::Created
+            }
+        };
+        let (schema, _) = Fields::schema();
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings())
+            .create_in_dir(dir)
+            .map_err(tantivy_error(Some(dir), "cannot create the index"))?;
+        let version = serde_json::to_vec(&VersionFile {
+            schema_version: SCHEMA_VERSION,
+        })
+        .expect("a plain struct serialises");
+        write_atomic(&dir.join(VERSION_FILE), &version)
+            .map_err(io("cannot write the version file"))?;
+        Self::from_index(Some(dir), index, state)
+    }
+
+    /// An empty index in memory.
+    pub fn in_memory() -> Result<SearchIndex> {
+        let (schema, _) = Fields::schema();
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings())
+            .create_in_ram()
+            .map_err(tantivy_error(None, "cannot create the index"))?;
+        Self::from_index(None, index, OpenState::InMemory)
+    }
+
+    fn from_index(dir: Option<&Path>, index: Index, state: OpenState) -> Result<SearchIndex> {
+        register_tokenizers(&index);
+        let Some(fields) = Fields::of(&index) else {
+            let dir = dir.map(Path::to_path_buf).unwrap_or_default();
+            return Err(SearchError::NotAnIndex { dir });
+        };
+        let policy = if dir.is_some() {
+            ReloadPolicy::OnCommitWithDelay
+        } else {
+            ReloadPolicy::Manual
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(policy)
+            .try_into()
+            .map_err(tantivy_error(dir, "cannot open a reader"))?;
+        Ok(SearchIndex {
+            dir: dir.map(Path::to_path_buf),
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+            state,
+        })
+    }
+
+    /// What [`open`](Self::open) found.
+    pub fn state(&self) -> &OpenState {
+        &self.state
+    }
+
+    /// The index directory, `None` in memory.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Articles visible to searches (committed).
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Adds or replaces (by article id) articles; visible after [`commit`](Self::commit).
+    pub fn index(&self, docs: &[IndexDoc]) -> Result<()> {
+        self.with_writer(|fields, writer| {
+            for d in docs {
+                writer.delete_term(Term::from_field_i64(fields.article_id, d.article_id));
+                writer.add_document(fields.document(d))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes an article; effective after [`commit`](Self::commit). Unknown ids are fine.
+    pub fn delete(&self, article_id: i64) -> Result<()> {
+        self.with_writer(|fields, writer| {
+            writer.delete_term(Term::from_field_i64(fields.article_id, article_id));
+            Ok(())
+        })
+    }
+
+    /// Removes every article; effective after [`commit`](Self::commit).
+    pub fn clear(&self) -> Result<()> {
+        self.with_writer(|_, writer| writer.delete_all_documents().map(drop))
+    }
+
+    /// Makes every write so far durable and visible to searches.
+    pub fn commit(&self) -> Result<()> {
+        self.with_writer(|_, writer| writer.commit().map(drop))?;
+        self.reader.reload().map_err(tantivy_error(
+            self.dir.as_deref(),
+            "cannot reload the reader",
+        ))
+    }
+
+    /// Runs `f` with the writer, creating it on first use.
+    fn with_writer(
+        &self,
+        f: impl FnOnce(&Fields, &mut IndexWriter) -> tantivy::Result<()>,
+    ) -> Result<()> {
+        let mut guard = self.lock_writer();
+        if guard.is_none() {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+            let writer = self
+                .index
+                .writer_with_num_threads(threads, WRITER_MEMORY)
+                .map_err(|e| match e {
+                    TantivyError::LockFailure(LockError::LockBusy, _) => SearchError::Locked {
+                        dir: self.dir.clone().unwrap_or_default(),
+                    },
+                    e => tantivy_error(self.dir.as_deref(), "cannot open the writer")(e),
+                })?;
+            *guard = Some(writer);
+        }
+        let writer = guard.as_mut().expect("the writer was just created");
+        f(&self.fields, writer).map_err(tantivy_error(self.dir.as_deref(), "writing failed"))
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Option<IndexWriter>> {
+        // A panic while writing leaves uncommitted work that the next commit or the
+        // writer's drop sorts out; the writer itself stays usable.
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One page of articles matching `q`; see [`SearchQuery`]. Never fails on odd text.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let parsed = parse(&q.text);
+        let searcher = self.reader.searcher();
+        let failed = || tantivy_error(self.dir.as_deref(), "search failed");
+        let excluded = match exclusion_query(&self.fields, &parsed) {
+            Some(query) => {
+                let docs = searcher
+                    .search(&*query, &DocSetCollector)
+                    .map_err(failed())?;
+                let mut per_segment = Excluded::new();
+                for address in docs {
+                    let segment = searcher.segment_reader(address.segment_ord).segment_id();
+                    per_segment
+                        .entry(segment)
+                        .or_default()
+                        .insert(address.doc_id);
+                }
+                Some(per_segment)
+            }
+            None => None,
+        };
+        let query = build(&self.fields, &parsed, q, excluded);
+        let limit = q.limit.clamp(1, MAX_LIMIT);
+        let (total, addresses): (usize, Vec<(f32, DocAddress)>) = match q.order {
+            Order::Relevance => {
+                let top = TopDocs::with_limit(limit)
+                    .and_offset(q.offset)
+                    .order_by_score();
+                searcher.search(&*query, &(Count, top)).map_err(failed())?
+            }
+            Order::Newest => {
+                let top = TopDocs::with_limit(limit).and_offset(q.offset).tweak_score(
+                    |segment: &tantivy::SegmentReader| {
+                        let fast = segment.fast_fields();
+                        let dates = fast
+                            .i64("sort_date")
+                            .ok()
+                            .map(|c| c.first_or_default_col(crate::schema::UNDATED));
+                        let ids = fast
+                            .i64("article_id")
+                            .ok()
+                            .map(|c| c.first_or_default_col(0));
+                        move |doc, score| {
+                            let date = dates
+                                .as_ref()
+                                .map_or(crate::schema::UNDATED, |c| c.get_val(doc));
+                            let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
+                            (date, id, score)
+                        }
+                    },
+                );
+                let (total, top) = searcher.search(&*query, &(Count, top)).map_err(failed())?;
+                (
+                    total,
+                    top.into_iter().map(|((_, _, s), a)| (s, a)).collect(),
+                )
+            }
+        };
+        if q.limit == 0 {
+            return Ok(SearchResults {
+                total,
+                hits: Vec::new(),
+            });
+        }
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(tantivy_error(
+                self.dir.as_deref(),
+                "cannot read a stored article",
+            ))?;
+            hits.push(self.hit(&doc, score, &parsed));
+        }
+        Ok(SearchResults { total, hits })
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32, parsed: &crate::query::ParsedQuery) -> Hit {
+        let f = &self.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let title = text(f.title);
+        let body = text(f.body);
+        let title_html = mark_all(&title, &matches(&title, parsed.positive_terms()));
+        let snippet_html = snippet(&body, &matches(&body, parsed.positive_terms()));
+        Hit {
+            article_id: doc
+                .get_first(f.article_id)
+                .and_then(|v| v.as_i64())
+                .unwrap_or_default(),
+            title_html,
+            snippet_html,
+            title,
+            column: text(f.column),
+            source: text(f.source),
+            date: doc
+                .get_first(f.date)
+                .and_then(|v| v.as_i64())
+                .and_then(day_of),
+            url: text(f.url),
+            score,
+        }
+    }
+}
+
+/// Writes a small file so that a crash leaves either the old or the new content.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("json.tmp");
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Deletes the files of an outdated index. Refuses (leaving everything) when the
+/// directory holds a subdirectory, which no tantivy index has.
+fn clear_index_dir(dir: &Path) -> Result<()> {
+    let io = |what: &'static str| {
+        move |source| SearchError::Io {
+            dir: dir.to_path_buf(),
+            what,
+            source,
+        }
+    };
+    let entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io("cannot list the directory"))?
+        .collect::<std::io::Result<_>>()
+        .map_err(io("cannot list the directory"))?;
+    if entries.iter().any(|e| e.path().is_dir()) {
+        return Err(SearchError::NotAnIndex {
+            dir: dir.to_path_buf(),
+        });
+    }
+    for e in entries {
+        std::fs::remove_file(e.path()).map_err(io("cannot delete an outdated index file"))?;
+    }
+    Ok(())
+}
+
+fn tantivy_error(
+    dir: Option<&Path>,
+    what: &'static str,
+) -> impl FnOnce(TantivyError) -> SearchError {
+    let dir = dir.map_or_else(|| PathBuf::from("memory"), Path::to_path_buf);
+    move |source| SearchError::Tantivy { dir, what, source }
+}

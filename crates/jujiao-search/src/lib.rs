@@ -1,0 +1,125 @@
+//! Chinese full-text search over jujiao's articles: a tantivy index beside the database.
+//!
+//! [`SearchIndex`] owns one tantivy index (on disk with [`SearchIndex::open`], or
+//! [`SearchIndex::in_memory`] for tests). Articles go in as [`IndexDoc`]s —
+//! [`IndexDoc::from_filed`] makes one from what the store returns — and are upserted by
+//! article id; [`rebuild`] refills the index from a [`Store`](jujiao_store::Store). A
+//! [`SearchQuery`] (the user's text plus exact filters, an [`Order`] and a page) answers
+//! [`SearchResults`] whose [`Hit`]s carry HTML-safe highlighted titles and snippets.
+//!
+//! How Chinese is matched is described in the `tokenize` module (characters decide
+//! whether an article matches, jieba words add score) and the query syntax in `query`:
+//! spaces mean AND, quotes keep a phrase together, `-` excludes, `OR` offers
+//! alternatives, and no input is ever an error.
+//!
+//! All calls are synchronous and may take a while (a rebuild, a big batch): async
+//! callers should run them under `tokio::task::spawn_blocking` or similar.
+//! [`SearchIndex`] is `Send + Sync`; share it in an `Arc`.
+
+mod error;
+mod highlight;
+mod index;
+mod query;
+mod rebuild;
+mod schema;
+mod tokenize;
+
+pub use error::{Result, SearchError};
+pub use highlight::SNIPPET_CHARS;
+pub use index::{MAX_LIMIT, OpenState, SearchIndex, WRITER_MEMORY};
+pub use query::TITLE_BOOST;
+pub use rebuild::{RebuildReport, index_dir_for_db, rebuild};
+pub use schema::SCHEMA_VERSION;
+
+use chrono::NaiveDate;
+
+/// One article as the index sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IndexDoc {
+    /// The store's article id; indexing the same id again replaces the article.
+    pub article_id: i64,
+    pub title: String,
+    /// The cleaned body text (`Article::body`).
+    pub body: String,
+    /// The briefing column it is filed in.
+    pub column: String,
+    /// The configured source id that delivered it.
+    pub source: String,
+    /// The briefing day, `None` for undated legacy filings.
+    pub date: Option<NaiveDate>,
+    pub url: String,
+    /// Text extracted from attachments (searchable, not shown in snippets).
+    pub attachments_text: Option<String>,
+}
+
+/// In which order hits come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Best match first (title matches count [`TITLE_BOOST`] times a body match).
+    #[default]
+    Relevance,
+    /// Latest briefing day first (then highest article id), undated articles last.
+    Newest,
+}
+
+/// A search: the user's text and exact filters, all of which must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// What the user typed; empty lists everything the filters let through.
+    pub text: String,
+    /// Only this column (exact).
+    pub column: Option<String>,
+    /// Only this source id (exact).
+    pub source: Option<String>,
+    /// First briefing day, inclusive. Any date bound excludes undated articles.
+    pub since: Option<NaiveDate>,
+    /// Last briefing day, inclusive.
+    pub until: Option<NaiveDate>,
+    pub order: Order,
+    /// Hits to skip (paging).
+    pub offset: usize,
+    /// Hits to return, capped at [`MAX_LIMIT`].
+    pub limit: usize,
+}
+
+impl SearchQuery {
+    /// The first 20 hits for `text` by relevance, unfiltered.
+    pub fn new(text: impl Into<String>) -> Self {
+        SearchQuery {
+            text: text.into(),
+            column: None,
+            source: None,
+            since: None,
+            until: None,
+            order: Order::Relevance,
+            offset: 0,
+            limit: 20,
+        }
+    }
+}
+
+/// One page of hits and how many there are in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    /// Articles matching, over all pages.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// One matching article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub article_id: i64,
+    pub title: String,
+    /// The title, HTML-escaped, matches in `<mark>`.
+    pub title_html: String,
+    /// About [`SNIPPET_CHARS`] characters of the body around the matches, HTML-escaped,
+    /// matches in `<mark>`, `…` where cut.
+    pub snippet_html: String,
+    pub column: String,
+    pub source: String,
+    pub date: Option<NaiveDate>,
+    pub url: String,
+    /// Relevance (BM25 plus boosts); comparable only within one result list.
+    pub score: f32,
+}
