@@ -67,22 +67,47 @@ pub async fn publish(
         after: None,
         limit: PUBLISH_PAGE,
     };
+    // Writing a page (on blocking threads) overlaps with reading the next one.
+    let mut writing: Option<tokio::task::JoinHandle<PublishReport>> = None;
     loop {
-        let page = store.filed_articles(&query).await?;
+        let page = store.filed_articles(&query).await;
+        if let Some(w) = writing.take() {
+            merge(&mut report, w.await.unwrap_or_else(|e| panicked(&e)));
+        }
+        let page = page?;
         let Some(last) = page.last() else {
             return Ok(report);
         };
         query.after = Some(last.filing_id);
-        let mut jobs: Vec<(&FiledArticle, String)> = Vec::with_capacity(page.len());
-        for fa in &page {
-            match placer.place(&plan_item(fa)) {
+        let mut jobs: Vec<(FiledArticle, String)> = Vec::with_capacity(page.len());
+        for fa in page {
+            match placer.place(&plan_item(&fa)) {
                 Ok(p) => jobs.push((fa, p.rel_path)),
                 Err(e) => report
                     .failed
                     .push((fa.filing_id.0, String::new(), error_chain(&e))),
             }
         }
-        write_all(&options.out, &jobs, &mut report);
+        let out = options.out.clone();
+        writing = Some(tokio::task::spawn_blocking(move || {
+            let mut part = PublishReport::default();
+            write_all(&out, &jobs, &mut part);
+            part
+        }));
+    }
+}
+
+fn merge(into: &mut PublishReport, part: PublishReport) {
+    into.written += part.written;
+    into.unchanged += part.unchanged;
+    into.failed.extend(part.failed);
+}
+
+/// A write task that died: its files are reported failed by the next publish's check.
+fn panicked(e: &tokio::task::JoinError) -> PublishReport {
+    PublishReport {
+        failed: vec![(0, String::new(), format!("a writer thread failed: {e}"))],
+        ..PublishReport::default()
     }
 }
 
@@ -90,7 +115,7 @@ pub async fn publish(
 type Written = (i64, String, Result<WriteOutcome, String>);
 
 /// Renders and writes a page of placed filings, spread over the machine's cores.
-fn write_all(out: &Path, jobs: &[(&FiledArticle, String)], report: &mut PublishReport) {
+fn write_all(out: &Path, jobs: &[(FiledArticle, String)], report: &mut PublishReport) {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     let chunk = jobs.len().div_ceil(threads).max(1);
     let results: Vec<Vec<Written>> = std::thread::scope(|scope| {
