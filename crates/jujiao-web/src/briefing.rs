@@ -1,0 +1,262 @@
+//! The day's briefing (`/`, `/?date=YYYY-MM-DD`) and the article page (`/articles/{id}`).
+
+use crate::AppState;
+use crate::view::{self, error_page, render, store_failed};
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{Days, NaiveDate};
+use jujiao_model::Article;
+use jujiao_store::{ArticleId, FiledArticle, FilingQuery, MAX_PAGE, SourceKind, Store, StoreError};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(briefing))
+        .route("/articles/{id}", get(article_page))
+}
+
+#[derive(Debug, Deserialize)]
+struct DateQuery {
+    date: Option<String>,
+}
+
+/// An article as the templates show it (plain text; the templates escape it).
+#[derive(Debug, Serialize)]
+pub(crate) struct ArticleView {
+    pub id: i64,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub images: Vec<ImageView>,
+    pub attachments: Vec<ImageView>,
+    pub source_name: String,
+    pub origin: Option<String>,
+    pub author: Option<String>,
+    pub editor: Option<String>,
+    pub published: Option<String>,
+    pub fetched: Option<String>,
+    /// The original URL, only when it is an http(s) link.
+    pub url: Option<String>,
+    /// Times the content changed after it was first stored.
+    pub revisions: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct ImageView {
+    pub url: Option<String>,
+    pub alt: Option<String>,
+    pub name: String,
+}
+
+impl ArticleView {
+    pub(crate) fn new(state: &AppState, id: ArticleId, revision: u32, a: &Article) -> Self {
+        let link = |u: &str| view::is_web_url(u).then(|| u.to_owned());
+        ArticleView {
+            id: id.0,
+            title: a.title.clone(),
+            paragraphs: a
+                .paragraphs
+                .iter()
+                .map(|p| p.clean())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            images: a
+                .images
+                .iter()
+                .filter_map(|i| {
+                    link(&i.url).map(|url| ImageView {
+                        url: Some(url),
+                        alt: i.alt.clone().filter(|s| !s.trim().is_empty()),
+                        name: String::new(),
+                    })
+                })
+                .collect(),
+            attachments: a
+                .attachments
+                .iter()
+                .map(|f| ImageView {
+                    url: link(&f.url),
+                    alt: None,
+                    name: f.name.clone(),
+                })
+                .collect(),
+            source_name: state.source_name(&a.source),
+            origin: a.origin.clone(),
+            author: a.author.clone(),
+            editor: a.editor.clone(),
+            published: a.published.as_ref().map(view::publish_time),
+            fetched: a.fetched_at.map(view::local_time),
+            url: link(&a.url),
+            revisions: revision.saturating_sub(1),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ColumnView {
+    name: String,
+    articles: Vec<ArticleView>,
+}
+
+/// Every filing of a date range (and column), paging through the store.
+pub(crate) async fn filings_between(
+    store: &dyn Store,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    column: Option<String>,
+) -> Result<Vec<FiledArticle>, StoreError> {
+    let mut query = FilingQuery {
+        since,
+        until,
+        column,
+        after: None,
+        limit: MAX_PAGE,
+    };
+    let mut all = Vec::new();
+    loop {
+        let page = store.filed_articles(&query).await?;
+        let Some(last) = page.last() else { break };
+        query.after = Some(last.filing_id);
+        let full = page.len() as u32 >= MAX_PAGE;
+        all.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// Parses `?date=`; absent means today, anything but `YYYY-MM-DD` is an error.
+pub(crate) fn day_param(date: Option<&str>) -> Result<NaiveDate, ()> {
+    match date.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(view::today()),
+        Some(d) => view::parse_date(d).ok_or(()),
+    }
+}
+
+async fn briefing(State(state): State<AppState>, Query(q): Query<DateQuery>) -> Response {
+    let Ok(date) = day_param(q.date.as_deref()) else {
+        return error_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "日期格式不对",
+            "请按“年-月-日”的格式填写日期，例如 2026-11-27。",
+        );
+    };
+    let mut filed = match filings_between(state.store(), Some(date), Some(date), None).await {
+        Ok(f) => f,
+        Err(e) => return store_failed(&state, &e),
+    };
+    view::column_order().sort(&mut filed);
+    let mut columns: Vec<ColumnView> = Vec::new();
+    for f in &filed {
+        let article = ArticleView::new(&state, f.article_id, f.revision, &f.article);
+        match columns.last_mut() {
+            Some(c) if c.name == f.filing.column => c.articles.push(article),
+            _ => columns.push(ColumnView {
+                name: f.filing.column.clone(),
+                articles: vec![article],
+            }),
+        }
+    }
+    let prev = date.checked_sub_days(Days::new(1)).unwrap_or(date);
+    let next = date.checked_add_days(Days::new(1)).unwrap_or(date);
+    render(
+        &state,
+        "briefing.html",
+        context! {
+            nav => "briefing",
+            date => date.to_string(),
+            day_label => view::chinese_day(date),
+            prev => prev.to_string(),
+            next => next.to_string(),
+            total => filed.len(),
+            columns,
+        },
+    )
+}
+
+#[derive(Debug, Serialize)]
+struct SourceView {
+    name: String,
+    url: String,
+    is_link: bool,
+    primary: bool,
+    first_seen: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RevisionView {
+    revision: u32,
+    stored_at: String,
+    title: String,
+}
+
+#[derive(Debug, Serialize)]
+struct FilingView {
+    column: String,
+    date: Option<String>,
+}
+
+async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>().map(ArticleId) else {
+        return error_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "找不到这篇文章",
+            "文章编号有误。",
+        );
+    };
+    let store = state.store();
+    let stored = match store.article(id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            return error_page(
+                &state,
+                StatusCode::NOT_FOUND,
+                "找不到这篇文章",
+                "这篇文章不存在，可能编号有误。",
+            );
+        }
+        Err(e) => return store_failed(&state, &e),
+    };
+    let (revisions, sources) = match (store.revisions(id).await, store.sources_of(id).await) {
+        (Ok(r), Ok(s)) => (r, s),
+        (Err(e), _) | (_, Err(e)) => return store_failed(&state, &e),
+    };
+    let a = ArticleView::new(&state, stored.id, stored.revision, &stored.article);
+    let filings: Vec<FilingView> = stored
+        .filings
+        .iter()
+        .map(|f| FilingView {
+            column: f.filing.column.clone(),
+            date: f.filing.date.map(|d| d.to_string()),
+        })
+        .collect();
+    let sources: Vec<SourceView> = sources
+        .iter()
+        .map(|s| SourceView {
+            name: state.source_name(&s.source),
+            url: s.url.clone(),
+            is_link: view::is_web_url(&s.url),
+            primary: s.kind == SourceKind::Primary,
+            first_seen: view::local_time(s.first_seen),
+        })
+        .collect();
+    let revisions: Vec<RevisionView> = revisions
+        .iter()
+        .map(|r| RevisionView {
+            revision: r.revision,
+            stored_at: view::local_time(r.stored_at),
+            title: r.article.title.clone(),
+        })
+        .collect();
+    render(
+        &state,
+        "article.html",
+        context! { nav => "briefing", a, filings, sources, revisions },
+    )
+}

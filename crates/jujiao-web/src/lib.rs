@@ -1,0 +1,199 @@
+//! The newsroom web app behind `jujiao serve`: the day's briefing by column, article
+//! pages with their revisions and sources, full-text search, the sources and their
+//! health with a "run now" button, RSS/Atom feeds, exports and a JSON API — plus the
+//! scheduler that runs every source on its interval inside the same process.
+//!
+//! Pieces and how they fit:
+//! - [`AppState`] holds the [`Store`], the configured sources ([`SourceInfo`]), the
+//!   optional search [`Indexer`], the optional [`SchedulerHandle`] and the admin token;
+//!   [`router`] turns it into an axum router (pages in `briefing`, `search_page`,
+//!   `sources`, `feeds`, `export_page`, JSON in `api`; security headers and the token
+//!   check in `security`).
+//! - [`scheduler`] runs each source on its interval through a [`SourceRunner`];
+//!   [`CrawlRunner`] is the real one (crawl, publish the legacy tree, index the new
+//!   filings), tests use fakes and tokio's paused clock.
+//! - [`run_server`] wires it all from a sources file and a database, for the binary.
+//!
+//! Everything crawled is plain text and is escaped on output (templates autoescape);
+//! the only HTML rendered unescaped is the search crate's highlighted title and snippet,
+//! which that crate escapes itself.
+
+mod api;
+mod briefing;
+mod error;
+mod export_page;
+mod feeds;
+mod runner;
+pub mod scheduler;
+mod search_page;
+mod security;
+mod server;
+mod sources;
+mod view;
+
+pub use error::WebError;
+pub use runner::CrawlRunner;
+pub use scheduler::{RunResult, SchedulerHandle, SourceRunner, SourceStatus, TriggerOutcome};
+pub use search_page::Indexer;
+pub use security::{ADMIN_TOKEN_ENV, AdminToken};
+pub use server::{DEFAULT_LISTEN, ServeOptions, run_server};
+
+use axum::Router;
+use jujiao_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A configured source as the web app shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceInfo {
+    pub id: String,
+    pub name: String,
+    pub column: String,
+    pub interval: Duration,
+}
+
+impl SourceInfo {
+    /// The parts of a configured source the web app needs.
+    pub fn from_config(source: &jujiao_config::Source) -> SourceInfo {
+        SourceInfo {
+            id: source.id.clone(),
+            name: source.name.clone(),
+            column: source.column.clone(),
+            interval: source.interval,
+        }
+    }
+}
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    sources: Vec<SourceInfo>,
+    indexer: Option<Arc<Indexer>>,
+    scheduler: Option<SchedulerHandle>,
+    admin_token: Option<AdminToken>,
+    templates: minijinja::Environment<'static>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.inner.store.location())
+            .field("sources", &self.inner.sources.len())
+            .field("search", &self.inner.indexer.is_some())
+            .field("scheduler", &self.inner.scheduler.is_some())
+            .field("admin_token", &self.inner.admin_token.is_some())
+            .finish()
+    }
+}
+
+/// Builds an [`AppState`].
+#[derive(Debug)]
+pub struct AppStateBuilder {
+    store: Arc<dyn Store>,
+    sources: Vec<SourceInfo>,
+    indexer: Option<Arc<Indexer>>,
+    scheduler: Option<SchedulerHandle>,
+    admin_token: Option<AdminToken>,
+}
+
+impl AppStateBuilder {
+    /// Enables search (without it the search pages answer 503 "搜索功能尚未启用").
+    pub fn indexer(mut self, indexer: Arc<Indexer>) -> Self {
+        self.indexer = Some(indexer);
+        self
+    }
+
+    /// Enables "run now" and next-run times.
+    pub fn scheduler(mut self, scheduler: SchedulerHandle) -> Self {
+        self.scheduler = Some(scheduler);
+        self
+    }
+
+    /// The token state-changing requests must carry; without one they are refused.
+    pub fn admin_token(mut self, token: Option<AdminToken>) -> Self {
+        self.admin_token = token;
+        self
+    }
+
+    pub fn build(self) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                store: self.store,
+                sources: self.sources,
+                indexer: self.indexer,
+                scheduler: self.scheduler,
+                admin_token: self.admin_token,
+                templates: view::environment(),
+            }),
+        }
+    }
+}
+
+impl AppState {
+    /// Starts building a state over `store` showing `sources`.
+    pub fn builder(store: Arc<dyn Store>, sources: Vec<SourceInfo>) -> AppStateBuilder {
+        AppStateBuilder {
+            store,
+            sources,
+            indexer: None,
+            scheduler: None,
+            admin_token: None,
+        }
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    pub(crate) fn sources(&self) -> &[SourceInfo] {
+        &self.inner.sources
+    }
+
+    pub(crate) fn indexer(&self) -> Option<&Arc<Indexer>> {
+        self.inner.indexer.as_ref()
+    }
+
+    pub(crate) fn scheduler(&self) -> Option<&SchedulerHandle> {
+        self.inner.scheduler.as_ref()
+    }
+
+    pub(crate) fn admin_token(&self) -> Option<&AdminToken> {
+        self.inner.admin_token.as_ref()
+    }
+
+    pub(crate) fn templates(&self) -> &minijinja::Environment<'static> {
+        &self.inner.templates
+    }
+
+    /// The display name of a source id (`legacy` is the import of old files).
+    pub(crate) fn source_name(&self, id: &str) -> String {
+        if id == "legacy" {
+            return "历史文件导入".to_owned();
+        }
+        self.inner
+            .sources
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_owned(), |s| s.name.clone())
+    }
+}
+
+/// Every route of the app, with the security headers on every response.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(briefing::routes())
+        .merge(search_page::routes())
+        .merge(sources::routes())
+        .merge(feeds::routes())
+        .merge(export_page::routes())
+        .merge(api::routes())
+        .merge(view::asset_routes())
+        .fallback(view::not_found)
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}

@@ -1,0 +1,106 @@
+//! [`CrawlRunner`]: the scheduler's real runner — crawl one source, publish the legacy
+//! tree as `jujiao crawl` does, then bring the search index up to date.
+
+use crate::Indexer;
+use crate::scheduler::{RunResult, SourceRunner};
+use async_trait::async_trait;
+use chrono::Days;
+use jujiao_crawl::{Crawler, Quiet, RunOptions, Verdict};
+use jujiao_store::Store;
+use jujiao_tree::PublishOptions;
+use std::sync::Arc;
+
+/// Crawls, publishes and indexes; see the module documentation.
+pub struct CrawlRunner {
+    crawler: Arc<Crawler>,
+    store: Arc<dyn Store>,
+    publish: PublishOptions,
+    /// One publish at a time: runs of different sources may finish together.
+    publish_lock: tokio::sync::Mutex<()>,
+    indexer: Option<Arc<Indexer>>,
+}
+
+impl std::fmt::Debug for CrawlRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrawlRunner")
+            .field("crawler", &self.crawler)
+            .field("out", &self.publish.out)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CrawlRunner {
+    pub fn new(
+        crawler: Arc<Crawler>,
+        store: Arc<dyn Store>,
+        publish: PublishOptions,
+        indexer: Option<Arc<Indexer>>,
+    ) -> CrawlRunner {
+        CrawlRunner {
+            crawler,
+            store,
+            publish,
+            publish_lock: tokio::sync::Mutex::new(()),
+            indexer,
+        }
+    }
+}
+
+/// Verdicts after which a source is retried sooner.
+pub(crate) fn is_failure(v: Verdict) -> bool {
+    matches!(v, Verdict::Unreachable | Verdict::Blocked | Verdict::Errors)
+}
+
+#[async_trait]
+impl SourceRunner for CrawlRunner {
+    async fn run(&self, source_id: &str) -> RunResult {
+        let report = match self
+            .crawler
+            .run_source(source_id, RunOptions::default(), &Quiet)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(source = %source_id, error = %e, "run failed to start");
+                return RunResult { is_failure: true };
+            }
+        };
+        tracing::info!(
+            source = %source_id,
+            new = report.new,
+            updated = report.updated,
+            errors = report.errors,
+            verdict = report.verdict.as_str(),
+            "run finished"
+        );
+        {
+            let _guard = self.publish_lock.lock().await;
+            match jujiao_tree::publish(self.store.as_ref(), &self.publish).await {
+                Ok(p) => tracing::info!(
+                    written = p.written,
+                    unchanged = p.unchanged,
+                    failed = p.failed.len(),
+                    "published"
+                ),
+                Err(e) => tracing::error!(error = %e, "publishing failed"),
+            }
+        }
+        if let Some(indexer) = &self.indexer {
+            match indexer.catch_up().await {
+                Ok(n) => tracing::debug!(articles = n, "search index caught up"),
+                Err(e) => tracing::error!(error = %e, "indexing new filings failed"),
+            }
+            // Revised articles keep their filing: index the recent days again.
+            if report.updated > 0 {
+                let today = crate::view::today();
+                let since = today.checked_sub_days(Days::new(7)).unwrap_or(today);
+                if let Err(e) = indexer.reindex_days(since, today).await {
+                    tracing::error!(error = %e, "indexing revised articles failed");
+                }
+            }
+        }
+        RunResult {
+            is_failure: is_failure(report.verdict),
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Search: the [`Indexer`] that keeps the index up to date as filings arrive, the
+//! search page (`/search`) and the 503 page when search is not enabled.
+//!
+//! Keeping up: filing ids grow in insertion order, so the indexer remembers the highest
+//! filing id it has indexed (in a small file beside the index) and, after each crawl
+//! run, indexes the filings after it. Indexing is an upsert by article id, so indexing
+//! something twice is harmless; an index found missing or recreated is filled from
+//! the start.
+
+use crate::view::{self, error_page, render};
+use crate::{AppState, WebError};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use chrono::NaiveDate;
+use jujiao_search::{IndexDoc, OpenState, Order, SearchIndex, SearchQuery, SearchResults};
+use jujiao_store::{FilingId, FilingQuery, Store};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Filings read per page while catching up.
+const CATCH_UP_PAGE: u32 = 1_000;
+
+/// Hits per page on the search page.
+pub(crate) const PAGE_SIZE: usize = 20;
+
+/// Keeps a [`SearchIndex`] in step with the store and answers searches off the runtime.
+pub struct Indexer {
+    index: Arc<SearchIndex>,
+    store: Arc<dyn Store>,
+    /// Highest filing id indexed.
+    mark: tokio::sync::Mutex<i64>,
+    mark_path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Indexer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Indexer")
+            .field("dir", &self.index.dir())
+            .field("mark_path", &self.mark_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Indexer {
+    /// An indexer over `index`. `mark_path` keeps the highest filing id indexed across
+    /// restarts; an index that was just created (or recreated) starts from zero.
+    pub fn new(index: SearchIndex, store: Arc<dyn Store>, mark_path: Option<PathBuf>) -> Indexer {
+        let is_fresh = !matches!(index.state(), OpenState::Existing);
+        let mark = if is_fresh {
+            0
+        } else {
+            mark_path
+                .as_ref()
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .and_then(|t| t.trim().parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        Indexer {
+            index: Arc::new(index),
+            store,
+            mark: tokio::sync::Mutex::new(mark),
+            mark_path,
+        }
+    }
+
+    /// The index.
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+
+    /// Indexes every filing stored after the last one indexed; returns how many
+    /// articles were indexed. Concurrent calls run one after the other.
+    pub async fn catch_up(&self) -> Result<u64, WebError> {
+        let mut mark = self.mark.lock().await;
+        let mut query = FilingQuery {
+            after: Some(FilingId(*mark)),
+            limit: CATCH_UP_PAGE,
+            ..FilingQuery::default()
+        };
+        let mut indexed = 0u64;
+        loop {
+            let page =
+                self.store
+                    .filed_articles(&query)
+                    .await
+                    .map_err(|source| WebError::StoreQuery {
+                        db: self.store.location().to_owned(),
+                        what: "reading filings to index",
+                        source,
+                    })?;
+            let Some(last) = page.last() else { break };
+            query.after = Some(last.filing_id);
+            let mut seen = HashSet::new();
+            let docs: Vec<IndexDoc> = page
+                .iter()
+                .filter(|f| seen.insert(f.article_id))
+                .map(IndexDoc::from_filed)
+                .collect();
+            indexed += docs.len() as u64;
+            self.write(docs).await?;
+            *mark = last.filing_id.0;
+        }
+        if indexed > 0 {
+            self.commit().await?;
+            if let Some(path) = &self.mark_path
+                && let Err(e) = jujiao_legacy::write_atomic(path, mark.to_string().as_bytes())
+            {
+                tracing::warn!(path = %path.display(), error = %e, "cannot save the search index mark");
+            }
+        }
+        Ok(indexed)
+    }
+
+    /// Indexes again the filings of some days (their articles may have been revised).
+    pub async fn reindex_days(&self, since: NaiveDate, until: NaiveDate) -> Result<u64, WebError> {
+        let _guard = self.mark.lock().await;
+        let filed =
+            crate::briefing::filings_between(self.store.as_ref(), Some(since), Some(until), None)
+                .await
+                .map_err(|source| WebError::StoreQuery {
+                    db: self.store.location().to_owned(),
+                    what: "reading filings to index",
+                    source,
+                })?;
+        let docs: Vec<IndexDoc> = filed.iter().map(IndexDoc::from_filed).collect();
+        let n = docs.len() as u64;
+        self.write(docs).await?;
+        self.commit().await?;
+        Ok(n)
+    }
+
+    async fn write(&self, docs: Vec<IndexDoc>) -> Result<(), WebError> {
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || index.index(&docs))
+            .await
+            .map_err(|_| WebError::Task("indexing"))?
+            .map_err(|source| WebError::Indexing {
+                what: "writing articles",
+                source,
+            })
+    }
+
+    async fn commit(&self) -> Result<(), WebError> {
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || index.commit())
+            .await
+            .map_err(|_| WebError::Task("commit"))?
+            .map_err(|source| WebError::Indexing {
+                what: "committing",
+                source,
+            })
+    }
+
+    /// Runs a search on a blocking thread.
+    pub async fn search(&self, query: SearchQuery) -> Result<SearchResults, WebError> {
+        let index = Arc::clone(&self.index);
+        match tokio::task::spawn_blocking(move || index.search(&query)).await {
+            Ok(r) => r.map_err(|source| WebError::Indexing {
+                what: "searching",
+                source,
+            }),
+            Err(_) => Err(WebError::Task("search")),
+        }
+    }
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/search", get(search_page))
+}
+
+/// The search parameters shared by the page, the API and the feed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchParams {
+    #[serde(default)]
+    pub q: String,
+    pub column: Option<String>,
+    pub source: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub order: Option<String>,
+    pub page: Option<String>,
+}
+
+fn nonempty(s: Option<&String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl SearchParams {
+    /// The query these parameters ask for, or a message (in Chinese) saying what is wrong.
+    pub(crate) fn to_query(&self, page_size: usize) -> Result<SearchQuery, &'static str> {
+        let date = |s: Option<&String>| match nonempty(s) {
+            None => Ok(None),
+            Some(d) => view::parse_date(&d)
+                .map(Some)
+                .ok_or("日期格式应为 年-月-日，例如 2026-11-27。"),
+        };
+        let page = match nonempty(self.page.as_ref()) {
+            None => 1,
+            Some(p) => p
+                .parse::<usize>()
+                .ok()
+                .filter(|p| (1..=500).contains(p))
+                .ok_or("页码不对。")?,
+        };
+        let order = match nonempty(self.order.as_ref()).as_deref() {
+            None | Some("relevance") => Order::Relevance,
+            Some("newest") => Order::Newest,
+            Some(_) => return Err("排序方式只能是“按相关度”或“最新在前”。"),
+        };
+        Ok(SearchQuery {
+            text: self.q.trim().to_owned(),
+            column: nonempty(self.column.as_ref()),
+            source: nonempty(self.source.as_ref()),
+            since: date(self.since.as_ref())?,
+            until: date(self.until.as_ref())?,
+            order,
+            offset: (page - 1) * page_size,
+            limit: page_size,
+        })
+    }
+
+    /// True when the user asked for something (text or a filter).
+    pub(crate) fn is_search(&self) -> bool {
+        !self.q.trim().is_empty()
+            || [&self.column, &self.source, &self.since, &self.until]
+                .iter()
+                .any(|v| nonempty(v.as_ref()).is_some())
+    }
+
+    /// The query string again, without the page (for paging links and the feed).
+    pub(crate) fn query_string(&self) -> String {
+        let mut parts = vec![format!("q={}", view::enc(self.q.trim()))];
+        for (k, v) in [
+            ("column", &self.column),
+            ("source", &self.source),
+            ("since", &self.since),
+            ("until", &self.until),
+            ("order", &self.order),
+        ] {
+            if let Some(v) = nonempty(v.as_ref()) {
+                parts.push(format!("{k}={}", view::enc(&v)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// The page shown when no search index is available.
+pub(crate) fn search_disabled(state: &AppState) -> Response {
+    error_page(
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "搜索功能尚未启用",
+        "本服务器还没有建立搜索索引。请联系管理员运行 jujiao reindex 后重启服务。",
+    )
+}
+
+#[derive(Debug, Serialize)]
+struct HitView {
+    article_id: i64,
+    title_html: String,
+    snippet_html: String,
+    column: String,
+    source_name: String,
+    date: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SourceOption {
+    id: String,
+    name: String,
+}
+
+async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Response {
+    let Some(indexer) = state.indexer() else {
+        return search_disabled(&state);
+    };
+    let query = match p.to_query(PAGE_SIZE) {
+        Ok(q) => q,
+        Err(message) => {
+            return error_page(&state, StatusCode::BAD_REQUEST, "搜索条件有误", message);
+        }
+    };
+    let page = query.offset / PAGE_SIZE + 1;
+    let searched = p.is_search();
+    let (total, hits) = if searched {
+        match indexer.search(query.clone()).await {
+            Ok(r) => (r.total, r.hits),
+            Err(e) => {
+                tracing::error!(error = %e, "search failed");
+                return error_page(
+                    &state,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "搜索暂时失败",
+                    "请稍后再试；如果一直如此，请联系管理员。",
+                );
+            }
+        }
+    } else {
+        (0, Vec::new())
+    };
+    let hits: Vec<HitView> = hits
+        .into_iter()
+        .map(|h| HitView {
+            article_id: h.article_id,
+            title_html: h.title_html,
+            snippet_html: h.snippet_html,
+            source_name: state.source_name(&h.source),
+            column: h.column,
+            date: h.date.map(|d| d.to_string()),
+            url: view::is_web_url(&h.url).then_some(h.url),
+        })
+        .collect();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let base = p.query_string();
+    let href = |n: usize| format!("/search?{base}&page={n}");
+    let sources: Vec<SourceOption> = state
+        .sources()
+        .iter()
+        .map(|s| SourceOption {
+            id: s.id.clone(),
+            name: s.name.clone(),
+        })
+        .collect();
+    render(
+        &state,
+        "search.html",
+        context! {
+            nav => "search",
+            q => p.q.trim(),
+            column => query.column.clone().unwrap_or_default(),
+            source => query.source.clone().unwrap_or_default(),
+            since => query.since.map(|d| d.to_string()).unwrap_or_default(),
+            until => query.until.map(|d| d.to_string()).unwrap_or_default(),
+            order => if query.order == Order::Newest { "newest" } else { "relevance" },
+            columns => view::known_columns(&state),
+            sources,
+            searched,
+            total,
+            page,
+            pages,
+            hits,
+            feed_query => base.clone(),
+            prev_href => (page > 1).then(|| href(page - 1)),
+            next_href => (page < pages).then(|| href(page + 1)),
+        },
+    )
+}

@@ -1,0 +1,138 @@
+//! [`run_server`]: everything `jujiao serve` does — open the store and the search
+//! index, build the crawler and the scheduler, listen, serve until Ctrl-C.
+
+use crate::scheduler::{Planned, SchedulerHandle};
+use crate::{AdminToken, AppState, CrawlRunner, Indexer, SourceInfo, WebError, router};
+use jujiao_config::Config;
+use jujiao_crawl::Crawler;
+use jujiao_fetch::HttpFetcher;
+use jujiao_search::SearchIndex;
+use jujiao_tree::PublishOptions;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where `jujiao serve` listens unless told otherwise: this machine only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// What `jujiao serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The sources file.
+    pub config: PathBuf,
+    /// The database; default: the sources file's `settings.database`.
+    pub db: Option<String>,
+    /// `host:port`.
+    pub listen: String,
+    /// The search index directory; default: beside the database (`<db>.search`).
+    pub index_dir: Option<PathBuf>,
+    /// Run sources on their intervals (off: browse only).
+    pub is_scheduling: bool,
+}
+
+/// Serves until Ctrl-C.
+pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
+    let config = Config::load(&options.config).map_err(|source| WebError::Config {
+        path: options.config.clone(),
+        source,
+    })?;
+    let db = options
+        .db
+        .clone()
+        .unwrap_or_else(|| config.settings.database.clone());
+    let store = jujiao_store::open_store(&db)
+        .await
+        .map_err(|source| WebError::Store {
+            db: db.clone(),
+            source,
+        })?;
+    let sources: Vec<SourceInfo> = config.sources.iter().map(SourceInfo::from_config).collect();
+
+    let index_dir = options
+        .index_dir
+        .clone()
+        .or_else(|| jujiao_search::index_dir_for_db(&db))
+        .unwrap_or_else(|| PathBuf::from("jujiao.search"));
+    let index = SearchIndex::open(&index_dir).map_err(|source| WebError::Search {
+        dir: index_dir.clone(),
+        source,
+    })?;
+    let mark = PathBuf::from(format!("{}.indexed", index_dir.display()));
+    let indexer = Arc::new(Indexer::new(index, Arc::clone(&store), Some(mark)));
+    {
+        let indexer = Arc::clone(&indexer);
+        tokio::spawn(async move {
+            match indexer.catch_up().await {
+                Ok(n) => tracing::info!(articles = n, "search index up to date"),
+                Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
+            }
+        });
+    }
+
+    let admin_token = AdminToken::from_env();
+    if admin_token.is_none() {
+        tracing::warn!(
+            "{} is not set: \"run now\" is disabled",
+            crate::ADMIN_TOKEN_ENV
+        );
+    }
+    let mut builder = AppState::builder(Arc::clone(&store), sources)
+        .indexer(Arc::clone(&indexer))
+        .admin_token(admin_token);
+
+    if options.is_scheduling && !config.sources.is_empty() {
+        let fetcher = HttpFetcher::new(jujiao_crawl::fetcher_config(&config));
+        for warning in jujiao_crawl::register_sources(&config, &fetcher)? {
+            tracing::warn!("{warning}");
+        }
+        let publish = PublishOptions {
+            out: config.settings.output.clone(),
+            date_style: config.settings.date_folder,
+            mode: config.settings.filenames,
+            ..PublishOptions::default()
+        };
+        let last_runs = store
+            .last_runs()
+            .await
+            .map_err(|source| WebError::StoreQuery {
+                db: db.clone(),
+                what: "reading the last runs",
+                source,
+            })?;
+        let planned: Vec<Planned> = config
+            .sources
+            .iter()
+            .map(|s| Planned {
+                id: s.id.clone(),
+                interval: s.interval,
+                last_start: last_runs
+                    .iter()
+                    .find(|r| r.source_id == s.id)
+                    .map(|r| r.started_at),
+            })
+            .collect();
+        let crawler = Arc::new(Crawler::new(config, Arc::clone(&store), Arc::new(fetcher))?);
+        let runner: Arc<dyn crate::SourceRunner> = Arc::new(CrawlRunner::new(
+            crawler,
+            Arc::clone(&store),
+            publish,
+            Some(Arc::clone(&indexer)),
+        ));
+        builder = builder.scheduler(SchedulerHandle::start(planned, &runner));
+    }
+    let state = builder.build();
+
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .map_err(|source| WebError::Listen {
+            addr: options.listen.clone(),
+            source,
+        })?;
+    tracing::info!(listen = %options.listen, db = %store.location(), "serving");
+    eprintln!("jujiao serve: http://{}/", options.listen);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(WebError::Serve)
+}
