@@ -171,6 +171,32 @@ mod tests {
         );
     }
 
+    fn unescape(html: &str) -> String {
+        html.replace("<mark>", "")
+            .replace("</mark>", "")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    proptest::proptest! {
+        /// Marked HTML is the text itself, escaped, plus balanced `<mark>` tags only.
+        #[test]
+        fn marking_only_adds_marks_and_escapes(
+            text in "[<>&\"'a-zA-Z0-9 疫情防控中关村５Ｇ\n]{0,80}",
+            query in "[-\"疫情防控中关村 5gG]{0,12}",
+        ) {
+            let p = parse(&query);
+            let html = mark_all(&text, &matches(&text, p.positive_terms()));
+            let bare = html.replace("<mark>", "").replace("</mark>", "");
+            proptest::prop_assert!(!bare.contains('<') && !bare.contains('>'), "{}", html);
+            proptest::prop_assert_eq!(html.matches("<mark>").count(), html.matches("</mark>").count());
+            proptest::prop_assert_eq!(unescape(&html), text);
+        }
+    }
+
     #[test]
     fn snippet_centres_on_matches_and_marks_cuts() {
         let text = format!("{}疫情防控{}", "前".repeat(200), "后".repeat(200));
