@@ -8,6 +8,7 @@ mod extract;
 mod import;
 mod progress;
 mod publish;
+mod serve;
 
 use crate::ExitStatus;
 use anyhow::Context;
@@ -39,6 +40,8 @@ pub enum Command {
     Import(import::Args),
     /// Write the store's filings as a briefing tree in the legacy format.
     Publish(publish::Args),
+    /// Serve the newsroom web app and run sources on their intervals.
+    Serve(serve::Args),
 }
 
 /// Runs a subcommand on a fresh multi-threaded runtime.
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Export(args) => export::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Publish(args) => publish::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }
     })
