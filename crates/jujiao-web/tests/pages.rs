@@ -216,3 +216,21 @@ async fn the_stylesheet_is_served() {
     assert_eq!(content_type(&r), "text/css; charset=utf-8");
     assert!(text(r).await.contains("@media print"));
 }
+
+#[tokio::test]
+async fn only_web_urls_become_links() {
+    let app = start(Setup::default()).await;
+    let mut a = common::article("gov", 77, "链接测试", &["正文。"]);
+    a.url = "javascript:alert(1)".into();
+    a.images[0].url = "javascript:alert(2)".into();
+    app.store
+        .record_articles(&[common::record(a, "通知公告", common::day())])
+        .await
+        .unwrap();
+    let html = text(app.get(&format!("/?date={DAY}")).await).await;
+    assert!(html.contains("链接测试"));
+    assert!(!html.contains("javascript:"), "no javascript: link");
+    let html = text(app.get("/articles/4").await).await;
+    assert!(html.contains("链接测试"));
+    assert!(!html.contains("href=\"javascript:"), "no javascript: link");
+}
