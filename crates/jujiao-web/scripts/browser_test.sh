@@ -72,4 +72,8 @@ else
   failed=1
 fi
 check sources "http://127.0.0.1:$port/sources" "来源与采集情况" "上次运行"
+first_id=$(curl -fs "http://127.0.0.1:$port/api/articles?date=$today" |
+  python3 -c 'import json,sys; a=json.load(sys.stdin)["articles"]; print(a[0]["id"] if a else "")')
+[ -n "$first_id" ] && check article "http://127.0.0.1:$port/articles/$first_id" "采集时间" "修订记录" "发布过这篇文章的来源"
+check export "http://127.0.0.1:$port/export" "导出简报" "Word 简报"
 exit $failed

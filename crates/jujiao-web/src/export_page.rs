@@ -165,20 +165,13 @@ async fn download(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
             "生成文件时出错，请稍后再试；如果一直如此，请联系管理员。",
         );
     }
-    let range = if req.since == req.until {
-        req.since.to_string()
-    } else {
-        format!("{}至{}", req.since, req.until)
-    };
+    // The same name `jujiao export` gives; an ASCII one for clients without RFC 8187.
+    let name = jujiao_export::file_name(&options, req.format);
+    let ext = req.format.extension();
     let ascii_range = if req.since == req.until {
         req.since.to_string()
     } else {
         format!("{}_{}", req.since, req.until)
-    };
-    let ext = req.format.extension();
-    let name = match req.columns.as_slice() {
-        [one] => format!("每日简报_{range}_{one}.{ext}"),
-        _ => format!("每日简报_{range}.{ext}"),
     };
     let fallback = format!("jujiao-{ascii_range}.{ext}");
     (
