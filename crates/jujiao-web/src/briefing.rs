@@ -19,6 +19,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/articles/{id}", get(article_page))
 }
 
+/// How far back an empty day looks for the latest briefing.
+const LOOK_BACK_DAYS: u64 = 60;
+
 #[derive(Debug, Deserialize)]
 struct DateQuery {
     date: Option<String>,
@@ -162,6 +165,19 @@ async fn briefing(State(state): State<AppState>, Query(q): Query<DateQuery>) -> 
             }),
         }
     }
+    // An empty day (a weekend, a morning before the first run): point to the latest
+    // earlier day that has a briefing.
+    let latest = if filed.is_empty() {
+        let since = date
+            .checked_sub_days(Days::new(LOOK_BACK_DAYS))
+            .unwrap_or(date);
+        match state.store().filing_counts(Some(since), Some(date)).await {
+            Ok(counts) => counts.iter().filter_map(|c| c.date).max(),
+            Err(e) => return store_failed(&state, &e),
+        }
+    } else {
+        None
+    };
     let prev = date.checked_sub_days(Days::new(1)).unwrap_or(date);
     let next = date.checked_add_days(Days::new(1)).unwrap_or(date);
     render(
@@ -174,6 +190,8 @@ async fn briefing(State(state): State<AppState>, Query(q): Query<DateQuery>) -> 
             prev => prev.to_string(),
             next => next.to_string(),
             total => filed.len(),
+            latest => latest.map(|d| d.to_string()),
+            latest_label => latest.map(view::chinese_day),
             columns,
         },
     )

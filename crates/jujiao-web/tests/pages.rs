@@ -53,7 +53,14 @@ async fn an_empty_day_and_a_bad_date() {
     let app = start(Setup::default()).await;
     let r = app.get("/?date=2026-01-01").await;
     assert_eq!(r.status(), 200);
-    assert!(text(r).await.contains("暂无简报"));
+    let html = text(r).await;
+    assert!(html.contains("暂无简报"));
+    assert!(!html.contains("最近一期简报"), "nothing earlier");
+    let html = text(app.get("/?date=2026-11-23").await).await;
+    assert!(
+        html.contains("最近一期简报：<a href=\"/?date=2026-11-20\">2026年11月20日 星期五</a>"),
+        "{html}"
+    );
     let r = app.get("/?date=2026-13-01").await;
     assert_eq!(r.status(), 400);
     assert!(text(r).await.contains("日期格式不对"));
