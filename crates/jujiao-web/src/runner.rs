@@ -10,13 +10,17 @@ use jujiao_store::Store;
 use jujiao_tree::PublishOptions;
 use std::sync::Arc;
 
+/// Days back from today that publishing after a run covers (after the first, full one).
+pub const PUBLISH_DAYS: u64 = 7;
+
 /// Crawls, publishes and indexes; see the module documentation.
 pub struct CrawlRunner {
     crawler: Arc<Crawler>,
     store: Arc<dyn Store>,
     publish: PublishOptions,
-    /// One publish at a time: runs of different sources may finish together.
-    publish_lock: tokio::sync::Mutex<()>,
+    /// One publish at a time: runs of different sources may finish together. Holds
+    /// whether a full publish has been done since the server started.
+    publish_lock: tokio::sync::Mutex<bool>,
     indexer: Option<Arc<Indexer>>,
 }
 
@@ -40,7 +44,7 @@ impl CrawlRunner {
             crawler,
             store,
             publish,
-            publish_lock: tokio::sync::Mutex::new(()),
+            publish_lock: tokio::sync::Mutex::new(false),
             indexer,
         }
     }
@@ -74,14 +78,25 @@ impl SourceRunner for CrawlRunner {
             "run finished"
         );
         {
-            let _guard = self.publish_lock.lock().await;
-            match jujiao_tree::publish(self.store.as_ref(), &self.publish).await {
-                Ok(p) => tracing::info!(
-                    written = p.written,
-                    unchanged = p.unchanged,
-                    failed = p.failed.len(),
-                    "published"
-                ),
+            // The first publish after start covers everything (a killed process may
+            // have stored articles it never wrote out); later ones the recent days,
+            // where runs file their articles, so a big store is not walked every run.
+            let mut has_published_all = self.publish_lock.lock().await;
+            let mut options = self.publish.clone();
+            if *has_published_all {
+                let today = crate::view::today();
+                options.since = today.checked_sub_days(Days::new(PUBLISH_DAYS));
+            }
+            match jujiao_tree::publish(self.store.as_ref(), &options).await {
+                Ok(p) => {
+                    *has_published_all = true;
+                    tracing::info!(
+                        written = p.written,
+                        unchanged = p.unchanged,
+                        failed = p.failed.len(),
+                        "published"
+                    );
+                }
                 Err(e) => tracing::error!(error = %e, "publishing failed"),
             }
         }
