@@ -268,8 +268,14 @@ async fn store_batch(
         Ok(outcomes) => {
             for (url, outcome) in urls.into_iter().zip(outcomes) {
                 match outcome {
-                    RecordOutcome::Added { .. } => report.new += 1,
-                    RecordOutcome::Revised { .. } => report.updated += 1,
+                    RecordOutcome::Added { article_id, .. } => {
+                        report.new += 1;
+                        report.changed_articles.push(article_id.0);
+                    }
+                    RecordOutcome::Revised { article_id, .. } => {
+                        report.updated += 1;
+                        report.changed_articles.push(article_id.0);
+                    }
                     RecordOutcome::Duplicate { .. } => report.duplicates += 1,
                     _ => report.unchanged += 1,
                 }

@@ -93,6 +93,8 @@ pub struct SourceReport {
     pub error_samples: Vec<String>,
     /// Edition PDFs kept (edition sources).
     pub pdfs: u64,
+    /// Articles added or revised by this run (for the search index).
+    pub changed_articles: Vec<i64>,
     pub verdict: Verdict,
     pub elapsed: Duration,
 }
@@ -118,6 +120,7 @@ impl SourceReport {
             errors: 0,
             error_samples: Vec::new(),
             pdfs: 0,
+            changed_articles: Vec::new(),
             verdict: Verdict::Ok,
             elapsed: Duration::ZERO,
         }

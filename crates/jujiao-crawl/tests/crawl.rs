@@ -213,7 +213,9 @@ async fn a_bad_selector_is_refused_before_anything_is_fetched() {
 #[tokio::test]
 async fn shipped_presets_validate_and_compile() {
     for preset in ["presets/legacy.toml", "jujiao.example.toml"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(preset);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(preset);
         let config = Config::load(&path).unwrap_or_else(|e| panic!("{preset}: {e}"));
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
         let crawler = Crawler::new(config, store, Arc::new(jujiao_fetch::MemoryFetcher::new()))

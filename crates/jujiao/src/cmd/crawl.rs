@@ -127,6 +127,18 @@ pub async fn crawl(
             println!("  filing {id} {rel}: {reason}");
         }
     }
+    if !dry_run {
+        let changed: Vec<i64> = reports
+            .iter()
+            .flat_map(|r| r.changed_articles.iter().copied())
+            .collect();
+        match super::search::index_changed(store.as_ref(), db, &changed).await {
+            Ok(n) if n > 0 => println!("search index: {n} articles indexed"),
+            Ok(_) => {}
+            // The articles are safe in the store; `jujiao reindex` catches the index up.
+            Err(e) => eprintln!("warning: search index not updated: {e:#} (run `jujiao reindex`)"),
+        }
+    }
     Ok(reports)
 }
 

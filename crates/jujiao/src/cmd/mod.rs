@@ -8,6 +8,7 @@ mod extract;
 mod import;
 mod progress;
 mod publish;
+mod search;
 mod serve;
 
 use crate::ExitStatus;
@@ -40,6 +41,10 @@ pub enum Command {
     Import(import::Args),
     /// Write the store's filings as a briefing tree in the legacy format.
     Publish(publish::Args),
+    /// Search the collected articles (Chinese full text).
+    Search(search::SearchArgs),
+    /// Rebuild the search index from the store.
+    Reindex(search::IndexArgs),
     /// Serve the newsroom web app and run sources on their intervals.
     Serve(serve::Args),
 }
@@ -61,6 +66,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Export(args) => export::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Publish(args) => publish::run(args).await,
+            Command::Search(args) => search::search(args).await,
+            Command::Reindex(args) => search::reindex(args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }

@@ -1,0 +1,172 @@
+//! `jujiao search QUERY` and `jujiao reindex`: the full-text index beside the database.
+
+use super::DbArgs;
+use crate::ExitStatus;
+use anyhow::Context;
+use chrono::NaiveDate;
+use jujiao_search::{IndexDoc, Order, SearchIndex, SearchQuery};
+use jujiao_store::{ArticleId, Store};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The index folder; default: beside the database (`jujiao.db.search`).
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+}
+
+impl IndexArgs {
+    pub fn dir(&self) -> anyhow::Result<PathBuf> {
+        index_dir(&self.db.db, self.index.as_deref())
+    }
+}
+
+/// The index folder for a database: the one given, else beside the database file.
+pub fn index_dir(db: &str, given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match given {
+        Some(p) => Ok(p.to_owned()),
+        None => jujiao_search::index_dir_for_db(db).with_context(|| {
+            format!(
+                "the database {db} has no folder beside it for the search index: give --index DIR"
+            )
+        }),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// What to look for: words separated by spaces must all occur; "quotes" keep a
+    /// phrase together; -word excludes.
+    pub query: String,
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Only this column.
+    #[arg(long)]
+    pub column: Option<String>,
+    /// Only this source id.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// First briefing day (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<NaiveDate>,
+    /// Last briefing day (YYYY-MM-DD).
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+    /// Newest first instead of best match first.
+    #[arg(long)]
+    pub newest: bool,
+    /// How many hits.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// One JSON object per hit.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn search(args: SearchArgs) -> anyhow::Result<ExitStatus> {
+    let dir = args.index.dir()?;
+    if !dir.exists() {
+        anyhow::bail!(
+            "no search index at {} yet: run `jujiao reindex` (or a crawl) first",
+            dir.display()
+        );
+    }
+    let index = SearchIndex::open(&dir)
+        .with_context(|| format!("while opening the search index {}", dir.display()))?;
+    let query = SearchQuery {
+        column: args.column.clone(),
+        source: args.source.clone(),
+        since: args.since,
+        until: args.until,
+        order: if args.newest {
+            Order::Newest
+        } else {
+            Order::Relevance
+        },
+        limit: args.limit,
+        ..SearchQuery::new(args.query.clone())
+    };
+    let results = index.search(&query).context("while searching")?;
+    if args.json {
+        for h in &results.hits {
+            let line = serde_json::json!({
+                "article_id": h.article_id, "title": h.title, "column": h.column,
+                "source": h.source, "date": h.date.map(|d| d.to_string()), "url": h.url,
+                "score": h.score, "snippet_html": h.snippet_html,
+            });
+            println!("{line}");
+        }
+    } else {
+        println!("{} articles match “{}”", results.total, args.query);
+        for h in &results.hits {
+            let date = h.date.map_or_else(|| "—".to_owned(), |d| d.to_string());
+            println!("\n{}  [{}] {}  #{}", date, h.column, h.title, h.article_id);
+            println!("    {}", terminal_snippet(&h.snippet_html));
+        }
+    }
+    Ok(ExitStatus::Ok)
+}
+
+/// The snippet for a terminal: `<mark>` as 【】, entities decoded.
+fn terminal_snippet(html: &str) -> String {
+    html.replace("<mark>", "【")
+        .replace("</mark>", "】")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+pub async fn reindex(args: IndexArgs) -> anyhow::Result<ExitStatus> {
+    let store = args.db.open().await?;
+    let dir = args.dir()?;
+    let index = SearchIndex::open(&dir)
+        .with_context(|| format!("while opening the search index {}", dir.display()))?;
+    let report = jujiao_search::rebuild(&index, store.as_ref())
+        .await
+        .context("while rebuilding the search index")?;
+    println!(
+        "search index {}: {} articles indexed in {:.1}s",
+        dir.display(),
+        report.articles,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(ExitStatus::Ok)
+}
+
+/// Indexes the given articles (added or revised by a crawl) into the index beside `db`.
+pub async fn index_changed(store: &dyn Store, db: &str, ids: &[i64]) -> anyhow::Result<usize> {
+    let Some(dir) = jujiao_search::index_dir_for_db(db) else {
+        return Ok(0);
+    };
+    let index = SearchIndex::open(&dir)
+        .with_context(|| format!("while opening the search index {}", dir.display()))?;
+    if index.num_docs() == 0 {
+        // A new or rebuilt-empty index: fill it from the whole store once.
+        let report = jujiao_search::rebuild(&index, store).await?;
+        return Ok(usize::try_from(report.articles).unwrap_or(usize::MAX));
+    }
+    let mut docs = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(stored) = store.article(ArticleId(*id)).await? else {
+            continue;
+        };
+        let filing = stored.filings.first();
+        docs.push(IndexDoc {
+            article_id: *id,
+            title: stored.article.title.clone(),
+            body: stored.article.body(),
+            column: filing.map(|f| f.filing.column.clone()).unwrap_or_default(),
+            source: stored.article.source.clone(),
+            date: filing.and_then(|f| f.filing.date),
+            url: stored.article.url.clone(),
+            attachments_text: None,
+        });
+    }
+    index.index(&docs)?;
+    index.commit()?;
+    Ok(docs.len())
+}
