@@ -14,7 +14,8 @@ fn main() -> std::io::Result<()> {
         let site = jujiao_demosite::bench::BenchSite::start(n, per_page).await?;
         let text = site.config_toml(&out, &db);
         let tmp = format!("{config}.tmp");
-        std::fs::File::create(&tmp).and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))?;
+        std::fs::File::create(&tmp)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))?;
         std::fs::rename(&tmp, &config)?;
         println!("{}", site.base_url());
         std::future::pending::<()>().await;

@@ -87,9 +87,8 @@ link = \"ul.list > li > a\"\nmax_new_per_run = {max}\n",
 
 fn serve(shape: &Shape, path: &str) -> Response {
     shape.requests.fetch_add(1, Ordering::Relaxed);
-    let html = |body: String| {
-        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-    };
+    let html =
+        |body: String| ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
     if path == "/robots.txt" {
         return (StatusCode::OK, "User-agent: *\nAllow: /\n").into_response();
     }
@@ -128,7 +127,13 @@ fn article_path(n: usize) -> String {
 }
 
 fn title(n: usize) -> String {
-    format!("第{n}号：{}", &SENTENCES[n % SENTENCES.len()].chars().take(16).collect::<String>())
+    format!(
+        "第{n}号：{}",
+        &SENTENCES[n % SENTENCES.len()]
+            .chars()
+            .take(16)
+            .collect::<String>()
+    )
 }
 
 fn list_page(shape: &Shape, page: usize) -> String {
@@ -190,7 +195,11 @@ fn related(n: usize) -> String {
     let mut r = String::from("<div class=\"related\"><h3>相关新闻</h3><ul>");
     for k in 1..=10 {
         let m = (n + k * 37) % 10_000;
-        r.push_str(&format!("<li><a href=\"/news/{}\">{}</a></li>", &article_path(m)[2..], title(m)));
+        r.push_str(&format!(
+            "<li><a href=\"/news/{}\">{}</a></li>",
+            &article_path(m)[2..],
+            title(m)
+        ));
     }
     r.push_str("</ul></div>");
     r
