@@ -1,6 +1,6 @@
 //! Old briefing tree → store.
 
-use crate::TreeError;
+use crate::{TreeError, error_chain};
 use chrono::{Datelike, Utc};
 use jujiao_legacy::Error as LegacyError;
 use jujiao_model::{Article, Filing, LegacyPlacement};
@@ -243,16 +243,7 @@ fn reason_of(e: &LegacyError) -> String {
         }
         LegacyError::NotAFile { .. } => "not a regular file".into(),
         LegacyError::BadPath { reason, .. } => format!("unusable path: {reason}"),
-        other => {
-            let mut msg = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(s) = source {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                source = s.source();
-            }
-            msg
-        }
+        other => error_chain(other),
     }
 }
 

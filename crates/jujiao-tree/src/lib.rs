@@ -32,3 +32,15 @@ pub enum TreeError {
         source: std::io::Error,
     },
 }
+
+/// An error and its causes on one line (`a: b: c`), for per-file reports.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}

@@ -6,7 +6,7 @@
 //! crash at any instant leaves whole files only (plus temporary files, swept at the
 //! start), and the next publish completes the tree.
 
-use crate::TreeError;
+use crate::{TreeError, error_chain};
 use chrono::NaiveDate;
 use jujiao_legacy::{
     DateFolderStyle, FileNameMode, Layout, LegacyDoc, Placer, PlanItem, Planner, WriteOutcome,
@@ -190,15 +190,4 @@ pub fn plan_item(fa: &FiledArticle) -> PlanItem {
         title: fa.article.title.clone(),
         recorded_path: fa.filing.legacy.as_ref().map(|l| l.rel_path.clone()),
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
 }
