@@ -20,8 +20,14 @@ if [ -z "$browser" ]; then
   exit 2
 fi
 
-cargo build --locked -q -p jujiao
-bin=$target/debug/jujiao
+# JUJIAO_BIN: a jujiao binary already built (CI passes the release one, so that this
+# step builds nothing more).
+if [ -n "${JUJIAO_BIN:-}" ]; then
+  bin=$JUJIAO_BIN
+else
+  cargo build --locked -q -p jujiao
+  bin=$target/debug/jujiao
+fi
 work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
