@@ -23,12 +23,16 @@ pub enum SearchError {
         dir.display()
     )]
     NotAnIndex { dir: PathBuf },
-    /// Another process (or another `SearchIndex` in this one) holds the index's writer lock.
+    /// Another process (or another `SearchIndex` in this one) held the index's writer
+    /// lock for longer than we waited.
     #[error(
-        "search index {} is being written by another process; try again when it has finished",
-        dir.display()
+        "search index {} is being written by another process (still after waiting {} s); try again when it has finished (搜索索引正被另一进程写入，请稍后重试)",
+        dir.display(), waited.as_secs()
     )]
-    Locked { dir: PathBuf },
+    Locked {
+        dir: PathBuf,
+        waited: std::time::Duration,
+    },
     /// tantivy failed.
     #[error("search index {}: {what}", dir.display())]
     Tantivy {

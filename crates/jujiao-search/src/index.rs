@@ -1,10 +1,16 @@
 //! [`SearchIndex`]: opening (and, when its layout is outdated, recreating) an index,
 //! writing to it and searching it.
 //!
-//! One index has at most one [`IndexWriter`], created on the first write and kept behind
-//! a mutex, so a process that only searches never takes tantivy's writer lock and a web
-//! app can search while the CLI reindexes. Writes become visible at [`SearchIndex::commit`],
-//! which also reloads the reader; on-disk indexes also pick up other processes' commits.
+//! Writing is done in short sessions: the first write opens tantivy's [`IndexWriter`]
+//! (taking the index's writer lock), [`SearchIndex::commit`] (or a failed write) closes
+//! it again. So a long-running `jujiao serve` holds the lock only while it commits new
+//! articles, and `jujiao reindex` or `jujiao crawl` can write the same index meanwhile.
+//! When another process holds the lock, opening the writer waits up to
+//! [`SearchIndex::lock_wait`] (default [`LOCK_WAIT`]), saying so in the log, before giving
+//! up with [`SearchError::Locked`].
+//!
+//! Writes become visible at [`SearchIndex::commit`], which also reloads the reader;
+//! on-disk indexes also pick up other processes' commits (tantivy watches `meta.json`).
 
 use crate::error::{Result, SearchError};
 use crate::highlight::{mark_all, matches, snippet};
@@ -15,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::error::LockError;
 use tantivy::schema::Value;
@@ -25,6 +32,11 @@ use tantivy::{
 
 /// The writer's memory budget, shared by its indexing threads.
 pub const WRITER_MEMORY: usize = 50_000_000;
+/// How long opening the writer waits for another process to release the index's writer
+/// lock (a `jujiao reindex` of 100,000 articles holds it about 5 s).
+pub const LOCK_WAIT: Duration = Duration::from_secs(60);
+/// Pause between attempts to take a busy writer lock.
+const LOCK_RETRY: Duration = Duration::from_millis(100);
 /// The most hits one [`SearchQuery`] returns.
 pub const MAX_LIMIT: usize = 200;
 /// The file beside tantivy's that records which [`SCHEMA_VERSION`] wrote the index.
@@ -58,7 +70,9 @@ pub struct SearchIndex {
     dir: Option<PathBuf>,
     index: Index,
     reader: IndexReader,
+    /// The writer of the current write session, `None` between sessions.
     writer: Mutex<Option<IndexWriter>>,
+    lock_wait: Duration,
     fields: Fields,
     state: OpenState,
 }
@@ -180,9 +194,26 @@ impl SearchIndex {
             index,
             reader,
             writer: Mutex::new(None),
+            lock_wait: LOCK_WAIT,
             fields,
             state,
         })
+    }
+
+    /// Sets how long opening the writer waits for a busy lock (default [`LOCK_WAIT`]).
+    pub fn with_lock_wait(mut self, wait: Duration) -> SearchIndex {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// How long opening the writer waits for a busy lock.
+    pub fn lock_wait(&self) -> Duration {
+        self.lock_wait
+    }
+
+    /// True while a write session holds the writer lock (between a write and its commit).
+    pub fn is_writing(&self) -> bool {
+        self.lock_writer().is_some()
     }
 
     /// What [`open`](Self::open) found.
@@ -224,36 +255,96 @@ impl SearchIndex {
         self.with_writer(|_, writer| writer.delete_all_documents().map(drop))
     }
 
-    /// Makes every write so far durable and visible to searches.
+    /// Makes every write so far durable and visible to searches, and ends the write
+    /// session: the writer lock is released for other processes.
     pub fn commit(&self) -> Result<()> {
-        self.with_writer(|_, writer| writer.commit().map(drop))?;
+        let writer = self.lock_writer().take();
+        if let Some(mut writer) = writer {
+            match writer.commit() {
+                // Let the merges the commit started finish before the lock is released:
+                // a search over a few merged segments is faster than over many small
+                // ones (a rebuild otherwise ends with one segment per flushed batch).
+                Ok(_) => writer.wait_merging_threads().map_err(tantivy_error(
+                    self.dir.as_deref(),
+                    "merging segments failed",
+                ))?,
+                Err(e) => {
+                    // Dropping the writer releases the lock; its changes are lost.
+                    drop(writer);
+                    return Err(tantivy_error(self.dir.as_deref(), "writing failed")(e));
+                }
+            }
+        }
         self.reader.reload().map_err(tantivy_error(
             self.dir.as_deref(),
             "cannot reload the reader",
         ))
     }
 
-    /// Runs `f` with the writer, creating it on first use.
+    /// Drops every write since the last commit and ends the write session.
+    pub fn rollback(&self) {
+        drop(self.lock_writer().take());
+    }
+
+    /// Runs `f` with the writer, opening it (and so starting a write session) if there is
+    /// none. A failed write ends the session, discarding its uncommitted changes.
     fn with_writer(
         &self,
         f: impl FnOnce(&Fields, &mut IndexWriter) -> tantivy::Result<()>,
     ) -> Result<()> {
         let mut guard = self.lock_writer();
         if guard.is_none() {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-            let writer = self
-                .index
-                .writer_with_num_threads(threads, WRITER_MEMORY)
-                .map_err(|e| match e {
-                    TantivyError::LockFailure(LockError::LockBusy, _) => SearchError::Locked {
-                        dir: self.dir.clone().unwrap_or_default(),
-                    },
-                    e => tantivy_error(self.dir.as_deref(), "cannot open the writer")(e),
-                })?;
-            *guard = Some(writer);
+            *guard = Some(self.open_writer()?);
         }
         let writer = guard.as_mut().expect("the writer was just created");
-        f(&self.fields, writer).map_err(tantivy_error(self.dir.as_deref(), "writing failed"))
+        let written = f(&self.fields, writer);
+        if written.is_err() {
+            guard.take();
+        }
+        written.map_err(tantivy_error(self.dir.as_deref(), "writing failed"))
+    }
+
+    /// Opens tantivy's writer, waiting up to [`lock_wait`](Self::lock_wait) while another
+    /// process (or another `SearchIndex` over the same directory) holds the lock.
+    fn open_writer(&self) -> Result<IndexWriter> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        let started = Instant::now();
+        let mut has_warned = false;
+        loop {
+            match self.index.writer_with_num_threads(threads, WRITER_MEMORY) {
+                Ok(writer) => {
+                    if has_warned {
+                        tracing::info!(
+                            dir = %self.dir.as_deref().unwrap_or(Path::new("memory")).display(),
+                            waited_ms = started.elapsed().as_millis() as u64,
+                            "search index writer lock released; writing"
+                        );
+                    }
+                    return Ok(writer);
+                }
+                Err(TantivyError::LockFailure(LockError::LockBusy, _)) => {
+                    let dir = self.dir.clone().unwrap_or_default();
+                    if started.elapsed() >= self.lock_wait {
+                        return Err(SearchError::Locked {
+                            dir,
+                            waited: self.lock_wait,
+                        });
+                    }
+                    if !has_warned {
+                        has_warned = true;
+                        tracing::warn!(
+                            dir = %dir.display(),
+                            wait_s = self.lock_wait.as_secs(),
+                            "搜索索引正被另一进程写入，等待中 (the search index is being written by another process; waiting)"
+                        );
+                    }
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                Err(e) => {
+                    return Err(tantivy_error(self.dir.as_deref(), "cannot open the writer")(e));
+                }
+            }
+        }
     }
 
     fn lock_writer(&self) -> MutexGuard<'_, Option<IndexWriter>> {

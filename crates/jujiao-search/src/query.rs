@@ -9,13 +9,13 @@
 //! - `甲 OR 乙` (upper-case `OR`) accepts either; `AND` is accepted and ignored;
 //! - anything else — `:`, `(`, a lone `"`, `-` — is punctuation and drops out.
 //!
-//! Each term matches where its characters occur consecutively (a phrase over the
-//! `jj_chars` fields, see `crate::tokenize`), in the title (boosted) or the body or
-//! the attachments; jieba words of the term add most of the score where they occur as
-//! words.
+//! Each term matches where its characters occur consecutively (a term of the `jj_chars`
+//! fields or a phrase over the `jj_pairs` fields, see `crate::tokenize`), in the title
+//! (boosted) or the body or the attachments; jieba words of the term add most of the
+//! score where they occur as words.
 
 use crate::schema::{Fields, day_number};
-use crate::tokenize::{char_tokens, word_tokens};
+use crate::tokenize::{char_tokens, pair_text, word_tokens};
 use crate::{Order, SearchQuery};
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
@@ -23,8 +23,8 @@ use std::sync::Arc;
 use tantivy::index::SegmentId;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, SegmentReader, Term};
@@ -239,15 +239,26 @@ fn exact(field: Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
-/// A term's characters, consecutive, in one field.
-fn phrase(field: Field, chars: &[String]) -> Box<dyn Query> {
-    let terms: Vec<Term> = chars
-        .iter()
-        .map(|c| Term::from_field_text(field, c))
-        .collect();
-    match <[Term; 1]>::try_from(terms) {
-        Ok([term]) => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-        Err(terms) => Box::new(PhraseQuery::new(terms)),
+/// Where a term's characters occur consecutively, in one text: a single token is looked
+/// up in the character field, two as one pair, more as a phrase over their pairs (see
+/// `crate::tokenize`).
+fn phrase(chars_field: Field, pairs_field: Field, chars: &[String]) -> Box<dyn Query> {
+    match chars {
+        [] => Box::new(EmptyQuery),
+        [one] => Box::new(TermQuery::new(
+            Term::from_field_text(chars_field, one),
+            IndexRecordOption::WithFreqs,
+        )),
+        [a, b] => Box::new(TermQuery::new(
+            Term::from_field_text(pairs_field, &pair_text(a, b)),
+            IndexRecordOption::WithFreqs,
+        )),
+        _ => Box::new(PhraseQuery::new(
+            chars
+                .windows(2)
+                .map(|w| Term::from_field_text(pairs_field, &pair_text(&w[0], &w[1])))
+                .collect(),
+        )),
     }
 }
 
@@ -257,15 +268,18 @@ fn recall_query(fields: &Fields, term: &SearchTerm) -> Box<dyn Query> {
         (
             Occur::Should,
             Box::new(BoostQuery::new(
-                phrase(fields.title, &term.chars),
+                phrase(fields.title, fields.title_pairs, &term.chars),
                 TITLE_BOOST,
             )),
         ),
-        (Occur::Should, phrase(fields.body, &term.chars)),
+        (
+            Occur::Should,
+            phrase(fields.body, fields.body_pairs, &term.chars),
+        ),
         (
             Occur::Should,
             Box::new(BoostQuery::new(
-                phrase(fields.attachments, &term.chars),
+                phrase(fields.attachments, fields.attachment_pairs, &term.chars),
                 ATTACHMENT_WEIGHT,
             )),
         ),

@@ -2,7 +2,7 @@
 
 use crate::error::{Result, SearchError};
 use crate::{IndexDoc, SearchIndex};
-use jujiao_store::{FiledArticle, FilingQuery, Store};
+use jujiao_store::{FiledArticle, FilingQuery, Store, StoredArticle};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -34,6 +34,23 @@ impl IndexDoc {
             url: f.article.url.clone(),
             attachments_text: None,
         }
+    }
+
+    /// The document for an article as [`Store::article`] returns it, filed under its
+    /// first filing like [`rebuild`] does; `None` for an article never filed (it is not
+    /// in the briefing, so not searched).
+    pub fn from_stored(stored: &StoredArticle) -> Option<IndexDoc> {
+        let filing = stored.filings.first()?;
+        Some(IndexDoc {
+            article_id: stored.id.0,
+            title: stored.article.title.clone(),
+            body: stored.article.body(),
+            column: filing.filing.column.clone(),
+            source: stored.article.source.clone(),
+            date: filing.filing.date,
+            url: stored.article.url.clone(),
+            attachments_text: None,
+        })
     }
 }
 

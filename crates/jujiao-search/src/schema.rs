@@ -5,7 +5,7 @@
 //! rebuilt from the store) instead of silently answering wrongly.
 
 use crate::IndexDoc;
-use crate::tokenize::{CHARS, CharTokenizer, WORDS, WordTokenizer};
+use crate::tokenize::{CHARS, CharTokenizer, PAIRS, PairTokenizer, WORDS, WordTokenizer};
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -14,7 +14,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// The version of the on-disk layout this build writes and reads. Bump it whenever the
 /// schema or a tokenizer changes what gets indexed.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Sort key of undated articles in [`Order::Newest`](crate::Order::Newest): after every
 /// dated one.
@@ -25,16 +25,22 @@ pub(crate) const UNDATED: i64 = i64::MIN;
 pub(crate) struct Fields {
     /// The article id: indexed (for upsert and delete), stored, fast (tie-break).
     pub article_id: Field,
-    /// Title, stored, indexed by characters with positions.
+    /// Title, stored, indexed by characters (single-token terms).
     pub title: Field,
+    /// Title, indexed by pairs of characters with positions (longer terms).
+    pub title_pairs: Field,
     /// Title, indexed by jieba words with frequencies (ranking only).
     pub title_words: Field,
-    /// Body, stored, indexed by characters with positions.
+    /// Body, stored, indexed by characters.
     pub body: Field,
+    /// Body, indexed by pairs of characters with positions.
+    pub body_pairs: Field,
     /// Body and attachment text, indexed by jieba words with frequencies.
     pub body_words: Field,
-    /// Attachment text, indexed by characters with positions, not stored.
+    /// Attachment text, indexed by characters, not stored.
     pub attachments: Field,
+    /// Attachment text, indexed by pairs of characters with positions.
+    pub attachment_pairs: Field,
     /// Exact column name.
     pub column: Field,
     /// Exact source id.
@@ -54,10 +60,15 @@ impl Fields {
             let o = TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(CHARS)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                    .set_index_option(IndexRecordOption::WithFreqs),
             );
             if stored { o.set_stored() } else { o }
         };
+        let pairs = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(PAIRS)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
         let words = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(WORDS)
@@ -66,10 +77,13 @@ impl Fields {
         let fields = Fields {
             article_id: b.add_i64_field("article_id", INDEXED | STORED | FAST),
             title: b.add_text_field("title", chars(true)),
+            title_pairs: b.add_text_field("title_pairs", pairs.clone()),
             title_words: b.add_text_field("title_words", words.clone()),
             body: b.add_text_field("body", chars(true)),
+            body_pairs: b.add_text_field("body_pairs", pairs.clone()),
             body_words: b.add_text_field("body_words", words),
             attachments: b.add_text_field("attachments", chars(false)),
+            attachment_pairs: b.add_text_field("attachment_pairs", pairs),
             column: b.add_text_field("column", STRING | STORED),
             source: b.add_text_field("source", STRING | STORED),
             url: b.add_text_field("url", STORED),
@@ -86,10 +100,13 @@ impl Fields {
         Some(Fields {
             article_id: f("article_id")?,
             title: f("title")?,
+            title_pairs: f("title_pairs")?,
             title_words: f("title_words")?,
             body: f("body")?,
+            body_pairs: f("body_pairs")?,
             body_words: f("body_words")?,
             attachments: f("attachments")?,
+            attachment_pairs: f("attachment_pairs")?,
             column: f("column")?,
             source: f("source")?,
             url: f("url")?,
@@ -103,11 +120,14 @@ impl Fields {
         let mut doc = TantivyDocument::new();
         doc.add_i64(self.article_id, d.article_id);
         doc.add_text(self.title, &d.title);
+        doc.add_text(self.title_pairs, &d.title);
         doc.add_text(self.title_words, &d.title);
         doc.add_text(self.body, &d.body);
+        doc.add_text(self.body_pairs, &d.body);
         doc.add_text(self.body_words, &d.body);
         if let Some(text) = d.attachments_text.as_deref().filter(|t| !t.is_empty()) {
             doc.add_text(self.attachments, text);
+            doc.add_text(self.attachment_pairs, text);
             doc.add_text(self.body_words, text);
         }
         doc.add_text(self.column, &d.column);
@@ -127,6 +147,7 @@ impl Fields {
 /// Registers the tokenizers the schema names; needed every time an index is opened.
 pub(crate) fn register_tokenizers(index: &Index) {
     index.tokenizers().register(CHARS, CharTokenizer);
+    index.tokenizers().register(PAIRS, PairTokenizer);
     index.tokenizers().register(WORDS, WordTokenizer);
 }
 

@@ -7,6 +7,7 @@ use jujiao_search::{
     IndexDoc, OpenState, SCHEMA_VERSION, SearchError, SearchIndex, SearchQuery, rebuild,
 };
 use jujiao_store::{ArticleRecord, SqliteStore, Store};
+use std::time::{Duration, Instant};
 
 fn doc(id: i64, title: &str) -> IndexDoc {
     IndexDoc {
@@ -106,15 +107,87 @@ fn a_directory_of_other_files_is_left_alone() {
 }
 
 #[test]
-fn a_second_writer_gets_a_clear_lock_error_readers_do_not() {
+fn a_second_writer_gets_a_clear_lock_error_only_during_a_write_session() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let first = SearchIndex::open(tmp.path()).expect("open");
     first.index(&[doc(1, "疫情防控")]).expect("index");
-    first.commit().expect("commit");
-    let second = SearchIndex::open(tmp.path()).expect("open for reading");
-    assert_eq!(titles(&second, "疫情"), ["疫情防控"]);
+    assert!(first.is_writing());
+    let second = SearchIndex::open(tmp.path())
+        .expect("open for reading")
+        .with_lock_wait(Duration::from_millis(300));
+    // While the first has uncommitted writes it holds the lock: the second waits, then
+    // gives up with a message naming the directory.
+    let started = Instant::now();
     let err = second.index(&[doc(2, "另一篇")]).expect_err("locked");
+    assert!(started.elapsed() >= Duration::from_millis(300));
     assert!(matches!(err, SearchError::Locked { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&tmp.path().display().to_string()),
+        "{err}"
+    );
+    // The commit ends the session: the lock is free again and the reader sees the article.
+    first.commit().expect("commit");
+    assert!(!first.is_writing());
+    second
+        .index(&[doc(2, "另一篇文章")])
+        .expect("index once the first committed");
+    second.commit().expect("commit");
+    assert_eq!(titles(&second, "疫情"), ["疫情防控"]);
+    // The first picks up the second's commit by itself (tantivy watches meta.json).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while titles(&first, "另一篇").is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the first never saw the second's commit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // And can write again.
+    first.index(&[doc(3, "第三篇")]).expect("index");
+    first.commit().expect("commit");
+}
+
+#[test]
+fn a_writer_waits_for_a_busy_lock_and_then_writes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let first = SearchIndex::open(tmp.path()).expect("open");
+    first.index(&[doc(1, "疫情防控")]).expect("index");
+    let second = SearchIndex::open(tmp.path())
+        .expect("open")
+        .with_lock_wait(Duration::from_secs(30));
+    std::thread::scope(|s| {
+        let waiting = s.spawn(|| {
+            second.index(&[doc(2, "等待写入的文章")])?;
+            second.commit()
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!waiting.is_finished(), "the second waits for the lock");
+        first.commit().expect("commit");
+        waiting
+            .join()
+            .expect("no panic")
+            .expect("written after the wait");
+    });
+    assert_eq!(titles(&second, "等待写入"), ["等待写入的文章"]);
+    assert_eq!(titles(&second, "疫情"), ["疫情防控"]);
+}
+
+#[test]
+fn a_rollback_discards_the_session_and_frees_the_lock() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let first = SearchIndex::open(tmp.path()).expect("open");
+    first.index(&[doc(1, "不要的文章")]).expect("index");
+    first.rollback();
+    let second = SearchIndex::open(tmp.path())
+        .expect("open")
+        .with_lock_wait(Duration::ZERO);
+    second
+        .index(&[doc(2, "要的文章")])
+        .expect("the lock is free");
+    second.commit().expect("commit");
+    first.commit().expect("nothing to commit");
+    assert!(titles(&first, "不要").is_empty());
+    assert_eq!(titles(&first, "要的"), ["要的文章"]);
 }
 
 #[test]
