@@ -1,7 +1,11 @@
 //! Indexing throughput and query latency on generated Chinese articles.
 //!
-//! `cargo bench -p jujiao-search --bench search`; the query corpus has
-//! `JUJIAO_BENCH_ARTICLES` articles (default 10,000), built once in memory.
+//! `cargo bench -p jujiao-search --bench search`; the query corpora have
+//! `JUJIAO_BENCH_ARTICLES` articles (default 10,000), built once in memory. The "web
+//! corpus" group is the hot path of `scripts/bench_web.py`: its articles and queries,
+//! where nearly every article matches (`-- "web corpus"` runs only that group).
+//!
+//! The figures below predate the character-pair fields (schema 2).
 //!
 //! Measured 2026-11-27 on the shared 2-core machine under load (load average 6–10),
 //! `cargo bench -p jujiao-search --bench search -- --warm-up-time 1 --measurement-time 4`:

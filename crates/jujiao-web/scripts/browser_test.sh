@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser test of the web app in headless Chromium: makes the demo database
-# (`jujiao demo`), serves it, screenshots the briefing and a search results page and
+# (`jujiao demo`), serves it, opens the briefing, the search form, a search and a
+# filtered search, the sources, an article and the export page, screenshots each and
 # checks the rendered DOM holds the expected Chinese text.
 #
 #   crates/jujiao-web/scripts/browser_test.sh          # from the repository root
@@ -70,9 +71,15 @@ today=$(TZ=Asia/Shanghai date +%F)
 search_term=$(curl -fs "http://127.0.0.1:$port/api/articles?date=$today" |
   python3 -c 'import json,sys; a=json.load(sys.stdin)["articles"]; print(a[0]["title"][:4] if a else "")')
 check briefing "http://127.0.0.1:$port/?date=$today" "每日简报" "本日共" "来源：" "前一天"
+# The search form, then what submitting it asks for (a GET form: the browser loads
+# /search?q=…), then the same search filtered by column, newest first.
+check search_form "http://127.0.0.1:$port/search" 'action="/search"' 'name="q"' "搜索文章"
 if [ -n "$search_term" ]; then
   q=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$search_term")
   check search "http://127.0.0.1:$port/search?q=$q" "共找到" "<mark>" "搜索文章"
+  column=$(curl -fs "http://127.0.0.1:$port/api/articles?date=$today" |
+    python3 -c 'import json,sys,urllib.parse; a=json.load(sys.stdin)["articles"]; print(urllib.parse.quote(a[0]["column"]))')
+  check search_filtered "http://127.0.0.1:$port/search?q=$q&column=$column&order=newest" "共找到" "<mark>"
 else
   echo "FAIL no demo articles for $today" >&2
   failed=1

@@ -1,5 +1,5 @@
 //! [`CrawlRunner`]: the scheduler's real runner — crawl one source, publish the legacy
-//! tree as `jujiao crawl` does, then bring the search index up to date.
+//! tree as `jujiao crawl` does, then index the articles the run added or revised.
 
 use crate::Indexer;
 use crate::scheduler::{RunResult, SourceRunner};
@@ -101,17 +101,12 @@ impl SourceRunner for CrawlRunner {
             }
         }
         if let Some(indexer) = &self.indexer {
-            match indexer.catch_up().await {
-                Ok(n) => tracing::debug!(articles = n, "search index caught up"),
-                Err(e) => tracing::error!(error = %e, "indexing new filings failed"),
-            }
-            // Revised articles keep their filing: index the recent days again.
-            if report.updated > 0 {
-                let today = crate::view::today();
-                let since = today.checked_sub_days(Days::new(7)).unwrap_or(today);
-                if let Err(e) = indexer.reindex_days(since, today).await {
-                    tracing::error!(error = %e, "indexing revised articles failed");
-                }
+            // Exactly what this run added or revised (plus filings stored elsewhere).
+            match indexer.index_changed(&report.changed_articles).await {
+                Ok(n) => tracing::debug!(articles = n, "search index updated"),
+                // Not lost: the mark has not moved, the next run indexes them; revised
+                // articles wait for the next revision or `jujiao reindex`.
+                Err(e) => tracing::error!(error = %e, "indexing the run's articles failed"),
             }
         }
         RunResult {

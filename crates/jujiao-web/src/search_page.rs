@@ -1,9 +1,11 @@
 //! Search: the [`Indexer`] that keeps the index up to date as filings arrive, the
 //! search page (`/search`) and the 503 page when search is not enabled.
 //!
-//! Keeping up: filing ids grow in insertion order, so the indexer remembers the highest
-//! filing id it has indexed (in a small file beside the index) and, after each crawl
-//! run, indexes the filings after it. Indexing is an upsert by article id, so indexing
+//! Keeping up: after each crawl run the indexer indexes exactly the articles the run
+//! added or revised (`SourceReport::changed_articles`). Filings stored some other way
+//! (`jujiao import`, a crawl whose own indexing failed) are caught too: filing ids grow
+//! in insertion order, so the indexer remembers the highest filing id it has indexed (in
+//! a small file beside the index) and indexes the filings after it in the same commit. Indexing is an upsert by article id, so indexing
 //! something twice is harmless; an index found missing or recreated is filled from
 //! the start.
 
@@ -16,7 +18,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
 use jujiao_search::{IndexDoc, OpenState, Order, SearchIndex, SearchQuery, SearchResults};
-use jujiao_store::{FilingId, FilingQuery, Store};
+use jujiao_store::{ArticleId, FilingId, FilingQuery, Store};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -35,6 +37,8 @@ pub struct Indexer {
     store: Arc<dyn Store>,
     /// Highest filing id indexed.
     mark: tokio::sync::Mutex<i64>,
+    /// Changed articles whose indexing failed, retried with the next call.
+    pending: tokio::sync::Mutex<Vec<i64>>,
     mark_path: Option<PathBuf>,
 }
 
@@ -65,6 +69,7 @@ impl Indexer {
             index: Arc::new(index),
             store,
             mark: tokio::sync::Mutex::new(mark),
+            pending: tokio::sync::Mutex::new(Vec::new()),
             mark_path,
         }
     }
@@ -77,37 +82,83 @@ impl Indexer {
     /// Indexes every filing stored after the last one indexed; returns how many
     /// articles were indexed. Concurrent calls run one after the other.
     pub async fn catch_up(&self) -> Result<u64, WebError> {
+        self.index_changed(&[]).await
+    }
+
+    /// Indexes the articles a crawl run added or revised (`SourceReport::changed_articles`)
+    /// and, in the same commit, any filing stored after the last one indexed that is not
+    /// among them (stored by another process, or by a run whose indexing failed); returns
+    /// how many articles were indexed. The mark advances only once the commit succeeded,
+    /// so nothing is skipped after a failure.
+    pub async fn index_changed(&self, changed: &[i64]) -> Result<u64, WebError> {
         let mut mark = self.mark.lock().await;
+        // Articles of an earlier call that failed come along again.
+        let mut pending = std::mem::take(&mut *self.pending.lock().await);
+        pending.extend_from_slice(changed);
+        let result = self.index_with_mark(&mut mark, &pending).await;
+        if result.is_err() {
+            // Never leave a half-written session holding the writer lock.
+            let index = Arc::clone(&self.index);
+            let _ = tokio::task::spawn_blocking(move || index.rollback()).await;
+            *self.pending.lock().await = pending;
+        }
+        result
+    }
+
+    async fn index_with_mark(&self, mark: &mut i64, changed: &[i64]) -> Result<u64, WebError> {
+        let read_failed = |source| WebError::StoreQuery {
+            db: self.store.location().to_owned(),
+            what: "reading articles to index",
+            source,
+        };
+        let mut seen = HashSet::new();
+        let mut docs: Vec<IndexDoc> = Vec::new();
+        let mut indexed = 0u64;
+        for id in changed {
+            if !seen.insert(*id) {
+                continue;
+            }
+            let stored = self
+                .store
+                .article(ArticleId(*id))
+                .await
+                .map_err(read_failed)?;
+            if let Some(doc) = stored.as_ref().and_then(IndexDoc::from_stored) {
+                docs.push(doc);
+                indexed += 1;
+            }
+        }
         let mut query = FilingQuery {
             after: Some(FilingId(*mark)),
             limit: CATCH_UP_PAGE,
             ..FilingQuery::default()
         };
-        let mut indexed = 0u64;
+        let mut new_mark = *mark;
         loop {
-            let page =
-                self.store
-                    .filed_articles(&query)
-                    .await
-                    .map_err(|source| WebError::StoreQuery {
-                        db: self.store.location().to_owned(),
-                        what: "reading filings to index",
-                        source,
-                    })?;
+            let page = self
+                .store
+                .filed_articles(&query)
+                .await
+                .map_err(read_failed)?;
             let Some(last) = page.last() else { break };
             query.after = Some(last.filing_id);
-            let mut seen = HashSet::new();
-            let docs: Vec<IndexDoc> = page
-                .iter()
-                .filter(|f| seen.insert(f.article_id))
-                .map(IndexDoc::from_filed)
-                .collect();
-            indexed += docs.len() as u64;
-            self.write(docs).await?;
-            *mark = last.filing_id.0;
+            new_mark = last.filing_id.0;
+            let before = docs.len();
+            docs.extend(
+                page.iter()
+                    .filter(|f| seen.insert(f.article_id.0))
+                    .map(IndexDoc::from_filed),
+            );
+            indexed += (docs.len() - before) as u64;
+            if docs.len() >= CATCH_UP_PAGE as usize {
+                self.write(std::mem::take(&mut docs), false).await?;
+            }
         }
         if indexed > 0 {
-            self.commit().await?;
+            self.write(docs, true).await?;
+        }
+        if new_mark != *mark {
+            *mark = new_mark;
             if let Some(path) = &self.mark_path
                 && let Err(e) = jujiao_legacy::write_atomic(path, mark.to_string().as_bytes())
             {
@@ -130,31 +181,35 @@ impl Indexer {
                 })?;
         let docs: Vec<IndexDoc> = filed.iter().map(IndexDoc::from_filed).collect();
         let n = docs.len() as u64;
-        self.write(docs).await?;
-        self.commit().await?;
+        self.write(docs, true).await?;
         Ok(n)
     }
 
-    async fn write(&self, docs: Vec<IndexDoc>) -> Result<(), WebError> {
+    /// Writes `docs` on a blocking thread and, if `is_last`, commits — which ends the
+    /// write session and frees the index's writer lock for other processes (`jujiao
+    /// reindex`, `jujiao crawl`). A failure rolls the session back (nothing half-written
+    /// stays pending, the lock is freed) and is returned.
+    async fn write(&self, docs: Vec<IndexDoc>, is_last: bool) -> Result<(), WebError> {
         let index = Arc::clone(&self.index);
-        tokio::task::spawn_blocking(move || index.index(&docs))
-            .await
-            .map_err(|_| WebError::Task("indexing"))?
-            .map_err(|source| WebError::Indexing {
-                what: "writing articles",
-                source,
-            })
-    }
-
-    async fn commit(&self) -> Result<(), WebError> {
-        let index = Arc::clone(&self.index);
-        tokio::task::spawn_blocking(move || index.commit())
-            .await
-            .map_err(|_| WebError::Task("commit"))?
-            .map_err(|source| WebError::Indexing {
-                what: "committing",
-                source,
-            })
+        tokio::task::spawn_blocking(move || {
+            let written = index
+                .index(&docs)
+                .and_then(|()| if is_last { index.commit() } else { Ok(()) });
+            if written.is_err() {
+                index.rollback();
+            }
+            written
+        })
+        .await
+        .map_err(|_| WebError::Task("indexing"))?
+        .map_err(|source| WebError::Indexing {
+            what: if is_last {
+                "writing and committing articles"
+            } else {
+                "writing articles"
+            },
+            source,
+        })
     }
 
     /// Runs a search on a blocking thread.

@@ -151,20 +151,14 @@ pub async fn index_changed(store: &dyn Store, db: &str, ids: &[i64]) -> anyhow::
     }
     let mut docs = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(stored) = store.article(ArticleId(*id)).await? else {
-            continue;
-        };
-        let filing = stored.filings.first();
-        docs.push(IndexDoc {
-            article_id: *id,
-            title: stored.article.title.clone(),
-            body: stored.article.body(),
-            column: filing.map(|f| f.filing.column.clone()).unwrap_or_default(),
-            source: stored.article.source.clone(),
-            date: filing.and_then(|f| f.filing.date),
-            url: stored.article.url.clone(),
-            attachments_text: None,
-        });
+        if let Some(doc) = store
+            .article(ArticleId(*id))
+            .await?
+            .as_ref()
+            .and_then(IndexDoc::from_stored)
+        {
+            docs.push(doc);
+        }
     }
     index.index(&docs)?;
     index.commit()?;
