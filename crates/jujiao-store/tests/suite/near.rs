@@ -107,7 +107,10 @@ pub async fn near_duplicate_rules_keep_different_articles_apart(store: Arc<dyn S
     // Another source, weeks later: a new event with the same title.
     let mut later = reprint("bjrb", "https://bjrb.example/later.html");
     later.article.published = Some(PublishTime::Date(day(28)));
-    later.article.paragraphs.push(Paragraph::new("（6月28日电）"));
+    later
+        .article
+        .paragraphs
+        .push(Paragraph::new("（6月28日电）"));
     // Another source, same title, another text.
     let mut other_text = record(
         "https://rmw.example/other.html",
