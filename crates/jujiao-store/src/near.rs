@@ -211,11 +211,18 @@ mod tests {
         let c = Candidate::of(crate::ArticleId(1), &a);
         let same_source = article("qw", 10, &STORY[..2]);
         assert_eq!(
-            best_match(&same_source, &shingles(&same_source), &[c.clone()]),
+            best_match(
+                &same_source,
+                &shingles(&same_source),
+                std::slice::from_ref(&c)
+            ),
             None
         );
         let far = article("rmw", 20, &STORY);
-        assert_eq!(best_match(&far, &shingles(&far), &[c.clone()]), None);
+        assert_eq!(
+            best_match(&far, &shingles(&far), std::slice::from_ref(&c)),
+            None
+        );
         let other = article(
             "rmw",
             10,

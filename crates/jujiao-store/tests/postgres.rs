@@ -189,7 +189,7 @@ fn story(w: usize, i: usize) -> ArticleRecord {
         .chain(std::iter::once(format!("（来源：第{w}号网站）")))
         .collect();
     let body: Vec<&str> = body.iter().map(String::as_str).collect();
-    let title = if w % 2 == 0 {
+    let title = if w.is_multiple_of(2) {
         format!("第{i}号 稿件")
     } else {
         format!("第{i}号稿件")
