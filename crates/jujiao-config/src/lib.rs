@@ -36,6 +36,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
 /// Default cap on new articles taken from one source in one run.
 pub const DEFAULT_MAX_NEW_PER_RUN: usize = 100;
+/// Default ages, counted from when a page was first stored, at which a stored article
+/// page is fetched again to see whether it was revised: a day (typos fixed the same
+/// day) and a week (late corrections). Each re-check is a conditional GET, so a page
+/// that did not change costs a 304.
+pub const DEFAULT_RECHECK: [Duration; 2] =
+    [Duration::from_secs(86_400), Duration::from_secs(7 * 86_400)];
+/// Default cap on stored pages re-checked in one run of a source: re-checks never
+/// crowd out new articles, and a source with a backlog catches up over several runs.
+pub const DEFAULT_RECHECK_PER_RUN: usize = 20;
 /// Default number of list pages read per list URL.
 pub const DEFAULT_PAGE_LIMIT: usize = 1;
 /// Default user agent.

@@ -62,6 +62,11 @@ pub struct RawSource {
     pub cookies_env: BTreeMap<String, String>,
     pub interval: Option<String>,
     pub max_new_per_run: Option<usize>,
+    /// Ages (since a page was first stored) at which it is fetched again to catch
+    /// revisions, e.g. `["1h", "1d", "7d"]`; `[]` turns re-checks off.
+    pub recheck: Option<Vec<String>>,
+    /// At most this many stored pages re-checked in one run.
+    pub recheck_per_run: Option<usize>,
     pub delay: Option<String>,
     pub article: Option<RawArticleSelectors>,
     // edition sources

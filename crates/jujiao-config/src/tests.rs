@@ -152,3 +152,36 @@ fn shipped_example_config_parses() {
     let c = Config::load(path).unwrap();
     assert_eq!(c.sources.len(), 2);
 }
+
+#[test]
+fn recheck_ages_default_parse_and_are_checked() {
+    let base = "[[source]]\nid = \"a\"\ncolumn = \"c\"\nlist_urls = [\"http://a.gov.cn/\"]\n";
+    let c = parse(base).unwrap();
+    assert_eq!(c.sources[0].recheck, DEFAULT_RECHECK.to_vec());
+    assert_eq!(c.sources[0].recheck_per_run, DEFAULT_RECHECK_PER_RUN);
+
+    let c = parse(&format!(
+        "{base}recheck = [\"1h\", \"1d\", \"7d\"]\nrecheck_per_run = 5\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        c.sources[0].recheck,
+        [3600, 86_400, 604_800].map(Duration::from_secs).to_vec()
+    );
+    assert_eq!(c.sources[0].recheck_per_run, 5);
+    assert!(
+        parse(&format!("{base}recheck = []\n")).unwrap().sources[0]
+            .recheck
+            .is_empty()
+    );
+
+    let e = err(&format!("{base}recheck = [\"1d\", \"1h\"]\n"));
+    assert!(
+        e.contains("source[0]") && e.contains(".recheck[1]") && e.contains("ascending"),
+        "{e}"
+    );
+    let e = err(&format!("{base}recheck = [\"soon\"]\n"));
+    assert!(e.contains(".recheck[0]"), "{e}");
+    let e = err(&format!("{base}recheck = [\"0s\"]\n"));
+    assert!(e.contains("longer than 0"), "{e}");
+}

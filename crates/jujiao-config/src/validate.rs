@@ -42,6 +42,11 @@ pub struct Source {
     pub column: String,
     pub interval: Duration,
     pub max_new_per_run: usize,
+    /// Ages since first stored at which a stored page is fetched again, ascending
+    /// (empty: never).
+    pub recheck: Vec<Duration>,
+    /// At most this many re-checks per run.
+    pub recheck_per_run: usize,
     /// Overrides the global per-host delay for this source's hosts.
     pub delay: Option<Duration>,
     pub headers: BTreeMap<String, String>,
@@ -233,7 +238,11 @@ fn source(s: RawSource, key: &str) -> Result<Source, Failure> {
             "must be at least 1".into(),
         ));
     }
+    let recheck = recheck_ages(&format!("{key}.recheck"), s.recheck.as_deref())?;
+    let recheck_per_run = s.recheck_per_run.unwrap_or(DEFAULT_RECHECK_PER_RUN);
     Ok(Source {
+        recheck,
+        recheck_per_run,
         name: s.name.clone().unwrap_or_else(|| s.id.clone()),
         interval: duration(&format!("{key}.interval"), s.interval.as_deref())?
             .unwrap_or(DEFAULT_INTERVAL),
@@ -419,6 +428,30 @@ fn patterns(key: &str, list: &[String]) -> Result<Vec<Regex>, Failure> {
 fn duration(key: &str, text: Option<&str>) -> Result<Option<Duration>, Failure> {
     text.map(|t| parse_duration(t).map_err(|m| (key.to_owned(), m)))
         .transpose()
+}
+
+/// `recheck = ["1h", "1d", "7d"]`: durations, each above zero, strictly ascending.
+fn recheck_ages(key: &str, ages: Option<&[String]>) -> Result<Vec<Duration>, Failure> {
+    let Some(ages) = ages else {
+        return Ok(DEFAULT_RECHECK.to_vec());
+    };
+    let mut out: Vec<Duration> = Vec::with_capacity(ages.len());
+    for (i, text) in ages.iter().enumerate() {
+        let d = parse_duration(text).map_err(|m| (format!("{key}[{i}]"), m))?;
+        if d.is_zero() {
+            return Err((format!("{key}[{i}]"), "must be longer than 0".into()));
+        }
+        if out.last().is_some_and(|last| *last >= d) {
+            return Err((
+                format!("{key}[{i}]"),
+                format!(
+                    "`{text}` must be longer than the age before it (list the ages in ascending order)"
+                ),
+            ));
+        }
+        out.push(d);
+    }
+    Ok(out)
 }
 
 fn bad(key: &str, value: &str, expected: &str) -> Failure {

@@ -8,7 +8,7 @@ use jujiao_config::{HtmlSource, Pagination};
 use jujiao_extract::{Method, Rules, discover_links};
 use jujiao_fetch::{Fetch, FetchError, FetchRequest, FetchResponse, Validators};
 use jujiao_model::{Filing, PublishTime};
-use jujiao_store::{ArticleRecord, RecordOutcome, Validators as StoreValidators};
+use jujiao_store::{ArticleRecord, PageCheck, RecordOutcome, Validators as StoreValidators};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -16,10 +16,10 @@ use url::Url;
 
 /// An article link found on a list page.
 #[derive(Debug, Clone)]
-struct Candidate {
-    url: Url,
-    text: String,
-    list_date: Option<chrono::NaiveDate>,
+pub(crate) struct Candidate {
+    pub(crate) url: Url,
+    pub(crate) text: String,
+    pub(crate) list_date: Option<chrono::NaiveDate>,
 }
 
 pub(crate) async fn run(
@@ -167,7 +167,7 @@ pub(crate) async fn run(
     let concurrency = article_concurrency(&crawler.config.settings);
     // Extracted articles wait here for one store transaction per batch: an article is
     // stored whole or not at all, and a batch costs little more than one article.
-    let mut batch: Vec<(String, ArticleRecord)> = Vec::new();
+    let mut batch: Vec<(String, ArticleRecord, StoreValidators)> = Vec::new();
     let mut batch_started = std::time::Instant::now();
     loop {
         while tasks.len() < concurrency {
@@ -203,7 +203,7 @@ pub(crate) async fn run(
                         if batch.is_empty() {
                             batch_started = std::time::Instant::now();
                         }
-                        batch.push((url, prepared.record));
+                        batch.push((url, prepared.record, prepared.validators));
                     }
                     Err(failure) => {
                         if failure.is_blocked {
@@ -259,13 +259,29 @@ fn article_concurrency(settings: &jujiao_config::Settings) -> usize {
 async fn store_batch(
     crawler: &Crawler,
     id: &str,
-    batch: &mut Vec<(String, ArticleRecord)>,
+    batch: &mut Vec<(String, ArticleRecord, StoreValidators)>,
     observer: &dyn Observer,
     report: &mut SourceReport,
 ) -> bool {
-    let (urls, records): (Vec<String>, Vec<ArticleRecord>) = batch.drain(..).unzip();
+    let mut urls = Vec::with_capacity(batch.len());
+    let mut records = Vec::with_capacity(batch.len());
+    let mut checks = Vec::with_capacity(batch.len());
+    for (url, record, validators) in batch.drain(..) {
+        // The fetch is the page's first check: its validators make the first re-check
+        // a conditional GET.
+        checks.push(PageCheck {
+            url: record.article.url.clone(),
+            checked_at: record.article.fetched_at.unwrap_or_else(Utc::now),
+            validators,
+        });
+        urls.push(url);
+        records.push(record);
+    }
     match crawler.store.record_articles(&records).await {
         Ok(outcomes) => {
+            if let Err(e) = crawler.store.record_page_checks(&checks).await {
+                report.error(format!("store: page validators: {e}"));
+            }
             for (url, outcome) in urls.into_iter().zip(outcomes) {
                 match outcome {
                     RecordOutcome::Added { article_id, .. } => {
@@ -276,7 +292,9 @@ async fn store_batch(
                         report.updated += 1;
                         report.changed_articles.push(article_id.0);
                     }
-                    RecordOutcome::Duplicate { .. } => report.duplicates += 1,
+                    RecordOutcome::Duplicate { .. } | RecordOutcome::NearDuplicate { .. } => {
+                        report.duplicates += 1;
+                    }
                     _ => report.unchanged += 1,
                 }
                 observer.event(id, Event::ArticleDone { url, ok: true });
@@ -294,14 +312,14 @@ async fn store_batch(
 }
 
 /// Everything an article task needs, owned so it can run on any thread.
-struct Job {
-    fetcher: Arc<dyn Fetch>,
-    rules: Option<Arc<Rules>>,
-    source_id: String,
-    column: String,
-    encoding: Option<String>,
-    title_from_list: bool,
-    has_body_selector: bool,
+pub(crate) struct Job {
+    pub(crate) fetcher: Arc<dyn Fetch>,
+    pub(crate) rules: Option<Arc<Rules>>,
+    pub(crate) source_id: String,
+    pub(crate) column: String,
+    pub(crate) encoding: Option<String>,
+    pub(crate) title_from_list: bool,
+    pub(crate) has_body_selector: bool,
 }
 
 struct JobResult {
@@ -310,17 +328,19 @@ struct JobResult {
     outcome: Result<Prepared, Failure>,
 }
 
-struct Prepared {
-    record: ArticleRecord,
+pub(crate) struct Prepared {
+    pub(crate) record: ArticleRecord,
     is_fallback: bool,
     warning: Option<String>,
+    /// The page's ETag / Last-Modified, for a conditional re-check.
+    validators: StoreValidators,
 }
 
-struct Failure {
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) message: String,
     is_blocked: bool,
     /// Worth trying again next run (network trouble, 5xx) rather than a dead page.
-    is_transient: bool,
+    pub(crate) is_transient: bool,
 }
 
 impl Failure {
@@ -365,7 +385,7 @@ impl Job {
         }
     }
 
-    fn prepare(
+    pub(crate) fn prepare(
         &self,
         candidate: &Candidate,
         response: &FetchResponse,
@@ -432,6 +452,10 @@ impl Job {
                 },
             },
             warning,
+            validators: StoreValidators {
+                etag: response.validators.etag.clone(),
+                last_modified: response.validators.last_modified.clone(),
+            },
         })
     }
 }

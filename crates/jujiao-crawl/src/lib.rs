@@ -14,6 +14,7 @@
 
 mod edition;
 mod html_source;
+mod recheck;
 mod report;
 pub mod urls;
 
@@ -81,6 +82,9 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// The day whose newspaper edition to collect; default: today in Asia/Shanghai.
     pub day: Option<chrono::NaiveDate>,
+    /// The time re-checks of stored pages are judged against; default: the clock.
+    /// Tests pass a time in the future instead of waiting.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Crawler {
@@ -142,6 +146,7 @@ impl Crawler {
         match &compiled.source.kind {
             SourceKind::Html(html) => {
                 html_source::run(self, compiled, html, options, observer, &mut report).await;
+                recheck::run(self, compiled, html, options, observer, &mut report).await;
             }
             SourceKind::Edition(edition) => {
                 edition::run(self, compiled, edition, options, observer, &mut report).await;

@@ -84,6 +84,10 @@ pub struct SourceReport {
     pub updated: u64,
     pub unchanged: u64,
     pub duplicates: u64,
+    /// Stored article pages fetched again because a re-check was due.
+    pub rechecked: u64,
+    /// Of those, how many answered 304 Not Modified.
+    pub recheck_not_modified: u64,
     /// Articles that would be fetched (dry runs).
     pub would_fetch: Vec<String>,
     /// Articles extracted automatically because the selectors matched nothing.
@@ -114,6 +118,8 @@ impl SourceReport {
             updated: 0,
             unchanged: 0,
             duplicates: 0,
+            rechecked: 0,
+            recheck_not_modified: 0,
             would_fetch: Vec::new(),
             fallbacks: 0,
             blocked: 0,

@@ -191,6 +191,7 @@ async fn dry_run_lists_what_it_would_fetch_and_stores_nothing() {
             RunOptions {
                 dry_run: true,
                 day: Some(DAY),
+                ..RunOptions::default()
             },
             &Quiet,
         )

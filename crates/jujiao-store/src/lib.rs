@@ -15,6 +15,7 @@
 
 mod codec;
 mod error;
+pub mod near;
 mod postgres;
 mod sqlite;
 mod types;
@@ -25,8 +26,8 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
     ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingCount, FilingId,
-    FilingQuery, FilingRef, MAX_PAGE, RecordOutcome, Revision, Run, RunId, RunSummary, SourceKind,
-    StoreStats, StoredArticle, StoredFiling, Validators, WorkId,
+    FilingQuery, FilingRef, MAX_PAGE, PageCheck, RecordOutcome, Revision, Run, RunId, RunSummary,
+    SourceKind, StoreStats, StoredArticle, StoredFiling, StoredPage, Validators, WorkId,
 };
 pub use work::{HostSlot, NewWork, WorkItem, WorkKind};
 
@@ -59,6 +60,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// - URL new, fingerprint already stored → the URL is added as a further source of
     ///   that article, the record's filing is kept with it but not filed →
     ///   [`RecordOutcome::Duplicate`];
+    /// - URL new, a stored article of another source has the same normalised title, a
+    ///   publish day at most two days away and nearly the same body ([`near`]) → the URL
+    ///   is added as a further source of that article → [`RecordOutcome::NearDuplicate`];
     /// - otherwise a new article and filing → [`RecordOutcome::Added`].
     ///
     /// A record with an empty URL or an empty column fails the batch with
@@ -99,6 +103,17 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Replaces the validators of a list page.
     async fn set_list_page_validators(&self, url: &str, validators: &Validators) -> Result<()>;
+
+    /// The pages of `source_id` first stored at or after `seen_since`, with their last
+    /// check: the crawler picks the ones due for a re-check among them.
+    async fn recheck_candidates(
+        &self,
+        source_id: &str,
+        seen_since: DateTime<Utc>,
+    ) -> Result<Vec<StoredPage>>;
+
+    /// Records fetches of article pages (time and validators), replacing earlier ones.
+    async fn record_page_checks(&self, checks: &[PageCheck]) -> Result<()>;
 
     /// Starts a crawl run of a source, timed now.
     async fn start_run(&self, source_id: &str) -> Result<RunId>;

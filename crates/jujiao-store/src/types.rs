@@ -75,6 +75,15 @@ pub enum RecordOutcome {
         /// The filing the existing article already has.
         existing: FilingRef,
     },
+    /// A new URL whose content is not stored but is the same story as an article from
+    /// another source: same normalised title, publish days at most two apart, nearly the
+    /// same body (see `near` in this crate). Recorded like a duplicate, as a further
+    /// source of that article; no new article or filing is made.
+    NearDuplicate {
+        article_id: ArticleId,
+        /// The filing the existing article already has.
+        existing: FilingRef,
+    },
 }
 
 impl RecordOutcome {
@@ -84,7 +93,8 @@ impl RecordOutcome {
             RecordOutcome::Added { article_id, .. }
             | RecordOutcome::Unchanged { article_id }
             | RecordOutcome::Revised { article_id, .. }
-            | RecordOutcome::Duplicate { article_id, .. } => *article_id,
+            | RecordOutcome::Duplicate { article_id, .. }
+            | RecordOutcome::NearDuplicate { article_id, .. } => *article_id,
         }
     }
 }
@@ -201,6 +211,8 @@ pub enum SourceKind {
     Primary,
     /// A later URL with exactly the same content (same fingerprint).
     Duplicate,
+    /// A later URL of another source with nearly the same content (same story).
+    NearDuplicate,
 }
 
 impl SourceKind {
@@ -209,6 +221,7 @@ impl SourceKind {
         match self {
             SourceKind::Primary => "primary",
             SourceKind::Duplicate => "duplicate",
+            SourceKind::NearDuplicate => "near_duplicate",
         }
     }
 
@@ -217,6 +230,7 @@ impl SourceKind {
         match s {
             "primary" => Some(SourceKind::Primary),
             "duplicate" => Some(SourceKind::Duplicate),
+            "near_duplicate" => Some(SourceKind::NearDuplicate),
             _ => None,
         }
     }
@@ -244,7 +258,7 @@ pub struct StoreStats {
     pub revisions: u64,
     /// Every URL recorded, primary or duplicate.
     pub urls: u64,
-    /// URLs recorded as duplicates of an existing article.
+    /// URLs recorded as duplicates (exact or near) of an existing article.
     pub duplicate_sources: u64,
     pub list_pages: u64,
     pub runs: u64,
@@ -255,6 +269,26 @@ pub struct StoreStats {
 pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+}
+
+/// A stored article page as a re-check sees it: when it was first stored, when it was
+/// last fetched and what it answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPage {
+    pub url: String,
+    pub first_seen: DateTime<Utc>,
+    /// The last fetch recorded with [`PageCheck`]; `None`: only the first one.
+    pub checked_at: Option<DateTime<Utc>>,
+    /// Validators of the last fetch, for a conditional GET.
+    pub validators: Validators,
+}
+
+/// One fetch of a stored (or just stored) article page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCheck {
+    pub url: String,
+    pub checked_at: DateTime<Utc>,
+    pub validators: Validators,
 }
 
 /// What one crawl of one source did, recorded when it finishes.

@@ -177,6 +177,71 @@ async fn workers_recording_the_same_urls_and_texts_make_one_article_each() {
     );
 }
 
+/// Story `i` as worker `w`'s source publishes it: the same title (spacing aside) and
+/// body, with the worker's own byline, so every worker's fingerprint differs.
+fn story(w: usize, i: usize) -> ArticleRecord {
+    let body: Vec<String> = (0..4)
+        .map(|k| {
+            format!(
+                "　　第{i}号稿件第{k}段：会议传达学习了上级有关会议精神，研究部署下一阶段重点工作。"
+            )
+        })
+        .chain(std::iter::once(format!("（来源：第{w}号网站）")))
+        .collect();
+    let body: Vec<&str> = body.iter().map(String::as_str).collect();
+    let title = if w.is_multiple_of(2) {
+        format!("第{i}号 稿件")
+    } else {
+        format!("第{i}号稿件")
+    };
+    let mut r = record(&format!("https://s{w}.example/{i}"), &title, &body);
+    r.article.source = format!("site{w}");
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_recording_near_duplicates_at_once_make_one_article_each() {
+    let Some((first, guard)) = open_pg_at(Target::from_env()).await else {
+        return;
+    };
+    let mut stores: Vec<Arc<dyn Store>> = vec![Arc::new(first)];
+    for _ in 1..WORKERS {
+        stores.push(Arc::new(guard.open_another().await));
+    }
+    let mut tasks = Vec::new();
+    for (w, store) in stores.iter().cloned().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let step = [7, 11, 13, 17][w % 4];
+            let records: Vec<ArticleRecord> = (0..TEXTS)
+                .map(|k| story(w, (k * step + w) % TEXTS))
+                .collect();
+            let mut outcomes = Vec::new();
+            for chunk in records.chunks(BATCH) {
+                outcomes.extend(store.record_articles(chunk).await.unwrap());
+            }
+            outcomes
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.extend(t.await.unwrap());
+    }
+    let added = outcomes
+        .iter()
+        .filter(|o| matches!(o, RecordOutcome::Added { .. }))
+        .count();
+    let near = outcomes
+        .iter()
+        .filter(|o| matches!(o, RecordOutcome::NearDuplicate { .. }))
+        .count();
+    assert_eq!((added, near), (TEXTS, TEXTS * (WORKERS - 1)));
+    let stats = stores[0].stats().await.unwrap();
+    assert_eq!(
+        (stats.articles, stats.filings),
+        (TEXTS as u64, TEXTS as u64)
+    );
+}
+
 #[tokio::test]
 async fn open_store_picks_postgres_and_hides_the_password() {
     let Some((_store, guard)) = open_pg_at(Target::from_env()).await else {

@@ -36,6 +36,10 @@ macro_rules! backend_tests {
                 work_is_claimed_when_due_and_leased_once,
                 concurrent_claims_never_share_an_item,
                 host_slots_limit_starts_per_interval,
+                near_duplicate_from_another_source_is_filed_once,
+                near_duplicates_within_one_batch,
+                near_duplicate_rules_keep_different_articles_apart,
+                page_checks_round_trip_for_rechecks,
             );
         }
     };

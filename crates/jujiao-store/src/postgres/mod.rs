@@ -20,13 +20,15 @@
 mod crawl;
 mod pending;
 mod read;
+mod recheck;
 mod record;
 mod work;
 
 use crate::error::{Result, StoreError};
 use crate::types::{
-    ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, RecordOutcome,
-    Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators, WorkId,
+    ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, PageCheck,
+    RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
+    Validators, WorkId,
 };
 use crate::work::{HostSlot, NewWork, WorkItem, WorkKind};
 use crate::{Store, redact_url};
@@ -248,6 +250,18 @@ impl Store for PgStore {
 
     async fn set_list_page_validators(&self, url: &str, validators: &Validators) -> Result<()> {
         crawl::set_list_page_validators(self, url, validators).await
+    }
+
+    async fn recheck_candidates(
+        &self,
+        source_id: &str,
+        seen_since: DateTime<Utc>,
+    ) -> Result<Vec<StoredPage>> {
+        recheck::recheck_candidates(self, source_id, seen_since).await
+    }
+
+    async fn record_page_checks(&self, checks: &[PageCheck]) -> Result<()> {
+        recheck::record_page_checks(self, checks).await
     }
 
     async fn start_run(&self, source_id: &str) -> Result<RunId> {

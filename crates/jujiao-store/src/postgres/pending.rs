@@ -56,10 +56,17 @@ pub(super) struct FilingRows {
 
 /// The rows of one batch not yet written, per table.
 #[derive(Debug, Default)]
+pub(super) struct TitleRows {
+    pub(super) title_key: Vec<String>,
+    pub(super) article_id: Vec<i64>,
+}
+
+#[derive(Debug, Default)]
 pub(super) struct Pending {
     pub(super) articles: ArticleRows,
     pub(super) urls: UrlRows,
     pub(super) filings: FilingRows,
+    pub(super) titles: TitleRows,
 }
 
 impl Pending {
@@ -75,6 +82,7 @@ impl Pending {
             articles: a,
             urls: u,
             filings: f,
+            titles: t,
         } = std::mem::take(self);
         if !a.id.is_empty() {
             sqlx::query(
@@ -135,6 +143,17 @@ impl Pending {
             .bind(f.legacy_path)
             .bind(f.legacy_layout)
             .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(store.query_error(OP))?;
+        }
+        if !t.title_key.is_empty() {
+            sqlx::query(
+                "INSERT INTO title_keys (title_key, article_id) \
+                 SELECT * FROM unnest($1::text[], $2::int8[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(t.title_key)
+            .bind(t.article_id)
             .execute(&mut **tx)
             .await
             .map_err(store.query_error(OP))?;

@@ -398,7 +398,7 @@ pub(super) async fn stats(store: &PgStore) -> Result<StoreStats> {
     let row = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM filings), \
          (SELECT COUNT(*) FROM revisions), (SELECT COUNT(*) FROM article_urls), \
-         (SELECT COUNT(*) FROM article_urls WHERE kind = 'duplicate'), \
+         (SELECT COUNT(*) FROM article_urls WHERE kind <> 'primary'), \
          (SELECT COUNT(*) FROM list_pages), (SELECT COUNT(*) FROM runs)",
     )
     .fetch_one(&store.pool)

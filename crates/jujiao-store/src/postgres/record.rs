@@ -17,6 +17,7 @@ use super::pending::Pending;
 use super::read::{ARTICLE_COLUMNS, Decoder};
 use crate::codec;
 use crate::error::{Result, StoreError};
+use crate::near::{Candidate, NearIndex, title_key};
 use crate::types::{ArticleId, ArticleRecord, FilingId, FilingRef, RecordOutcome};
 use chrono::{DateTime, Utc};
 use jujiao_model::{Article, Fingerprint};
@@ -46,6 +47,7 @@ struct Batch<'s> {
     tx: Transaction<'static, Postgres>,
     urls: HashMap<String, KnownUrl>,
     texts: HashMap<Fingerprint, (ArticleId, FilingRef)>,
+    near: NearIndex,
     now: DateTime<Utc>,
     pending: Pending,
     article_ids: IdPool,
@@ -70,6 +72,7 @@ pub(super) async fn record_articles(
         tx,
         urls: HashMap::with_capacity(batch.len()),
         texts: HashMap::with_capacity(batch.len()),
+        near: NearIndex::default(),
         now: now(),
         pending: Pending::default(),
         article_ids: IdPool::default(),
@@ -78,6 +81,7 @@ pub(super) async fn record_articles(
     b.lock_keys(batch, &fingerprints).await?;
     b.load_known_urls(batch).await?;
     b.load_known_texts(&fingerprints).await?;
+    b.load_same_titles(batch).await?;
     b.lock_revised_articles(batch, &fingerprints).await?;
     let new = b.estimate_new(batch, &fingerprints);
     b.take_ids(new).await?;
@@ -93,7 +97,10 @@ pub(super) async fn record_articles(
                 Some((article_id, existing)) => {
                     b.add_duplicate(record, article_id, existing, fp)?
                 }
-                None => b.add(record, fp).await?,
+                None => match b.near.find(&record.article) {
+                    Some(article_id) => b.add_near_duplicate(record, article_id, fp).await?,
+                    None => b.add(record, fp).await?,
+                },
             },
         };
         outcomes.push(outcome);
@@ -154,6 +161,19 @@ fn text_key(fp: &Fingerprint) -> i64 {
     !i64::from_be_bytes(first)
 }
 
+/// The advisory-lock key of a normalised title, so that two batches adding the same
+/// story from two sources take turns and the second sees the first's article. Hashed
+/// with a prefix so that a title and a URL with equal text get different keys.
+fn title_lock_key(key: &str) -> i64 {
+    let mut h = Sha256::new();
+    h.update(b"title\0");
+    h.update(key.as_bytes());
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
 /// A [`FilingRef`] from `id, column_name, filing_date, legacy_path` at column `at`.
 fn filing_ref(d: &Decoder<'_>, at: usize) -> Result<FilingRef> {
     Ok(FilingRef {
@@ -172,6 +192,11 @@ impl Batch<'_> {
             .iter()
             .map(|r| url_key(&r.article.url))
             .chain(fps.iter().map(text_key))
+            .chain(
+                batch
+                    .iter()
+                    .map(|r| title_lock_key(&title_key(&r.article.title))),
+            )
             .collect();
         keys.sort_unstable();
         keys.dedup();
@@ -235,6 +260,32 @@ impl Batch<'_> {
             let filing = filing_ref(&d, 2)?;
             self.texts
                 .insert(d.fingerprint(0)?, (ArticleId(d.int(1)?), filing));
+        }
+        Ok(())
+    }
+
+    /// Stored articles with the title key of one of the batch's records: the
+    /// candidates for near duplicates. Runs after the title locks are held, so a
+    /// concurrent batch adding the same story has committed or not started.
+    async fn load_same_titles(&mut self, batch: &[ArticleRecord]) -> Result<()> {
+        let keys: Vec<String> = batch.iter().map(|r| title_key(&r.article.title)).collect();
+        let rows = sqlx::query(&format!(
+            "SELECT k.title_key, a.id, {ARTICLE_COLUMNS} \
+             FROM title_keys k JOIN articles a ON a.id = k.article_id \
+             WHERE k.title_key = ANY($1)"
+        ))
+        .bind(keys)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(self.store.query_error(OP))?;
+        for row in &rows {
+            let d = Decoder {
+                store: self.store,
+                operation: OP,
+                row,
+            };
+            let id = ArticleId(d.int(1)?);
+            self.near.add(d.text(0)?, Candidate::of(id, &d.article(2)?));
         }
         Ok(())
     }
@@ -348,6 +399,10 @@ impl Batch<'_> {
             .push(codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?);
         rows.fetched_at.push(a.fetched_at);
         self.push_url(a, article_id, "primary", fp, None);
+        let key = title_key(&a.title);
+        self.pending.titles.title_key.push(key.clone());
+        self.pending.titles.article_id.push(article_id.0);
+        self.near.add(key, Candidate::of(article_id, a));
 
         let f = &record.filing;
         let layout = f
@@ -391,6 +446,35 @@ impl Batch<'_> {
         let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
         self.push_url(&record.article, article_id, "duplicate", fp, Some(offered));
         Ok(RecordOutcome::Duplicate {
+            article_id,
+            existing,
+        })
+    }
+
+    /// Records the URL as a further source of the article it nearly duplicates.
+    async fn add_near_duplicate(
+        &mut self,
+        record: &ArticleRecord,
+        article_id: ArticleId,
+        fp: Fingerprint,
+    ) -> Result<RecordOutcome> {
+        // The article may have been added earlier in this batch.
+        self.pending
+            .flush(self.store, &mut self.tx, self.now)
+            .await?;
+        let existing = self.first_filing(article_id).await?.ok_or_else(|| {
+            self.store
+                .corrupt(OP, "filings", format!("article {article_id} has no filing"))
+        })?;
+        let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
+        self.push_url(
+            &record.article,
+            article_id,
+            "near_duplicate",
+            fp,
+            Some(offered),
+        );
+        Ok(RecordOutcome::NearDuplicate {
             article_id,
             existing,
         })
@@ -507,6 +591,15 @@ impl Batch<'_> {
         .bind(codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?)
         .bind(a.fetched_at)
         .bind(self.now)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(self.store.query_error(OP))?;
+        sqlx::query(
+            "INSERT INTO title_keys (title_key, article_id) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(title_key(&a.title))
+        .bind(id.0)
         .execute(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;

@@ -128,6 +128,8 @@ pub(super) struct Pending {
     pub(super) urls: JsonRows,
     /// `[id, article_id, column_name, filing_date, legacy_path, legacy_layout]`
     pub(super) filings: JsonRows,
+    /// `[title_key, article_id]`
+    pub(super) titles: JsonRows,
 }
 
 impl Pending {
@@ -162,6 +164,11 @@ impl Pending {
                  legacy_layout, filed_at) \
                  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, \
                  value ->> 5, $2 FROM json_each($1)",
+            ),
+            (
+                &mut self.titles,
+                "INSERT OR IGNORE INTO title_keys (title_key, article_id) \
+                 SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE $2 IS NOT NULL",
             ),
         ] {
             if rows.is_empty() {

@@ -11,6 +11,7 @@ use super::pending::Pending;
 use super::read::{ARTICLE_COLUMNS, Decoder};
 use crate::codec;
 use crate::error::{Result, StoreError};
+use crate::near::{Candidate, NearIndex, title_key};
 use crate::types::{ArticleId, ArticleRecord, FilingId, FilingRef, RecordOutcome};
 use chrono::Utc;
 use jujiao_model::{Article, Fingerprint};
@@ -32,6 +33,7 @@ struct Batch<'s> {
     tx: Transaction<'static, Sqlite>,
     urls: HashMap<String, KnownUrl>,
     texts: HashMap<Fingerprint, (ArticleId, FilingRef)>,
+    near: NearIndex,
     now: String,
     pending: Pending,
     next_article: i64,
@@ -56,6 +58,7 @@ pub(super) async fn record_articles(
         tx,
         urls: HashMap::with_capacity(batch.len()),
         texts: HashMap::with_capacity(batch.len()),
+        near: NearIndex::default(),
         now: codec::timestamp_text(Utc::now()),
         pending: Pending::default(),
         next_article: 0,
@@ -64,6 +67,7 @@ pub(super) async fn record_articles(
     b.load_next_ids().await?;
     b.load_known_urls(batch).await?;
     b.load_known_texts(&fingerprints).await?;
+    b.load_same_titles(batch).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
     for (index, (record, fp)) in batch.iter().zip(fingerprints).enumerate() {
@@ -77,7 +81,10 @@ pub(super) async fn record_articles(
                 Some((article_id, existing)) => {
                     b.add_duplicate(record, article_id, existing, fp)?
                 }
-                None => b.add(record, fp)?,
+                None => match b.near.find(&record.article) {
+                    Some(article_id) => b.add_near_duplicate(record, article_id, fp).await?,
+                    None => b.add(record, fp)?,
+                },
             },
         };
         outcomes.push(outcome);
@@ -196,6 +203,32 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// Stored articles with the title key of one of the batch's records: the
+    /// candidates for near duplicates.
+    async fn load_same_titles(&mut self, batch: &[ArticleRecord]) -> Result<()> {
+        let keys: Vec<String> = batch.iter().map(|r| title_key(&r.article.title)).collect();
+        let list = serde_json::to_string(&keys).map_err(|e| encode("title list", e))?;
+        let rows = sqlx::query(&format!(
+            "SELECT k.title_key, a.id, {ARTICLE_COLUMNS} \
+             FROM title_keys k JOIN articles a ON a.id = k.article_id \
+             WHERE k.title_key IN (SELECT value FROM json_each($1))"
+        ))
+        .bind(list)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(self.store.query_error(OP))?;
+        for row in &rows {
+            let d = Decoder {
+                store: self.store,
+                operation: OP,
+                row,
+            };
+            let id = ArticleId(d.int(1)?);
+            self.near.add(d.text(0)?, Candidate::of(id, &d.article(2)?));
+        }
+        Ok(())
+    }
+
     /// The ids the next article and filing get. The batch holds the write lock, so
     /// nobody else can take them.
     async fn load_next_ids(&mut self) -> Result<()> {
@@ -243,6 +276,9 @@ impl Batch<'_> {
             .opt_str(attachments.as_deref())
             .opt_str(a.fetched_at.map(codec::timestamp_text).as_deref());
         self.push_url(a, article_id, "primary", fp, None);
+        let key = title_key(&a.title);
+        self.pending.titles.row().str(&key).int(article_id.0);
+        self.near.add(key, Candidate::of(article_id, a));
 
         let f = &record.filing;
         let layout = f
@@ -287,6 +323,35 @@ impl Batch<'_> {
         let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
         self.push_url(&record.article, article_id, "duplicate", fp, Some(&offered));
         Ok(RecordOutcome::Duplicate {
+            article_id,
+            existing,
+        })
+    }
+
+    /// Records the URL as a further source of the article it nearly duplicates.
+    async fn add_near_duplicate(
+        &mut self,
+        record: &ArticleRecord,
+        article_id: ArticleId,
+        fp: Fingerprint,
+    ) -> Result<RecordOutcome> {
+        // The article may have been added earlier in this batch.
+        self.pending
+            .flush(self.store, &mut self.tx, &self.now)
+            .await?;
+        let existing = self.first_filing(article_id).await?.ok_or_else(|| {
+            self.store
+                .corrupt(OP, "filings", format!("article {article_id} has no filing"))
+        })?;
+        let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
+        self.push_url(
+            &record.article,
+            article_id,
+            "near_duplicate",
+            fp,
+            Some(&offered),
+        );
+        Ok(RecordOutcome::NearDuplicate {
             article_id,
             existing,
         })
@@ -407,6 +472,12 @@ impl Batch<'_> {
         .execute(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
+        sqlx::query("INSERT OR IGNORE INTO title_keys (title_key, article_id) VALUES ($1, $2)")
+            .bind(title_key(&a.title))
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(self.store.query_error(OP))?;
         sqlx::query("UPDATE article_urls SET fingerprint = $2 WHERE url = $1")
             .bind(&a.url)
             .bind(&fp.0[..])

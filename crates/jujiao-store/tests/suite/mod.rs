@@ -3,8 +3,10 @@
 
 mod articles;
 mod crawl;
+mod near;
 mod work;
 
 pub use articles::*;
 pub use crawl::*;
+pub use near::*;
 pub use work::*;

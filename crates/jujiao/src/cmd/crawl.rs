@@ -48,6 +48,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         RunOptions {
             dry_run: args.dry_run,
             day: args.day,
+            now: None,
         },
     )
     .await?;

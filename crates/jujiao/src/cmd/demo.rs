@@ -52,6 +52,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         jujiao_crawl::RunOptions {
             dry_run: false,
             day: Some(today),
+            now: None,
         },
     )
     .await?;
