@@ -36,6 +36,10 @@ macro_rules! backend_tests {
                 work_is_claimed_when_due_and_leased_once,
                 concurrent_claims_never_share_an_item,
                 host_slots_limit_starts_per_interval,
+                work_notes_are_kept_from_the_first_scheduling,
+                held_host_slots_limit_fetches_in_flight,
+                workers_report_and_are_listed,
+                queue_stats_count_due_leased_and_waiting,
             );
         }
     };

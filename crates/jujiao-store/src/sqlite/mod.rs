@@ -15,6 +15,7 @@ mod pending;
 mod read;
 mod record;
 mod work;
+mod workers;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -22,7 +23,9 @@ use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, RecordOutcome,
     Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators, WorkId,
 };
-use crate::work::{HostSlot, NewWork, WorkItem, WorkKind};
+use crate::work::{
+    HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerStatus,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{
@@ -301,5 +304,37 @@ impl Store for SqliteStore {
         concurrency: u32,
     ) -> Result<HostSlot> {
         work::claim_host_slot(self, host, interval, concurrency).await
+    }
+
+    async fn hold_host_slot(
+        &self,
+        host: &str,
+        holder: &str,
+        concurrency: u32,
+        hold: Duration,
+    ) -> Result<HostHold> {
+        workers::hold_host_slot(self, host, holder, concurrency, hold).await
+    }
+
+    async fn release_host_slot(
+        &self,
+        host: &str,
+        slot: u32,
+        holder: &str,
+        gap: Duration,
+    ) -> Result<bool> {
+        workers::release_host_slot(self, host, slot, holder, gap).await
+    }
+
+    async fn report_worker(&self, status: &WorkerStatus) -> Result<()> {
+        workers::report_worker(self, status).await
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerStatus>> {
+        workers::workers(self).await
+    }
+
+    async fn queue_stats(&self) -> Result<QueueStats> {
+        workers::queue_stats(self).await
     }
 }

@@ -4,7 +4,9 @@
 mod articles;
 mod crawl;
 mod work;
+mod workers;
 
 pub use articles::*;
 pub use crawl::*;
 pub use work::*;
+pub use workers::*;
