@@ -37,107 +37,20 @@ pub(crate) async fn run(
     let mut fresh_validators: Vec<(String, Validators)> = Vec::new();
 
     for list_url in &html.list_urls {
-        let (mut planned, limit) = match &html.pagination {
-            Pagination::Trs { pages } => (Pagination::trs_pages(list_url, *pages), *pages),
-            Pagination::Next { pages, .. } => (vec![list_url.clone()], *pages),
-            Pagination::None => (vec![list_url.clone()], 1),
-        };
-        let mut index = 0;
-        while index < planned.len() && index < limit {
-            let page_url = planned[index].clone();
-            index += 1;
-            let stored = crawler
-                .store
-                .list_page_validators(page_url.as_str())
-                .await
-                .ok()
-                .flatten()
-                .map(|v| Validators {
-                    etag: v.etag,
-                    last_modified: v.last_modified,
-                })
-                .unwrap_or_default();
-            let request = FetchRequest::new(page_url.clone())
-                .with_source(id)
-                .with_validators(stored);
-            report.list_pages += 1;
-            let response = match crawler.fetcher.fetch(&request).await {
-                Ok(r) => r,
-                Err(e) => {
-                    report.list_pages_failed += 1;
-                    report.error(format!("list page {page_url}: {e}"));
-                    observer.event(id, Event::Warning(format!("list page {page_url}: {e}")));
-                    break;
-                }
-            };
-            if response.is_not_modified() {
-                report.not_modified += 1;
-                observer.event(
-                    id,
-                    Event::ListPage {
-                        url: page_url.to_string(),
-                        links: 0,
-                    },
-                );
-                continue;
-            }
-            if !response.is_success() {
-                // A TRS list simply has fewer pages than the limit: index_N 404 is the end.
-                if response.status == 404 && index > 1 {
-                    report.list_pages -= 1;
-                    break;
-                }
-                report.list_pages_failed += 1;
-                if matches!(response.status, 403 | 429) {
-                    report.blocked += 1;
-                }
-                report.error(format!("list page {page_url}: HTTP {}", response.status));
-                break;
-            }
-            let charset = html.encoding.as_deref().or(response.charset.as_deref());
-            let decoded = jujiao_extract::decode(&response.body, charset);
-            let links = discover_links(
-                &decoded.text,
-                &response.url,
-                compiled.link.as_ref(),
-                compiled.list_date.as_ref(),
-            );
-            let mut found = 0;
-            for link in links {
-                let Ok(url) = Url::parse(&link.url) else {
-                    continue;
-                };
-                let url = normalize(&url);
-                if !html.is_followed(&url) || !seen.insert(url.to_string()) {
-                    continue;
-                }
-                found += 1;
-                candidates.push(Candidate {
-                    url,
-                    text: link.text,
-                    list_date: link.date,
-                });
-            }
-            report.links_found += found as u64;
-            observer.event(
-                id,
-                Event::ListPage {
-                    url: page_url.to_string(),
-                    links: found,
-                },
-            );
-            if !response.validators.is_empty() {
-                fresh_validators.push((page_url.to_string(), response.validators.clone()));
-            }
-            if let (Pagination::Next { .. }, Some(next)) = (&html.pagination, &compiled.next) {
-                let next_links = discover_links(&decoded.text, &response.url, Some(next), None);
-                if let Some(n) = next_links.first().and_then(|l| Url::parse(&l.url).ok())
-                    && !planned.contains(&n)
-                {
-                    planned.push(n);
-                }
-            }
-        }
+        read_list_url(
+            crawler,
+            compiled,
+            html,
+            list_url,
+            observer,
+            report,
+            &mut ListFindings {
+                seen: &mut seen,
+                candidates: &mut candidates,
+                validators: &mut fresh_validators,
+            },
+        )
+        .await;
     }
 
     let urls: Vec<String> = candidates.iter().map(|c| c.url.to_string()).collect();
@@ -174,15 +87,7 @@ pub(crate) async fn run(
             let Some(candidate) = pending.next() else {
                 break;
             };
-            let job = Job {
-                fetcher: Arc::clone(&crawler.fetcher),
-                rules: rules.clone(),
-                source_id: id.to_owned(),
-                column: compiled.source.column.clone(),
-                encoding: html.encoding.clone(),
-                title_from_list: html.title_from_list,
-                has_body_selector: html.article.body.is_some(),
-            };
+            let job = Job::new(compiled, html, rules.clone(), Arc::clone(&crawler.fetcher));
             tasks.spawn(job.run(candidate));
         }
         let Some(joined) = tasks.join_next().await else {
@@ -238,6 +143,130 @@ pub(crate) async fn run(
             };
             if let Err(e) = crawler.store.set_list_page_validators(&url, &v).await {
                 report.error(format!("store: validators of {url}: {e}"));
+            }
+        }
+    }
+}
+
+/// Where [`read_list_url`] puts what it finds: links new to this run (`seen` holds every
+/// URL found so far) and the validators of pages that answered.
+pub(crate) struct ListFindings<'a> {
+    pub seen: &'a mut HashSet<String>,
+    pub candidates: &'a mut Vec<Candidate>,
+    pub validators: &'a mut Vec<(String, Validators)>,
+}
+
+/// Reads one list URL and the pages its pagination leads to (through the crawler's
+/// fetcher), adding the article links it finds; failures go to the report. Shared by a
+/// whole run ([`run`]) and a worker's list-page item (`worker.rs`).
+pub(crate) async fn read_list_url(
+    crawler: &Crawler,
+    compiled: &Compiled,
+    html: &HtmlSource,
+    list_url: &Url,
+    observer: &dyn Observer,
+    report: &mut SourceReport,
+    found_in: &mut ListFindings<'_>,
+) {
+    let id = compiled.source.id.as_str();
+    let (mut planned, limit) = match &html.pagination {
+        Pagination::Trs { pages } => (Pagination::trs_pages(list_url, *pages), *pages),
+        Pagination::Next { pages, .. } => (vec![list_url.clone()], *pages),
+        Pagination::None => (vec![list_url.clone()], 1),
+    };
+    let mut index = 0;
+    while index < planned.len() && index < limit {
+        let page_url = planned[index].clone();
+        index += 1;
+        let stored = crawler
+            .store
+            .list_page_validators(page_url.as_str())
+            .await
+            .ok()
+            .flatten()
+            .map(|v| Validators {
+                etag: v.etag,
+                last_modified: v.last_modified,
+            })
+            .unwrap_or_default();
+        let request = FetchRequest::new(page_url.clone())
+            .with_source(id)
+            .with_validators(stored);
+        report.list_pages += 1;
+        let response = match crawler.fetcher.fetch(&request).await {
+            Ok(r) => r,
+            Err(e) => {
+                report.list_pages_failed += 1;
+                report.error(format!("list page {page_url}: {e}"));
+                observer.event(id, Event::Warning(format!("list page {page_url}: {e}")));
+                break;
+            }
+        };
+        if response.is_not_modified() {
+            report.not_modified += 1;
+            observer.event(
+                id,
+                Event::ListPage {
+                    url: page_url.to_string(),
+                    links: 0,
+                },
+            );
+            continue;
+        }
+        if !response.is_success() {
+            // A TRS list simply has fewer pages than the limit: index_N 404 is the end.
+            if response.status == 404 && index > 1 {
+                report.list_pages -= 1;
+                break;
+            }
+            report.list_pages_failed += 1;
+            if matches!(response.status, 403 | 429) {
+                report.blocked += 1;
+            }
+            report.error(format!("list page {page_url}: HTTP {}", response.status));
+            break;
+        }
+        let charset = html.encoding.as_deref().or(response.charset.as_deref());
+        let decoded = jujiao_extract::decode(&response.body, charset);
+        let links = discover_links(
+            &decoded.text,
+            &response.url,
+            compiled.link.as_ref(),
+            compiled.list_date.as_ref(),
+        );
+        let mut found = 0;
+        for link in links {
+            let Ok(url) = Url::parse(&link.url) else {
+                continue;
+            };
+            let url = normalize(&url);
+            if !html.is_followed(&url) || !found_in.seen.insert(url.to_string()) {
+                continue;
+            }
+            found += 1;
+            found_in.candidates.push(Candidate {
+                url,
+                text: link.text,
+                list_date: link.date,
+            });
+        }
+        report.links_found += found as u64;
+        observer.event(
+            id,
+            Event::ListPage {
+                url: page_url.to_string(),
+                links: found,
+            },
+        );
+        if !response.validators.is_empty() {
+            found_in.validators.push((page_url.to_string(), response.validators.clone()));
+        }
+        if let (Pagination::Next { .. }, Some(next)) = (&html.pagination, &compiled.next) {
+            let next_links = discover_links(&decoded.text, &response.url, Some(next), None);
+            if let Some(n) = next_links.first().and_then(|l| Url::parse(&l.url).ok())
+                && !planned.contains(&n)
+            {
+                planned.push(n);
             }
         }
     }
@@ -322,23 +351,23 @@ pub(crate) struct Job {
     pub(crate) has_body_selector: bool,
 }
 
-struct JobResult {
-    url: String,
-    fetched: bool,
-    outcome: Result<Prepared, Failure>,
+pub(crate) struct JobResult {
+    pub url: String,
+    pub fetched: bool,
+    pub outcome: Result<Prepared, Failure>,
 }
 
 pub(crate) struct Prepared {
     pub(crate) record: ArticleRecord,
-    is_fallback: bool,
-    warning: Option<String>,
+    pub(crate) is_fallback: bool,
+    pub(crate) warning: Option<String>,
     /// The page's ETag / Last-Modified, for a conditional re-check.
-    validators: StoreValidators,
+    pub(crate) validators: StoreValidators,
 }
 
 pub(crate) struct Failure {
     pub(crate) message: String,
-    is_blocked: bool,
+    pub(crate) is_blocked: bool,
     /// Worth trying again next run (network trouble, 5xx) rather than a dead page.
     pub(crate) is_transient: bool,
 }
@@ -361,7 +390,26 @@ impl Failure {
 }
 
 impl Job {
-    async fn run(self, candidate: Candidate) -> JobResult {
+    /// The article task of an HTML source, fetching through `fetcher`.
+    pub(crate) fn new(
+        compiled: &Compiled,
+        html: &HtmlSource,
+        rules: Option<Arc<Rules>>,
+        fetcher: Arc<dyn Fetch>,
+    ) -> Job {
+        Job {
+            fetcher,
+            rules,
+            source_id: compiled.source.id.clone(),
+            column: compiled.source.column.clone(),
+            encoding: html.encoding.clone(),
+            title_from_list: html.title_from_list,
+            has_body_selector: html.article.body.is_some(),
+        }
+    }
+
+    /// Fetches and extracts one article page (not stored yet).
+    pub(crate) async fn run(self, candidate: Candidate) -> JobResult {
         let url = candidate.url.to_string();
         let request = FetchRequest::new(candidate.url.clone()).with_source(&self.source_id);
         let response = match self.fetcher.fetch(&request).await {

@@ -16,9 +16,12 @@ mod edition;
 mod html_source;
 mod recheck;
 mod report;
+pub mod shared_hosts;
 pub mod urls;
+pub mod worker;
 
 pub use report::{Event, Observer, Quiet, SourceReport, Verdict};
+pub use worker::{Worker, WorkerOptions, WorkerReport};
 
 use jujiao_config::{Config, Source, SourceKind};
 use jujiao_extract::select::Selector;

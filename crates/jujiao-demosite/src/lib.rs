@@ -6,6 +6,7 @@
 //! so tests can check politeness from the server's side.
 
 pub mod bench;
+pub mod farm;
 pub mod content;
 
 use axum::Router;

@@ -475,6 +475,16 @@ impl crate::Fetch for HttpFetcher {
     async fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, FetchError> {
         self.fetch_inner(request).await
     }
+
+    async fn robots_crawl_delay(&self, url: &Url) -> Option<Duration> {
+        if self.config.robots.is_ignored {
+            return None;
+        }
+        let key = HostKey::of(url)?;
+        let slot = self.robots.slot(&key);
+        let cached = slot.lock().await;
+        cached.as_ref().and_then(|c| c.rules.crawl_delay())
+    }
 }
 
 /// The absolute target of a redirect answer, if it is one and has a usable Location.

@@ -45,11 +45,22 @@ pub trait Fetch: Send + Sync {
     /// Fetch one page. An HTTP answer of any status is `Ok` (see
     /// [`FetchResponse::outcome`]); `Err` means there was no answer to judge.
     async fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, FetchError>;
+
+    /// The `Crawl-delay` the robots.txt of `url`'s host asked for, as far as this
+    /// fetcher has read it (it never fetches for this): lets politeness that lives
+    /// elsewhere (the database, shared by several workers) honour it.
+    async fn robots_crawl_delay(&self, _url: &url::Url) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 #[async_trait::async_trait]
 impl<T: Fetch + ?Sized> Fetch for Arc<T> {
     async fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, FetchError> {
         (**self).fetch(request).await
+    }
+
+    async fn robots_crawl_delay(&self, url: &url::Url) -> Option<std::time::Duration> {
+        (**self).robots_crawl_delay(url).await
     }
 }

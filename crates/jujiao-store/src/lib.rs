@@ -29,7 +29,9 @@ pub use types::{
     FilingQuery, FilingRef, MAX_PAGE, PageCheck, RecordOutcome, Revision, Run, RunId, RunSummary,
     SourceKind, StoreStats, StoredArticle, StoredFiling, StoredPage, Validators, WorkId,
 };
-pub use work::{HostSlot, NewWork, WorkItem, WorkKind};
+pub use work::{
+    HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerState, WorkerStatus,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -169,6 +171,39 @@ pub trait Store: Send + Sync + fmt::Debug {
         interval: Duration,
         concurrency: u32,
     ) -> Result<HostSlot>;
+
+    /// Holds one of `host`'s `concurrency` slots for the length of a fetch: the lowest
+    /// slot free now is marked held by `holder` until `hold` from now (so a holder that
+    /// dies frees it then) → [`HostHold::Held`]; with none free,
+    /// [`HostHold::NotBefore`] the earliest time one may be. Shares the slots of
+    /// [`claim_host_slot`](Store::claim_host_slot). Atomic across workers.
+    async fn hold_host_slot(
+        &self,
+        host: &str,
+        holder: &str,
+        concurrency: u32,
+        hold: Duration,
+    ) -> Result<HostHold>;
+
+    /// Ends `holder`'s hold on a slot: it rests for `gap` (the host's delay) from now,
+    /// then is free. False when the hold had run out and the slot was taken by
+    /// someone else (nothing changes then).
+    async fn release_host_slot(
+        &self,
+        host: &str,
+        slot: u32,
+        holder: &str,
+        gap: Duration,
+    ) -> Result<bool>;
+
+    /// Records a worker's heartbeat and activity (insert or replace by id).
+    async fn report_worker(&self, status: &WorkerStatus) -> Result<()>;
+
+    /// Every worker that has reported, most recently seen first.
+    async fn workers(&self) -> Result<Vec<WorkerStatus>>;
+
+    /// What the work queue holds now.
+    async fn queue_stats(&self) -> Result<QueueStats>;
 }
 
 /// Opens the store a configuration names: a file path or an `sqlite:` URL

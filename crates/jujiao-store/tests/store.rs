@@ -40,6 +40,10 @@ macro_rules! backend_tests {
                 near_duplicates_within_one_batch,
                 near_duplicate_rules_keep_different_articles_apart,
                 page_checks_round_trip_for_rechecks,
+                work_notes_are_kept_from_the_first_scheduling,
+                held_host_slots_limit_fetches_in_flight,
+                workers_report_and_are_listed,
+                queue_stats_count_due_leased_and_waiting,
             );
         }
     };

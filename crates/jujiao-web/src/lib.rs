@@ -30,6 +30,7 @@ mod security;
 mod server;
 mod sources;
 mod view;
+mod workers_page;
 
 pub use error::WebError;
 pub use runner::CrawlRunner;
@@ -189,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .merge(briefing::routes())
         .merge(search_page::routes())
         .merge(sources::routes())
+        .merge(workers_page::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
         .merge(api::routes())

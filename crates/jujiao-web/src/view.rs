@@ -11,12 +11,13 @@ use jujiao_crawl::Verdict;
 use minijinja::{AutoEscape, Environment, context};
 
 /// The templates, embedded in the binary.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("../templates/base.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("article.html", include_str!("../templates/article.html")),
     ("search.html", include_str!("../templates/search.html")),
     ("sources.html", include_str!("../templates/sources.html")),
+    ("workers.html", include_str!("../templates/workers.html")),
     ("export.html", include_str!("../templates/export.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("macros.html", include_str!("../templates/macros.html")),

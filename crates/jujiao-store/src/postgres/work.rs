@@ -20,10 +20,11 @@ pub(super) async fn schedule_work(store: &PgStore, items: &[NewWork]) -> Result<
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO work_queue (kind, url, source_id, due_at) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) \
+        "INSERT INTO work_queue (kind, url, source_id, due_at, note) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) \
          ON CONFLICT (kind, url) DO UPDATE \
-         SET due_at = LEAST(work_queue.due_at, excluded.due_at)",
+         SET due_at = LEAST(work_queue.due_at, excluded.due_at), \
+             note = COALESCE(work_queue.note, excluded.note)",
     )
     .bind(items.iter().map(|i| i.kind.as_str()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.url.as_str()).collect::<Vec<_>>())
@@ -34,6 +35,7 @@ pub(super) async fn schedule_work(store: &PgStore, items: &[NewWork]) -> Result<
             .collect::<Vec<_>>(),
     )
     .bind(items.iter().map(|i| i.due_at).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.note.as_deref()).collect::<Vec<_>>())
     .execute(&store.pool)
     .await
     .map_err(store.query_error(OP))?;
@@ -55,6 +57,7 @@ fn decode_item(store: &PgStore, operation: &'static str, row: &PgRow) -> Result<
         due_at: d.timestamp(4)?,
         lease_until: d.timestamp(5)?,
         attempts: d.revision(6)?,
+        note: d.opt_text(7)?,
     })
 }
 
@@ -78,7 +81,7 @@ pub(super) async fn claim_due_work(
             ORDER BY due_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
          UPDATE work_queue w SET leased_by = $1, lease_until = $2, attempts = w.attempts + 1 \
          FROM picked WHERE w.id = picked.id \
-         RETURNING w.id, w.kind, w.source_id, w.url, w.due_at, w.lease_until, w.attempts",
+         RETURNING w.id, w.kind, w.source_id, w.url, w.due_at, w.lease_until, w.attempts, w.note",
     )
     .bind(worker)
     .bind(after(now, lease))

@@ -16,6 +16,7 @@ mod read;
 mod recheck;
 mod record;
 mod work;
+mod workers;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -24,7 +25,9 @@ use crate::types::{
     RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
     Validators, WorkId,
 };
-use crate::work::{HostSlot, NewWork, WorkItem, WorkKind};
+use crate::work::{
+    HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerStatus,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{
@@ -315,5 +318,37 @@ impl Store for SqliteStore {
         concurrency: u32,
     ) -> Result<HostSlot> {
         work::claim_host_slot(self, host, interval, concurrency).await
+    }
+
+    async fn hold_host_slot(
+        &self,
+        host: &str,
+        holder: &str,
+        concurrency: u32,
+        hold: Duration,
+    ) -> Result<HostHold> {
+        workers::hold_host_slot(self, host, holder, concurrency, hold).await
+    }
+
+    async fn release_host_slot(
+        &self,
+        host: &str,
+        slot: u32,
+        holder: &str,
+        gap: Duration,
+    ) -> Result<bool> {
+        workers::release_host_slot(self, host, slot, holder, gap).await
+    }
+
+    async fn report_worker(&self, status: &WorkerStatus) -> Result<()> {
+        workers::report_worker(self, status).await
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerStatus>> {
+        workers::workers(self).await
+    }
+
+    async fn queue_stats(&self) -> Result<QueueStats> {
+        workers::queue_stats(self).await
     }
 }

@@ -24,13 +24,16 @@ pub(super) async fn schedule_work(store: &SqliteStore, items: &[NewWork]) -> Res
         .map_err(store.query_error(OP))?;
     for item in earliest(items) {
         sqlx::query(
-            "INSERT INTO work_queue (kind, url, source_id, due_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (kind, url) DO UPDATE SET due_at = MIN(due_at, excluded.due_at)",
+            "INSERT INTO work_queue (kind, url, source_id, due_at, note) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (kind, url) DO UPDATE SET due_at = MIN(due_at, excluded.due_at), \
+             note = COALESCE(note, excluded.note)",
         )
         .bind(item.kind.as_str())
         .bind(&item.url)
         .bind(&item.source_id)
         .bind(codec::timestamp_text(item.due_at))
+        .bind(item.note.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(store.query_error(OP))?;
@@ -53,6 +56,7 @@ fn decode_item(store: &SqliteStore, operation: &'static str, row: &SqliteRow) ->
         due_at: d.timestamp(4)?,
         lease_until: d.timestamp(5)?,
         attempts: d.revision(6)?,
+        note: d.opt_text(7)?,
     })
 }
 
@@ -82,7 +86,7 @@ pub(super) async fn claim_due_work(
             WHERE due_at <= $3 AND kind IN (SELECT value FROM json_each($4)) \
               AND (lease_until IS NULL OR lease_until <= $3) \
             ORDER BY due_at, id LIMIT $5) \
-         RETURNING id, kind, source_id, url, due_at, lease_until, attempts",
+         RETURNING id, kind, source_id, url, due_at, lease_until, attempts, note",
     )
     .bind(worker)
     .bind(codec::timestamp_text(after(now, lease)))

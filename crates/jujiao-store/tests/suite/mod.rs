@@ -5,8 +5,10 @@ mod articles;
 mod crawl;
 mod near;
 mod work;
+mod workers;
 
 pub use articles::*;
 pub use crawl::*;
 pub use near::*;
 pub use work::*;
+pub use workers::*;

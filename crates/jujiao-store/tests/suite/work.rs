@@ -19,6 +19,7 @@ fn work(kind: WorkKind, url: &str, due_at: DateTime<Utc>) -> NewWork {
         source_id: "src".into(),
         url: url.into(),
         due_at,
+        note: None,
     }
 }
 

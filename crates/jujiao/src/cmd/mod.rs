@@ -10,6 +10,7 @@ mod progress;
 mod publish;
 mod search;
 mod serve;
+mod worker;
 
 use crate::ExitStatus;
 use anyhow::Context;
@@ -47,6 +48,9 @@ pub enum Command {
     Reindex(search::IndexArgs),
     /// Serve the newsroom web app and run sources on their intervals.
     Serve(serve::Args),
+    /// Share one crawl with other workers through the database (PostgreSQL for several
+    /// machines): claims due list and article pages, keeps hosts polite across workers.
+    Worker(worker::Args),
 }
 
 /// Runs a subcommand on a fresh multi-threaded runtime.
@@ -69,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Search(args) => search::search(args).await,
             Command::Reindex(args) => search::reindex(args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::Worker(args) => worker::run(args).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }
     })

@@ -1,0 +1,182 @@
+#![allow(clippy::unwrap_used)]
+//! The worker loop on SQLite, in process: several workers (each with its own store
+//! connection to one file) share a crawl of loopback sites; per-host limits are counted
+//! by the servers; a stop request ends a worker after its items in hand.
+
+use jujiao_config::Config;
+use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
+use jujiao_crawl::{Worker, WorkerOptions};
+use jujiao_demosite::farm::{Farm, FarmShape};
+use jujiao_fetch::HttpFetcher;
+use jujiao_store::{SqliteStore, Store, WorkerState};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+struct Setup {
+    farm: Farm,
+    config: Config,
+    db: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(shape: FarmShape, concurrency: usize, delay: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let farm = Farm::start(shape).await.unwrap();
+    let db = dir.path().join("w.db");
+    let text = farm.config_toml(
+        &dir.path().join("tree").to_string_lossy(),
+        &db.to_string_lossy(),
+        concurrency,
+        delay,
+    );
+    let config = Config::parse(&text, Path::new("farm.toml")).unwrap();
+    Setup {
+        farm,
+        config,
+        db,
+        _dir: dir,
+    }
+}
+
+async fn worker(s: &Setup, id: &str, tasks: usize) -> (Arc<Worker>, Arc<dyn Store>) {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(s.db.to_str().unwrap()).await.unwrap());
+    let fetcher = HttpFetcher::new(worker_fetcher_config(&s.config));
+    jujiao_crawl::register_sources(&without_source_delays(&s.config), &fetcher).unwrap();
+    let mut options = WorkerOptions::new(id);
+    options.tasks = tasks;
+    options.until_idle = true;
+    options.poll = Duration::from_millis(50);
+    options.heartbeat = Duration::from_millis(100);
+    let w = Worker::new(s.config.clone(), Arc::clone(&store), Arc::new(fetcher), options).unwrap();
+    w.seed().await.unwrap();
+    (Arc::new(w), store)
+}
+
+async fn assert_all_stored_once(s: &Setup, store: &dyn Store) {
+    let stats = store.stats().await.unwrap();
+    let total = s.farm.total_articles() as u64;
+    assert_eq!((stats.articles, stats.filings, stats.urls), (total, total, total));
+    let shape = s.farm.shape();
+    let urls: Vec<String> = (0..shape.hosts)
+        .flat_map(|h| (0..shape.articles).map(move |n| (h, n)))
+        .map(|(h, n)| s.farm.article_url(h, n))
+        .collect();
+    assert_eq!(store.known_urls(&urls).await.unwrap().len(), urls.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_sqlite_file_share_the_crawl_within_host_limits() {
+    let s = setup(
+        FarmShape {
+            hosts: 3,
+            articles: 30,
+            per_page: 10,
+            delay: Duration::from_millis(10),
+        },
+        2,
+        "0s",
+    )
+    .await;
+    let (a, store) = worker(&s, "a", 4).await;
+    let (b, _) = worker(&s, "b", 4).await;
+    let (_tx, rx) = watch::channel(false);
+    let (ra, rb) = tokio::join!(Arc::clone(&a).run(rx.clone()), Arc::clone(&b).run(rx));
+    assert_all_stored_once(&s, store.as_ref()).await;
+    assert_eq!(ra.new + rb.new, 90, "{ra:?} {rb:?}");
+    assert!(ra.new > 0 && rb.new > 0, "one worker did it all: {ra:?} {rb:?}");
+    assert_eq!(ra.errors + rb.errors, 0, "{ra:?} {rb:?}");
+    for h in 0..3 {
+        let most = s.farm.stats(h).most_in_flight();
+        assert!(most <= 2, "host {h}: {most} requests at once (limit 2)");
+        // Each page fetched once: the workers never fetched an article twice.
+        let by_path = s.farm.stats(h).by_path();
+        let twice: Vec<_> = by_path
+            .iter()
+            .filter(|(p, n)| p.contains("/t2025") && **n > 1)
+            .collect();
+        assert!(twice.is_empty(), "fetched twice: {twice:?}");
+    }
+    let workers = store.workers().await.unwrap();
+    assert_eq!(workers.len(), 2);
+    assert!(workers.iter().all(|w| w.state == WorkerState::Stopped));
+    // A second round finds every list page known and fetches no article again.
+    let before: usize = (0..3).map(|h| s.farm.stats(h).requests()).sum();
+    let (c, _) = worker(&s, "c", 2).await;
+    let (_tx, rx) = watch::channel(false);
+    let rc = c.run(rx).await;
+    assert_eq!(rc.new, 0);
+    let after: usize = (0..3).map(|h| s.farm.stats(h).requests()).sum();
+    // Only the list pages (3 hosts × 3 pages) were read again.
+    assert_eq!(after - before, 9, "{rc:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delay_holds_across_workers() {
+    // One host, one slot, 100 ms between requests: 1 list page + 8 articles take at
+    // least 8 gaps however many workers ask.
+    let s = setup(
+        FarmShape {
+            hosts: 1,
+            articles: 8,
+            per_page: 10,
+            delay: Duration::ZERO,
+        },
+        1,
+        "100ms",
+    )
+    .await;
+    let (a, store) = worker(&s, "a", 4).await;
+    let (b, _) = worker(&s, "b", 4).await;
+    let started = Instant::now();
+    let (_tx, rx) = watch::channel(false);
+    let (ra, rb) = tokio::join!(Arc::clone(&a).run(rx.clone()), Arc::clone(&b).run(rx));
+    let elapsed = started.elapsed();
+    assert_all_stored_once(&s, store.as_ref()).await;
+    assert_eq!(ra.new + rb.new, 8);
+    assert!(
+        elapsed >= Duration::from_millis(800),
+        "9 requests with 100 ms gaps took {elapsed:?}"
+    );
+    assert_eq!(s.farm.stats(0).most_in_flight(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_request_ends_the_worker_after_its_items_in_hand() {
+    let s = setup(
+        FarmShape {
+            hosts: 2,
+            articles: 40,
+            per_page: 40,
+            delay: Duration::from_millis(50),
+        },
+        1,
+        "0s",
+    )
+    .await;
+    let (a, store) = worker(&s, "a", 2).await;
+    let (tx, rx) = watch::channel(false);
+    let run = tokio::spawn(Arc::clone(&a).run(rx));
+    // Let it read the list pages and start on the articles, then ask it to stop.
+    let started = Instant::now();
+    while store.stats().await.unwrap().articles < 3 {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tx.send(true).unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("the worker stops promptly")
+        .unwrap();
+    assert!(report.new < 80, "it went on after the stop request: {report:?}");
+    // Nothing is left leased: the items in hand were finished (or given back).
+    let queue = store.queue_stats().await.unwrap();
+    assert_eq!(queue.leased, 0, "{queue:?}");
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.articles, report.new);
+    assert_eq!(queue.articles + stats.articles, 80, "{queue:?} {stats:?}");
+    let w = store.workers().await.unwrap();
+    assert_eq!(w[0].state, WorkerState::Stopped);
+    assert_eq!(w[0].current_item, None);
+}

@@ -1,0 +1,253 @@
+#![allow(clippy::unwrap_used)]
+//! `jujiao worker`: three real worker processes share one crawl of a loopback site
+//! through PostgreSQL. Every article ends up stored and filed exactly once, the site
+//! never sees more requests in flight than its per-host limit (counted by the server),
+//! and when one worker is killed with SIGKILL mid-run the others finish its items once
+//! its leases run out.
+//!
+//! The server is `$JUJIAO_TEST_PG`, else postgres://postgres@127.0.0.1:5432/test; when
+//! that default does not answer the tests print a message and pass. Each test works in
+//! its own schema (the workers get it through the URL's `options[search_path]`).
+
+use jujiao_demosite::farm::{Farm, FarmShape};
+use jujiao_store::{PgStore, Store, WorkerState};
+use sqlx::{Connection, Executor};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ENV: &str = "JUJIAO_TEST_PG";
+const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A fresh schema on the test server, dropped at the end.
+struct Schema {
+    server: String,
+    name: String,
+}
+
+impl Schema {
+    /// The URL the workers use: the server's, with the schema as search path.
+    fn url(&self) -> String {
+        let sep = if self.server.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={}", self.server, self.name)
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let (url, name) = (self.server.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                    let _ = conn
+                        .execute(format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The store in a fresh schema, or `None` (test skipped) when the default server does
+/// not answer.
+async fn pg_schema(tag: &str) -> Option<(PgStore, Schema)> {
+    let (server, is_explicit) = match std::env::var(ENV) {
+        Ok(u) if !u.trim().is_empty() => (u, true),
+        _ => (DEFAULT_URL.to_owned(), false),
+    };
+    if let Err(e) = sqlx::PgConnection::connect(&server).await {
+        assert!(!is_explicit, "{ENV}: cannot reach {server}: {e}");
+        println!("skipped: no PostgreSQL server at {server} (set {ENV}): {e}");
+        return None;
+    }
+    let name = format!("jujiao_worker_{tag}_{}", std::process::id());
+    let schema = Schema { server, name };
+    let store = PgStore::open_in_schema(&schema.server, &schema.name)
+        .await
+        .unwrap();
+    Some((store, schema))
+}
+
+fn worker(config: &Path, db: &str, id: &str, lease: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_jujiao"))
+        .args(["worker", "--until-idle", "--tasks", "4", "--heartbeat", "200ms"])
+        .args(["--lease", lease, "--id", id, "--db", db, "--config"])
+        .arg(config)
+        .env("JUJIAO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_all(children: Vec<Child>, limit: Duration) -> Vec<std::process::Output> {
+    let started = Instant::now();
+    let mut outputs = Vec::new();
+    for mut child in children {
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let out = child.wait_with_output().unwrap();
+                panic!(
+                    "a worker did not finish in {limit:?}:\n{}\n{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        outputs.push(child.wait_with_output().unwrap());
+    }
+    outputs
+}
+
+/// Every article of the farm is in the store exactly once, filed once, and the queue
+/// holds no article.
+async fn assert_each_article_once(store: &PgStore, farm: &Farm) {
+    let shape = farm.shape();
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.articles as usize, farm.total_articles(), "{stats:?}");
+    assert_eq!(stats.filings as usize, farm.total_articles(), "{stats:?}");
+    assert_eq!(stats.urls as usize, farm.total_articles(), "{stats:?}");
+    let urls: Vec<String> = (0..shape.hosts)
+        .flat_map(|h| (0..shape.articles).map(move |n| (h, n)))
+        .map(|(h, n)| farm.article_url(h, n))
+        .collect();
+    assert_eq!(store.known_urls(&urls).await.unwrap().len(), urls.len());
+    let queue = store.queue_stats().await.unwrap();
+    assert_eq!((queue.articles, queue.leased), (0, 0), "{queue:?}");
+}
+
+fn write_config(dir: &Path, farm: &Farm, concurrency: usize) -> std::path::PathBuf {
+    let config = dir.join("jujiao.toml");
+    let text = farm.config_toml(
+        &dir.join("tree").to_string_lossy(),
+        "unused.db",
+        concurrency,
+        "0s",
+    );
+    jujiao_legacy::write_atomic(&config, text.as_bytes()).unwrap();
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_store_each_article_once_and_keep_the_host_limit() {
+    let Some((store, schema)) = pg_schema("three").await else {
+        return;
+    };
+    let farm = Farm::start(FarmShape {
+        hosts: 1,
+        articles: 60,
+        per_page: 20,
+        delay: Duration::from_millis(15),
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &farm, 2);
+    let db = schema.url();
+    let children: Vec<Child> = (0..3)
+        .map(|i| worker(&config, &db, &format!("w{i}"), "30s"))
+        .collect();
+    let outputs = tokio::task::spawn_blocking(move || wait_all(children, Duration::from_secs(90)))
+        .await
+        .unwrap();
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_each_article_once(&store, &farm).await;
+    let most = farm.stats(0).most_in_flight();
+    assert!(most <= 2, "the site saw {most} requests at once (limit 2)");
+    // The work was shared, and every worker says it stopped.
+    let workers = store.workers().await.unwrap();
+    assert_eq!(workers.len(), 3, "{workers:?}");
+    assert!(workers.iter().all(|w| w.state == WorkerState::Stopped));
+    let busy = workers.iter().filter(|w| w.items_done > 0).count();
+    assert!(busy >= 2, "only {busy} worker(s) did anything: {workers:?}");
+    let total: u64 = workers.iter().map(|w| w.articles_new).sum();
+    assert_eq!(total as usize, farm.total_articles());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_s_items_are_finished_by_the_others() {
+    let Some((store, schema)) = pg_schema("kill").await else {
+        return;
+    };
+    let farm = Farm::start(FarmShape {
+        hosts: 2,
+        articles: 45,
+        per_page: 15,
+        delay: Duration::from_millis(60),
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &farm, 2);
+    let db = schema.url();
+    let mut victim = worker(&config, &db, "victim", "2s");
+    let survivors: Vec<Child> = (0..2)
+        .map(|i| worker(&config, &db, &format!("survivor{i}"), "2s"))
+        .collect();
+    // Kill the victim while it holds article pages (straight from the queue table).
+    let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
+    let leased_by_victim = "SELECT url FROM work_queue WHERE leased_by = 'victim' \
+        AND kind = 'article' AND lease_until > now()";
+    let started = Instant::now();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the victim never took an article page"
+        );
+        let held: Vec<(String,)> = sqlx::query_as(leased_by_victim)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        if !held.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    victim.kill().unwrap(); // SIGKILL
+    victim.wait().unwrap();
+    let in_hand: Vec<(String,)> = sqlx::query_as(leased_by_victim)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(!in_hand.is_empty(), "the victim finished its items before it died");
+
+    let outputs = tokio::task::spawn_blocking(move || wait_all(survivors, Duration::from_secs(120)))
+        .await
+        .unwrap();
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_each_article_once(&store, &farm).await;
+    // What the victim had in hand was taken over and stored by the survivors.
+    let urls: Vec<String> = in_hand.into_iter().map(|(u,)| u).collect();
+    assert_eq!(store.known_urls(&urls).await.unwrap().len(), urls.len(), "{urls:?}");
+    for h in 0..2 {
+        let most = farm.stats(h).most_in_flight();
+        assert!(most <= 2, "host {h} saw {most} requests at once (limit 2)");
+    }
+    let workers = store.workers().await.unwrap();
+    let victim = workers.iter().find(|w| w.id == "victim").unwrap();
+    assert_ne!(victim.state, WorkerState::Stopped, "a killed worker cannot say it stopped");
+}
