@@ -10,8 +10,8 @@
 //!   `sources`, `feeds`, `export_page`, JSON in `api`; security headers and the token
 //!   check in `security`).
 //! - [`scheduler`] runs each source on its interval through a [`SourceRunner`];
-//!   [`CrawlRunner`] is the real one (crawl, publish the legacy tree, index the new
-//!   filings), tests use fakes and tokio's paused clock.
+//!   [`CrawlRunner`] is the real one (crawl, publish the legacy tree, index what the run
+//!   added or revised), tests use fakes and tokio's paused clock.
 //! - [`run_server`] wires it all from a sources file and a database, for the binary.
 //!
 //! Everything crawled is plain text and is escaped on output (templates autoescape);
