@@ -29,9 +29,7 @@ use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, RecordOutcome,
     Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators, WorkId,
 };
-use crate::work::{
-    HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerStatus,
-};
+use crate::work::{HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerStatus};
 use crate::{Store, redact_url};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
