@@ -27,8 +27,9 @@ import time
 
 
 def psql(url, sql):
+    env = dict(os.environ, PGOPTIONS="--client-min-messages=warning")
     subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, env=env)
 
 
 def psql_value(url, sql):

@@ -259,7 +259,9 @@ pub(crate) async fn read_list_url(
             },
         );
         if !response.validators.is_empty() {
-            found_in.validators.push((page_url.to_string(), response.validators.clone()));
+            found_in
+                .validators
+                .push((page_url.to_string(), response.validators.clone()));
         }
         if let (Pagination::Next { .. }, Some(next)) = (&html.pagination, &compiled.next) {
             let next_links = discover_links(&decoded.text, &response.url, Some(next), None);

@@ -325,7 +325,10 @@ impl Worker {
             match current.len() {
                 0 => None,
                 1 => current.values().next().cloned(),
-                n => current.values().next().map(|u| format!("{u} (+{} more)", n - 1)),
+                n => current
+                    .values()
+                    .next()
+                    .map(|u| format!("{u} (+{} more)", n - 1)),
             }
         };
         let status = WorkerStatus {
@@ -433,7 +436,10 @@ impl Worker {
 
     fn failed(&self, message: String) {
         bump(&self.counters.errors);
-        *self.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(message);
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(message);
     }
 
     fn html_source(&self, id: &str) -> Option<(&Compiled, &HtmlSource)> {
@@ -507,7 +513,10 @@ impl Worker {
             })
             .collect();
         if let Err(e) = self.store.schedule_work(&queued).await {
-            self.failed(format!("list page {}: cannot queue its links: {e}", item.url));
+            self.failed(format!(
+                "list page {}: cannot queue its links: {e}",
+                item.url
+            ));
             return Some(retry);
         }
         self.counters
@@ -605,7 +614,9 @@ impl Worker {
             held: Mutex::new(Some(held)),
         });
         let rules = self.rules.get(&item.source_id).cloned().flatten();
-        let result = Job::new(compiled, html, rules, fetcher).run(candidate).await;
+        let result = Job::new(compiled, html, rules, fetcher)
+            .run(candidate)
+            .await;
         let prepared = match result.outcome {
             Ok(p) => p,
             Err(failure) => {

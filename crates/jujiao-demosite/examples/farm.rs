@@ -25,7 +25,8 @@ fn main() -> std::io::Result<()> {
     let farm = runtime.block_on(Farm::start(shape))?;
     let text = farm.config_toml(&out, &db, concurrency, "0s");
     let tmp = format!("{config}.tmp");
-    std::fs::File::create(&tmp).and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))?;
+    std::fs::File::create(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))?;
     std::fs::rename(&tmp, &config)?;
     println!("ready");
     for line in std::io::stdin().lock().lines() {

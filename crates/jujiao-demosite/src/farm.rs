@@ -147,7 +147,13 @@ impl Farm {
 
     /// A sources file with one source per host: `concurrency` requests per host at
     /// once, `delay` between two requests on a slot.
-    pub fn config_toml(&self, output: &str, database: &str, concurrency: usize, delay: &str) -> String {
+    pub fn config_toml(
+        &self,
+        output: &str,
+        database: &str,
+        concurrency: usize,
+        delay: &str,
+    ) -> String {
         let mut text = format!(
             "[settings]\ndatabase = \"{database}\"\noutput = \"{output}\"\ndelay = \"{delay}\"\n\
 concurrency_per_host = {concurrency}\nallow_private = true\n"

@@ -6,8 +6,8 @@
 //! so tests can check politeness from the server's side.
 
 pub mod bench;
-pub mod farm;
 pub mod content;
+pub mod farm;
 
 use axum::Router;
 use axum::body::Body;

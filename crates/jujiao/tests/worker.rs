@@ -75,7 +75,14 @@ async fn pg_schema(tag: &str) -> Option<(PgStore, Schema)> {
 
 fn worker(config: &Path, db: &str, id: &str, lease: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_jujiao"))
-        .args(["worker", "--until-idle", "--tasks", "4", "--heartbeat", "200ms"])
+        .args([
+            "worker",
+            "--until-idle",
+            "--tasks",
+            "4",
+            "--heartbeat",
+            "200ms",
+        ])
         .args(["--lease", lease, "--id", id, "--db", db, "--config"])
         .arg(config)
         .env("JUJIAO_LOG", "warn")
@@ -226,11 +233,15 @@ async fn a_killed_worker_s_items_are_finished_by_the_others() {
         .fetch_all(&mut conn)
         .await
         .unwrap();
-    assert!(!in_hand.is_empty(), "the victim finished its items before it died");
+    assert!(
+        !in_hand.is_empty(),
+        "the victim finished its items before it died"
+    );
 
-    let outputs = tokio::task::spawn_blocking(move || wait_all(survivors, Duration::from_secs(120)))
-        .await
-        .unwrap();
+    let outputs =
+        tokio::task::spawn_blocking(move || wait_all(survivors, Duration::from_secs(120)))
+            .await
+            .unwrap();
     for out in &outputs {
         assert!(
             out.status.success(),
@@ -242,12 +253,20 @@ async fn a_killed_worker_s_items_are_finished_by_the_others() {
     assert_each_article_once(&store, &farm).await;
     // What the victim had in hand was taken over and stored by the survivors.
     let urls: Vec<String> = in_hand.into_iter().map(|(u,)| u).collect();
-    assert_eq!(store.known_urls(&urls).await.unwrap().len(), urls.len(), "{urls:?}");
+    assert_eq!(
+        store.known_urls(&urls).await.unwrap().len(),
+        urls.len(),
+        "{urls:?}"
+    );
     for h in 0..2 {
         let most = farm.stats(h).most_in_flight();
         assert!(most <= 2, "host {h} saw {most} requests at once (limit 2)");
     }
     let workers = store.workers().await.unwrap();
     let victim = workers.iter().find(|w| w.id == "victim").unwrap();
-    assert_ne!(victim.state, WorkerState::Stopped, "a killed worker cannot say it stopped");
+    assert_ne!(
+        victim.state,
+        WorkerState::Stopped,
+        "a killed worker cannot say it stopped"
+    );
 }

@@ -31,9 +31,7 @@ use crate::types::{
     RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
     Validators, WorkId,
 };
-use crate::work::{
-    HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerStatus,
-};
+use crate::work::{HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerStatus};
 use crate::{Store, redact_url};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -32,12 +32,7 @@ pub async fn work_notes_are_kept_from_the_first_scheduling(store: Arc<dyn Store>
         .unwrap();
     // Found again on another list page: the first note stays.
     store
-        .schedule_work(&[item(
-            WorkKind::Article,
-            url,
-            t,
-            Some(r#"{"text":"other"}"#),
-        )])
+        .schedule_work(&[item(WorkKind::Article, url, t, Some(r#"{"text":"other"}"#))])
         .await
         .unwrap();
     let plain = "https://n.example/list.html";
@@ -109,7 +104,10 @@ pub async fn held_host_slots_limit_fetches_in_flight(store: Arc<dyn Store>) {
         HostHold::Held { slot: 0 }
     ));
     assert!(matches!(
-        store.hold_host_slot(other, "alive", 1, MINUTE).await.unwrap(),
+        store
+            .hold_host_slot(other, "alive", 1, MINUTE)
+            .await
+            .unwrap(),
         HostHold::Held { slot: 0 }
     ));
     // The dead holder's late release does not free the new holder's slot.
@@ -131,7 +129,11 @@ pub async fn held_host_slots_limit_fetches_in_flight(store: Arc<dyn Store>) {
             let holder = format!("t{w}");
             let mut done = 0;
             while done < 5 {
-                match store.hold_host_slot(busy, &holder, 3, MINUTE).await.unwrap() {
+                match store
+                    .hold_host_slot(busy, &holder, 3, MINUTE)
+                    .await
+                    .unwrap()
+                {
                     HostHold::Held { slot } => {
                         let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                         most.fetch_max(now, Ordering::SeqCst);
@@ -207,10 +209,30 @@ pub async fn queue_stats_count_due_leased_and_waiting(store: Arc<dyn Store>) {
     );
     store
         .schedule_work(&[
-            item(WorkKind::Article, "https://s.example/1", t - Span::hours(1), None),
-            item(WorkKind::Article, "https://s.example/2", t - Span::hours(1), None),
-            item(WorkKind::Article, "https://s.example/3", t - Span::hours(1), None),
-            item(WorkKind::ListPage, "https://s.example/", t + Span::hours(1), None),
+            item(
+                WorkKind::Article,
+                "https://s.example/1",
+                t - Span::hours(1),
+                None,
+            ),
+            item(
+                WorkKind::Article,
+                "https://s.example/2",
+                t - Span::hours(1),
+                None,
+            ),
+            item(
+                WorkKind::Article,
+                "https://s.example/3",
+                t - Span::hours(1),
+                None,
+            ),
+            item(
+                WorkKind::ListPage,
+                "https://s.example/",
+                t + Span::hours(1),
+                None,
+            ),
         ])
         .await
         .unwrap();

@@ -110,7 +110,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let id = worker.id().to_owned();
     tokio::spawn(async move {
         shutdown_signal().await;
-        eprintln!("worker {id}: stopping after the items in hand (Ctrl-C again to quit at once; their leases then run out)");
+        eprintln!(
+            "worker {id}: stopping after the items in hand (Ctrl-C again to quit at once; their leases then run out)"
+        );
         let _ = stop_tx.send(true);
         shutdown_signal().await;
         eprintln!("worker {id}: quitting now");
