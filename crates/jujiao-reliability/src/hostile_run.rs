@@ -85,11 +85,8 @@ pub async fn run_scenario(
     let out = work.path().join("a").join("b").join("out");
     let db = work.path().join("j.db");
     let config_path = work.path().join("jujiao.toml");
-    jujiao_legacy::write_atomic(
-        &config_path,
-        config(scenario, sites, &db, &out).as_bytes(),
-    )
-    .with_context(|| format!("while writing {}", config_path.display()))?;
+    jujiao_legacy::write_atomic(&config_path, config(scenario, sites, &db, &out).as_bytes())
+        .with_context(|| format!("while writing {}", config_path.display()))?;
     let other_before = sites.other.hits("/");
     let prefix = format!("/s/{}/", scenario.name);
 

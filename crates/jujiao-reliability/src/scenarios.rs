@@ -219,8 +219,14 @@ pub fn all() -> Vec<Scenario> {
             list_urls: default_list,
             serve: |ctx, rest| {
                 with_list(rest, &[("r0.html", "跳转")], |rest| {
-                    match rest.trim_start_matches('r').trim_end_matches(".html").parse::<u32>() {
-                        Ok(n) if n < 6 => Reply::redirect(&format!("{}/r{}.html", ctx.prefix, n + 1)),
+                    match rest
+                        .trim_start_matches('r')
+                        .trim_end_matches(".html")
+                        .parse::<u32>()
+                    {
+                        Ok(n) if n < 6 => {
+                            Reply::redirect(&format!("{}/r{}.html", ctx.prefix, n + 1))
+                        }
                         Ok(_) => Reply::html(plain("跳转六次后的文章", "chain")),
                         Err(_) => Reply::not_found(),
                     }
@@ -256,7 +262,11 @@ pub fn all() -> Vec<Scenario> {
                 let far = seen.hits.iter().filter(|(p, _)| p.contains("/far")).count();
                 let mut p = Vec::new();
                 // 10 redirects allowed per request, 3 attempts at most.
-                expect(&mut p, far <= 12, format!("{far} hops of an endless redirect chain followed"));
+                expect(
+                    &mut p,
+                    far <= 12,
+                    format!("{far} hops of an endless redirect chain followed"),
+                );
                 p
             },
         },
@@ -300,19 +310,32 @@ pub fn all() -> Vec<Scenario> {
             list_urls: |ctx| {
                 vec![
                     format!("{}/list.html", ctx.prefix),
-                    format!("{}/list.html", ctx.prefix.replacen("127.0.0.1", "localhost", 1)),
+                    format!(
+                        "{}/list.html",
+                        ctx.prefix.replacen("127.0.0.1", "localhost", 1)
+                    ),
                 ]
             },
             serve: |_, rest| with_list(rest, &[("ok1.html", "一")], |_| Reply::not_found()),
             check: |seen| {
                 let asked: u64 = seen.hits.iter().map(|(_, n)| n).sum();
                 let mut p = Vec::new();
-                expect(&mut p, asked == 0, format!("the private site was asked {asked} times"));
+                expect(
+                    &mut p,
+                    asked == 0,
+                    format!("the private site was asked {asked} times"),
+                );
                 expect(
                     &mut p,
                     seen.errors.len() == 2
-                        && seen.errors.iter().all(|e| e.contains("127.0.0.1") || e.contains("localhost")),
-                    format!("errors should name both refused list URLs: {:?}", seen.errors),
+                        && seen
+                            .errors
+                            .iter()
+                            .all(|e| e.contains("127.0.0.1") || e.contains("localhost")),
+                    format!(
+                        "errors should name both refused list URLs: {:?}",
+                        seen.errors
+                    ),
                 );
                 p
             },
@@ -371,7 +394,8 @@ pub fn all() -> Vec<Scenario> {
                 with_list(rest, &items, |rest| match rest {
                     "garbage.html" => Reply::Raw(b"HELLO THERE\r\n\r\n<html>".to_vec()),
                     "liar.html" => Reply::Raw(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n<p>x</p>".to_vec(),
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n<p>x</p>"
+                            .to_vec(),
                     ),
                     "noise.html" => Reply::Raw((0..=255u8).cycle().take(70_000).collect()),
                     _ => Reply::Raw(b"HTTP/1.1 999999 \xff\xfe\r\nX: \x00\r\n\r\n".to_vec()),
@@ -388,27 +412,35 @@ pub fn all() -> Vec<Scenario> {
             files: 2,
             list_urls: default_list,
             serve: |_, rest| {
-                with_list(rest, &[("u.html", "一"), ("g.html", "二")], |rest| match rest {
-                    "u.html" => Reply::with_type(
-                        "text/html; charset=gbk",
-                        plain("标签说是国标的万维网文章", "utf8-labelled-gbk")
-                            .replace("charset=\"utf-8\"", "charset=\"gb2312\""),
-                    ),
-                    "g.html" => {
-                        let html = plain("标签说是统一码的国标文章", "gbk-labelled-utf8");
-                        let (bytes, _, _) = encoding_rs::GBK.encode(&html);
-                        Reply::with_type("text/html; charset=utf-8", bytes.into_owned())
-                    }
-                    _ => Reply::not_found(),
-                })
+                with_list(
+                    rest,
+                    &[("u.html", "一"), ("g.html", "二")],
+                    |rest| match rest {
+                        "u.html" => Reply::with_type(
+                            "text/html; charset=gbk",
+                            plain("标签说是国标的万维网文章", "utf8-labelled-gbk")
+                                .replace("charset=\"utf-8\"", "charset=\"gb2312\""),
+                        ),
+                        "g.html" => {
+                            let html = plain("标签说是统一码的国标文章", "gbk-labelled-utf8");
+                            let (bytes, _, _) = encoding_rs::GBK.encode(&html);
+                            Reply::with_type("text/html; charset=utf-8", bytes.into_owned())
+                        }
+                        _ => Reply::not_found(),
+                    },
+                )
             },
             check: |seen| {
                 let mut p = Vec::new();
-                for want in ["标签说是国标的万维网文章", "标签说是统一码的国标文章"] {
+                for want in ["标签说是国标的万维网文章", "标签说是统一码的国标文章"]
+                {
                     expect(
                         &mut p,
                         seen.docs.iter().any(|(t, _)| t == want),
-                        format!("no briefing file titled {want}: {:?}", seen.docs.iter().map(|d| &d.0).collect::<Vec<_>>()),
+                        format!(
+                            "no briefing file titled {want}: {:?}",
+                            seen.docs.iter().map(|d| &d.0).collect::<Vec<_>>()
+                        ),
                     );
                 }
                 p
@@ -423,14 +455,19 @@ pub fn all() -> Vec<Scenario> {
             files: 2,
             list_urls: default_list,
             serve: |_, rest| {
-                let refresh = |to: &str| format!("<meta http-equiv=\"refresh\" content=\"0; url={to}\">");
+                let refresh =
+                    |to: &str| format!("<meta http-equiv=\"refresh\" content=\"0; url={to}\">");
                 match rest {
                     "list.html" => Reply::html(
                         list(&links(&[("m1.html", "一"), ("m2.html", "二")]))
                             .replace("<head>", &format!("<head>{}", refresh("list.html"))),
                     ),
                     "m1.html" | "m2.html" => {
-                        let to = if rest == "m1.html" { "m2.html" } else { "m1.html" };
+                        let to = if rest == "m1.html" {
+                            "m2.html"
+                        } else {
+                            "m1.html"
+                        };
                         Reply::html(
                             plain(&format!("刷新 {rest}"), rest)
                                 .replace("<head>", &format!("<head>{}", refresh(to))),
@@ -467,7 +504,11 @@ pub fn all() -> Vec<Scenario> {
             check: |seen| {
                 let chars: usize = seen.docs.iter().flat_map(|d| &d.1).map(|p| p.len()).sum();
                 let mut p = Vec::new();
-                expect(&mut p, chars > 9_000_000, format!("only {chars} bytes of text kept"));
+                expect(
+                    &mut p,
+                    chars > 9_000_000,
+                    format!("only {chars} bytes of text kept"),
+                );
                 p
             },
         },
@@ -508,7 +549,11 @@ pub fn all() -> Vec<Scenario> {
                 if rest == "list.html" {
                     return Reply::html(list(&items));
                 }
-                let i: usize = rest.trim_start_matches('t').trim_end_matches(".html").parse().unwrap_or(usize::MAX);
+                let i: usize = rest
+                    .trim_start_matches('t')
+                    .trim_end_matches(".html")
+                    .parse()
+                    .unwrap_or(usize::MAX);
                 match titles.get(i) {
                     Some(t) => Reply::html(plain(&escape(t), rest)),
                     None => Reply::not_found(),
@@ -518,19 +563,32 @@ pub fn all() -> Vec<Scenario> {
                 let mut p = Vec::new();
                 for f in &seen.files {
                     for part in f.split('/') {
-                        let stem = part.split('.').next().unwrap_or_default().trim().to_ascii_uppercase();
+                        let stem = part
+                            .split('.')
+                            .next()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_ascii_uppercase();
                         let reserved = ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
                             || ((stem.starts_with("COM") || stem.starts_with("LPT"))
                                 && stem.len() == 4
                                 && stem.ends_with(|c: char| c.is_ascii_digit()));
                         expect(&mut p, !reserved, format!("Windows reserved name in {f}"));
-                        expect(&mut p, part != ".." && part != ".", format!("dot component in {f}"));
+                        expect(
+                            &mut p,
+                            part != ".." && part != ".",
+                            format!("dot component in {f}"),
+                        );
                         expect(
                             &mut p,
                             !part.contains(['\\', ':', '*', '?', '"', '<', '>', '|']),
                             format!("character Windows refuses in {f}"),
                         );
-                        expect(&mut p, part.len() <= 255, format!("component longer than 255 bytes in {f}"));
+                        expect(
+                            &mut p,
+                            part.len() <= 255,
+                            format!("component longer than 255 bytes in {f}"),
+                        );
                     }
                 }
                 p
@@ -567,10 +625,28 @@ pub fn all() -> Vec<Scenario> {
             check: |seen| {
                 let mut p = Vec::new();
                 let text: String = seen.docs.iter().flat_map(|d| d.1.iter()).cloned().collect();
-                expect(&mut p, !text.contains("执行了"), format!("script or handler text kept in the article: {text}"));
-                expect(&mut p, !text.contains("color:red"), "style sheet kept as text".into());
-                let odd = seen.hits.iter().filter(|(path, _)| !path.ends_with("/list.html") && !path.ends_with("/s1.html")).count();
-                expect(&mut p, odd == 0, format!("pseudo-URLs fetched: {:?}", seen.hits));
+                expect(
+                    &mut p,
+                    !text.contains("执行了"),
+                    format!("script or handler text kept in the article: {text}"),
+                );
+                expect(
+                    &mut p,
+                    !text.contains("color:red"),
+                    "style sheet kept as text".into(),
+                );
+                let odd = seen
+                    .hits
+                    .iter()
+                    .filter(|(path, _)| {
+                        !path.ends_with("/list.html") && !path.ends_with("/s1.html")
+                    })
+                    .count();
+                expect(
+                    &mut p,
+                    odd == 0,
+                    format!("pseudo-URLs fetched: {:?}", seen.hits),
+                );
                 p
             },
         },
