@@ -263,7 +263,11 @@ pub fn all() -> Vec<Scenario> {
                 "a.html" => Reply::redirect("b.html"),
                 "b.html" => Reply::redirect("a.html"),
                 r if r.starts_with("far") => {
-                    let n: u32 = r[3..].trim_end_matches(".html").parse().unwrap_or(0);
+                    let n: u32 = r
+                        .trim_start_matches("far")
+                        .trim_end_matches(".html")
+                        .parse()
+                        .unwrap_or(0);
                     Reply::redirect(&format!("far{}.html", n + 1))
                 }
                 r if r.starts_with("ok") => Reply::html(plain("正常文章", r)),
