@@ -81,7 +81,12 @@ pub(crate) fn safe_stem(title: &str, mode: FileNameMode) -> String {
         return UNTITLED.to_owned();
     }
     if mode == FileNameMode::Portable && is_reserved(&s) {
-        return s + "_";
+        // The mark goes before the first dot: Windows reserves `NUL.txt_` as it does
+        // `NUL` (only the part before the first dot counts).
+        return match s.find('.') {
+            Some(dot) => format!("{}_{}", &s[..dot], &s[dot..]),
+            None => s + "_",
+        };
     }
     s
 }
@@ -148,11 +153,20 @@ mod tests {
     fn reserved_device_names_are_made_safe() {
         for t in ["CON", "con", "Nul", "COM1", "lpt9", "AUX.tar"] {
             let n = file_name(t, Portable, None);
-            assert!(n.ends_with("_.txt"), "{t} -> {n}");
+            assert!(!is_reserved(&n), "{t} -> {n}");
         }
         assert_eq!(file_name("COM0", Portable, None), "COM0.txt");
         assert_eq!(file_name("CONSOLE", Portable, None), "CONSOLE.txt");
         assert_eq!(file_name("CON", Posix, None), "CON.txt");
+    }
+
+    /// Found by the reliability suite (hostile titles): `NUL.txt` became
+    /// `NUL.txt_.txt`, still the device NUL on Windows.
+    #[test]
+    fn reserved_name_with_an_extension_is_not_reserved_after_marking() {
+        assert_eq!(file_name("NUL.txt", Portable, None), "NUL_.txt.txt");
+        assert_eq!(file_name("aux.tar.gz", Portable, None), "aux_.tar.gz.txt");
+        assert!(!is_reserved(&file_name("con .x", Portable, None)));
     }
 
     #[test]

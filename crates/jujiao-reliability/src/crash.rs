@@ -170,7 +170,10 @@ pub async fn tally(db: &Path, tree: &Path) -> anyhow::Result<(Tally, Vec<String>
     if stats.filings != stats.articles {
         t.duplicated += stats.filings.saturating_sub(stats.articles);
         t.lost += stats.articles.saturating_sub(stats.filings);
-        notes.push(format!("{} filings for {} articles", stats.filings, stats.articles));
+        notes.push(format!(
+            "{} filings for {} articles",
+            stats.filings, stats.articles
+        ));
     }
     let mut txt = 0u64;
     let mut titles: HashMap<(PathBuf, String), u32> = HashMap::new();

@@ -131,14 +131,20 @@ pub async fn run_case(bin: &Path, case: &str) -> anyhow::Result<DiskOutcome> {
     if code == Some(0) {
         problems.push(format!("the run on a broken disk exited 0 ({case})"));
     }
-    let place_named = error.contains(&*place.to_string_lossy())
-        || error.contains(&*dir.path().to_string_lossy());
+    let place_named =
+        error.contains(&*place.to_string_lossy()) || error.contains(&*dir.path().to_string_lossy());
     if !place_named {
         problems.push(format!("the error does not name the place: {error:?}"));
     }
-    let cause_named = ["No space left", "database or disk is full", "Read-only", "只读", "空间"]
-        .iter()
-        .any(|c| error.contains(c));
+    let cause_named = [
+        "No space left",
+        "database or disk is full",
+        "Read-only",
+        "只读",
+        "空间",
+    ]
+    .iter()
+    .any(|c| error.contains(c));
     if !cause_named {
         problems.push(format!("the error does not say why: {error:?}"));
     }
@@ -184,12 +190,14 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     for rel in crate::runner::walk(from) {
         let (src, dst) = (from.join(&rel), to.join(&rel));
         if src.is_dir() {
-            std::fs::create_dir_all(&dst).with_context(|| format!("while making {}", dst.display()))?;
+            std::fs::create_dir_all(&dst)
+                .with_context(|| format!("while making {}", dst.display()))?;
         } else {
             if let Some(parent) = dst.parent() {
                 std::fs::create_dir_all(parent).ok();
             }
-            std::fs::copy(&src, &dst).with_context(|| format!("while copying {}", src.display()))?;
+            std::fs::copy(&src, &dst)
+                .with_context(|| format!("while copying {}", src.display()))?;
         }
     }
     Ok(())

@@ -87,8 +87,11 @@ pub fn seeds(target: Target, root: &Path) -> Vec<Vec<u8>> {
             let mut s = read_dir("crates/jujiao-extract/tests/fixtures");
             s.push(crate::pages::plain("标题", "正文").into_bytes());
             s.push(
-                crate::pages::list(&[("a.html".into(), "一".into()), ("b.html".into(), "二".into())])
-                    .into_bytes(),
+                crate::pages::list(&[
+                    ("a.html".into(), "一".into()),
+                    ("b.html".into(), "二".into()),
+                ])
+                .into_bytes(),
             );
             s
         }
@@ -120,19 +123,89 @@ pub fn seeds(target: Target, root: &Path) -> Vec<Vec<u8>> {
 }
 
 const DICTIONARY: &[&[u8]] = &[
-    b"<div>", b"</div>", b"<p>", b"</p>", b"<!--", b"-->", b"<script>", b"</script>",
-    b"<meta charset=gbk>", b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\">",
-    b"<![CDATA[", b"]]>", b"&#x", b"&#", b";", b"&nbsp;", b"<a href=\"", b"\">", b"<br/>",
-    b"<title>", b"<h1>", b"\xef\xbb\xbf", b"\xff\xfe", b"\r\n", b"\n\n", b"\xa1\xa1", b"\xe3\x80\x80",
-    b"[[source]]", b"[settings]", b"[source.article]", b" = ", b"\"", b"'''", b"\"\"\"", b"[", b"]",
-    b"{", b"}", b",", b"=", b"#", b"\\u", b"\\", b"0x", b"-1", b"99999999999999999999", b"1e400",
-    b"inf", b"nan", b"ms", b"h", b"d", b":nth-child(", b")", b">", b"+", b"~", b"*", b"^=", b"$=",
-    b"*=", b"|=", b".", b"#", b":not(", b"\x00", b"\x80", b"\xe4\xb8\xad", b"<<", b"\xe2\x80\xa8",
-    b"\t", b"%", b"\xe5\x8f\x91\xe5\xb8\x83\xe6\x97\xb6\xe9\x97\xb4\xef\xbc\x9a", b"2020-06-10",
-    b"\xe7\xbc\x96\xe8\xbe\x91\xef\xbc\x9a", b"\xe2\x96\xa1", b"[\xe5\x9b\xbe]",
+    b"<div>",
+    b"</div>",
+    b"<p>",
+    b"</p>",
+    b"<!--",
+    b"-->",
+    b"<script>",
+    b"</script>",
+    b"<meta charset=gbk>",
+    b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\">",
+    b"<![CDATA[",
+    b"]]>",
+    b"&#x",
+    b"&#",
+    b";",
+    b"&nbsp;",
+    b"<a href=\"",
+    b"\">",
+    b"<br/>",
+    b"<title>",
+    b"<h1>",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\r\n",
+    b"\n\n",
+    b"\xa1\xa1",
+    b"\xe3\x80\x80",
+    b"[[source]]",
+    b"[settings]",
+    b"[source.article]",
+    b" = ",
+    b"\"",
+    b"'''",
+    b"\"\"\"",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b",",
+    b"=",
+    b"#",
+    b"\\u",
+    b"\\",
+    b"0x",
+    b"-1",
+    b"99999999999999999999",
+    b"1e400",
+    b"inf",
+    b"nan",
+    b"ms",
+    b"h",
+    b"d",
+    b":nth-child(",
+    b")",
+    b">",
+    b"+",
+    b"~",
+    b"*",
+    b"^=",
+    b"$=",
+    b"*=",
+    b"|=",
+    b".",
+    b"#",
+    b":not(",
+    b"\x00",
+    b"\x80",
+    b"\xe4\xb8\xad",
+    b"<<",
+    b"\xe2\x80\xa8",
+    b"\t",
+    b"%",
+    b"\xe5\x8f\x91\xe5\xb8\x83\xe6\x97\xb6\xe9\x97\xb4\xef\xbc\x9a",
+    b"2020-06-10",
+    b"\xe7\xbc\x96\xe8\xbe\x91\xef\xbc\x9a",
+    b"\xe2\x96\xa1",
+    b"[\xe5\x9b\xbe]",
 ];
 
-const INTERESTING: &[u8] = &[0, 0xff, b'<', b'>', b'"', b'\'', b'\n', b'\r', b'=', b'[', b']', 0x80, 0xe4, 0xa1, b'&', b';', b'/'];
+const INTERESTING: &[u8] = &[
+    0, 0xff, b'<', b'>', b'"', b'\'', b'\n', b'\r', b'=', b'[', b']', 0x80, 0xe4, 0xa1, b'&', b';',
+    b'/',
+];
 
 fn mutate(rng: &mut SplitMix, input: &mut Vec<u8>, seeds: &[Vec<u8>]) {
     let len = input.len() as u64;
@@ -225,11 +298,12 @@ pub fn execute(target: Target, data: &[u8]) -> Result<(), String> {
         Target::Selector => {
             let text = String::from_utf8_lossy(data);
             if let Ok(selector) = jujiao_extract::select::Selector::parse(&text) {
-                let base = url::Url::parse("http://example.gov.cn/list/")
-                    .map_err(|e| e.to_string())?;
+                let base =
+                    url::Url::parse("http://example.gov.cn/list/").map_err(|e| e.to_string())?;
                 let page = "<ul class=secList><li><a href=a.html title=x>一</a><b>2020-06-10</b></li>\
                             <li id=main><a href='b.pdf'>二</a></li></ul><div class=TRS_Editor><p>文</p></div>";
-                let _ = jujiao_extract::discover_links(page, &base, Some(&selector), Some(&selector));
+                let _ =
+                    jujiao_extract::discover_links(page, &base, Some(&selector), Some(&selector));
             }
             Ok(())
         }
@@ -240,7 +314,13 @@ static PANIC_MESSAGE: Mutex<Option<String>> = Mutex::new(None);
 
 /// Fuzzes `target` for `executions` runs from `seed`; findings' inputs are saved under
 /// `findings_dir`.
-pub fn run(target: Target, root: &Path, executions: u64, seed: u64, findings_dir: &Path) -> FuzzReport {
+pub fn run(
+    target: Target,
+    root: &Path,
+    executions: u64,
+    seed: u64,
+    findings_dir: &Path,
+) -> FuzzReport {
     let seeds = seeds(target, root);
     let mut rng = SplitMix::new(seed ^ (target as u64).wrapping_mul(0x9E37_79B9));
     let mut report = FuzzReport {
@@ -281,9 +361,10 @@ pub fn run(target: Target, root: &Path, executions: u64, seed: u64, findings_dir
         };
         if let Some(what) = finding {
             let path = save(findings_dir, target, i, &input);
-            report
-                .findings
-                .push(format!("{} execution {i}: {what} (input: {path})", target.name()));
+            report.findings.push(format!(
+                "{} execution {i}: {what} (input: {path})",
+                target.name()
+            ));
         }
         report.executions += 1;
     }

@@ -53,12 +53,19 @@ pub fn run_measured(bin: &Path, args: &[&str], limit: Duration) -> anyhow::Resul
             .is_ok_and(|s| s.success());
     let mut command = if gnu_time {
         let mut c = Command::new(time);
-        c.arg("-f").arg("%M").arg("-o").arg(rss_file.path()).arg(bin);
+        c.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(rss_file.path())
+            .arg(bin);
         c
     } else {
         Command::new(bin)
     };
-    command.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = command
         .spawn()
@@ -108,9 +115,7 @@ pub fn run_measured(bin: &Path, args: &[&str], limit: Duration) -> anyhow::Resul
     })
 }
 
-fn drain<R: std::io::Read + Send + 'static>(
-    pipe: Option<R>,
-) -> std::thread::JoinHandle<String> {
+fn drain<R: std::io::Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut text = Vec::new();
         if let Some(mut p) = pipe {

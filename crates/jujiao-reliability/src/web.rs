@@ -116,10 +116,20 @@ pub fn dump_dom(browser: &Path, url: &str, profile: &Path) -> anyhow::Result<Str
 }
 
 /// A raw HTTP/1.1 request; returns the status and the body.
-pub fn http(addr: &str, method: &str, target: &str, headers: &[&str], body: &str) -> anyhow::Result<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect(addr).with_context(|| format!("while connecting to {addr}"))?;
+pub fn http(
+    addr: &str,
+    method: &str,
+    target: &str,
+    headers: &[&str],
+    body: &str,
+) -> anyhow::Result<(u16, String)> {
+    let mut stream = std::net::TcpStream::connect(addr)
+        .with_context(|| format!("while connecting to {addr}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for h in headers {
         request.push_str(h);
         request.push_str("\r\n");
@@ -135,7 +145,10 @@ pub fn http(addr: &str, method: &str, target: &str, headers: &[&str], body: &str
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
@@ -174,13 +187,21 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
     let crawl = {
         let (bin, config) = (bin.to_path_buf(), config.to_string_lossy().into_owned());
         tokio::task::spawn_blocking(move || {
-            run_measured(&bin, &["crawl", "--config", &config], Duration::from_secs(120))
+            run_measured(
+                &bin,
+                &["crawl", "--config", &config],
+                Duration::from_secs(120),
+            )
         })
         .await
         .context("the crawl thread failed")??
     };
     if crawl.code != Some(0) {
-        bail!("crawling the payload site exited {:?}: {}", crawl.code, crawl.stderr);
+        bail!(
+            "crawling the payload site exited {:?}: {}",
+            crawl.code,
+            crawl.stderr
+        );
     }
 
     let port = free_port()?;
@@ -244,7 +265,10 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
         format!("/search?q={}", q(&payloads()[2])),
         "/sources".into(),
         "/export".into(),
-        format!("/export/download?since=2026-06-10&until=2026-06-10&format={}", q(&payloads()[1])),
+        format!(
+            "/export/download?since=2026-06-10&until=2026-06-10&format={}",
+            q(&payloads()[1])
+        ),
         format!("/feeds/{}.rss", q("测试")),
         format!("/feeds/{}.atom", q("测试")),
         format!("/feeds/search.rss?q={}", q(&payloads()[0])),
@@ -255,9 +279,10 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
     paths.extend(ids.iter().map(|id| format!("/articles/{id}")));
 
     match chromium() {
-        None => report
-            .problems
-            .push("chromium not installed (apt-get install chromium): XSS not checked in a browser".into()),
+        None => report.problems.push(
+            "chromium not installed (apt-get install chromium): XSS not checked in a browser"
+                .into(),
+        ),
         Some(browser) => {
             let profile = work.path().join("profile");
             let control = dump_dom(&browser, &format!("{}/control.html", site.base()), &profile)?;
@@ -281,23 +306,37 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
     for (what, headers, body) in [
         ("no token", vec![], ""),
         ("wrong token", vec!["Authorization: Bearer wrong"], ""),
-        ("wrong form token", vec!["Content-Type: application/x-www-form-urlencoded"], "token=wrong"),
+        (
+            "wrong form token",
+            vec!["Content-Type: application/x-www-form-urlencoded"],
+            "token=wrong",
+        ),
     ] {
         for route in ["/api/sources/xss/run", "/sources/xss/run"] {
             let (status, _) = http(&addr, "POST", route, &headers, body)?;
             if matches!(status, 401 | 403) {
-                report.refused.push(format!("POST {route} ({what}): {status}"));
+                report
+                    .refused
+                    .push(format!("POST {route} ({what}): {status}"));
             } else {
-                report.problems.push(format!("POST {route} with {what} answered {status}"));
+                report
+                    .problems
+                    .push(format!("POST {route} with {what} answered {status}"));
             }
         }
     }
     let bearer = format!("Authorization: Bearer {token}");
-    let (status, _) = http(&addr, "POST", "/api/sources/xss/run", &[bearer.as_str()], "")?;
+    let (status, _) = http(
+        &addr,
+        "POST",
+        "/api/sources/xss/run",
+        &[bearer.as_str()],
+        "",
+    )?;
     if !(200..300).contains(&status) {
-        report
-            .problems
-            .push(format!("POST /api/sources/xss/run with the token answered {status}"));
+        report.problems.push(format!(
+            "POST /api/sources/xss/run with the token answered {status}"
+        ));
     }
 
     // Path traversal.
@@ -314,15 +353,23 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
     ] {
         let (status, body) = http(&addr, "GET", target, &[], "")?;
         if body.contains("root:x:0:0") || body.contains("[workspace]") || status == 200 {
-            report.problems.push(format!("GET {target} answered {status} ({} bytes)", body.len()));
+            report.problems.push(format!(
+                "GET {target} answered {status} ({} bytes)",
+                body.len()
+            ));
         } else {
             report.refused.push(format!("GET {target}: {status}"));
         }
     }
     // A zip export of a title that tries to climb out: no entry may leave the archive.
-    let (status, body) = http_bytes(&addr, "/export/download?since=2026-06-10&until=2026-06-10&format=zip")?;
+    let (status, body) = http_bytes(
+        &addr,
+        "/export/download?since=2026-06-10&until=2026-06-10&format=zip",
+    )?;
     if status != 200 {
-        report.problems.push(format!("zip export answered {status}"));
+        report
+            .problems
+            .push(format!("zip export answered {status}"));
     } else {
         match zip_names(&body) {
             Ok(names) => {
@@ -331,10 +378,15 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
                         || name.contains('\\')
                         || name.split('/').any(|c| c == ".." || c == ".");
                     if bad {
-                        report.problems.push(format!("zip export entry escapes: {name}"));
+                        report
+                            .problems
+                            .push(format!("zip export entry escapes: {name}"));
                     }
                 }
-                report.refused.push(format!("zip export: {} entries, none leaves the archive", names.len()));
+                report.refused.push(format!(
+                    "zip export: {} entries, none leaves the archive",
+                    names.len()
+                ));
             }
             Err(e) => report.problems.push(format!("zip export unreadable: {e}")),
         }
@@ -344,12 +396,14 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("while finding a free port")?;
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").context("while finding a free port")?;
     Ok(listener.local_addr()?.port())
 }
 
 fn http_bytes(addr: &str, target: &str) -> anyhow::Result<(u16, Vec<u8>)> {
-    let mut stream = std::net::TcpStream::connect(addr).with_context(|| format!("while connecting to {addr}"))?;
+    let mut stream = std::net::TcpStream::connect(addr)
+        .with_context(|| format!("while connecting to {addr}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let request = format!("GET {target} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
     stream.write_all(request.as_bytes())?;
@@ -360,9 +414,16 @@ fn http_bytes(addr: &str, target: &str) -> anyhow::Result<(u16, Vec<u8>)> {
         .position(|w| w == b"\r\n\r\n")
         .context("no end of headers")?;
     let head = String::from_utf8_lossy(&response[..split]);
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut body = response[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
     Ok((status, body))
@@ -371,7 +432,8 @@ fn http_bytes(addr: &str, target: &str) -> anyhow::Result<(u16, Vec<u8>)> {
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..eol]).trim(), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..eol]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }

