@@ -36,6 +36,8 @@ macro_rules! backend_tests {
                 work_is_claimed_when_due_and_leased_once,
                 concurrent_claims_never_share_an_item,
                 host_slots_limit_starts_per_interval,
+                files_are_stored_once_and_shared,
+                attaching_an_unknown_file_fails,
             );
         }
     };

@@ -18,12 +18,14 @@
 //! the shared work queue.
 
 mod crawl;
+mod files;
 mod pending;
 mod read;
 mod record;
 mod work;
 
 use crate::error::{Result, StoreError};
+use crate::files::{ArticleFile, ArticleFileEntry, StoredFile};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, RecordOutcome,
     Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators, WorkId,
@@ -34,7 +36,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -300,6 +302,26 @@ impl Store for PgStore {
         concurrency: u32,
     ) -> Result<HostSlot> {
         work::claim_host_slot(self, host, interval, concurrency).await
+    }
+
+    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>> {
+        files::files_by_url(self, urls).await
+    }
+
+    async fn record_file(&self, file: &StoredFile) -> Result<bool> {
+        files::record_file(self, file).await
+    }
+
+    async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
+        files::attach_files(self, article, list).await
+    }
+
+    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
+        files::article_files(self, article).await
+    }
+
+    async fn file(&self, hash: &str) -> Result<Option<StoredFile>> {
+        files::file(self, hash).await
     }
 }
 

@@ -11,6 +11,7 @@
 //! [`crawl`] keeps validators and runs, [`work`] is the shared work queue.
 
 mod crawl;
+mod files;
 mod pending;
 mod read;
 mod record;
@@ -18,6 +19,7 @@ mod work;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
+use crate::files::{ArticleFile, ArticleFileEntry, StoredFile};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, RecordOutcome,
     Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, Validators, WorkId,
@@ -28,7 +30,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -301,5 +303,25 @@ impl Store for SqliteStore {
         concurrency: u32,
     ) -> Result<HostSlot> {
         work::claim_host_slot(self, host, interval, concurrency).await
+    }
+
+    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>> {
+        files::files_by_url(self, urls).await
+    }
+
+    async fn record_file(&self, file: &StoredFile) -> Result<bool> {
+        files::record_file(self, file).await
+    }
+
+    async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
+        files::attach_files(self, article, list).await
+    }
+
+    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
+        files::article_files(self, article).await
+    }
+
+    async fn file(&self, hash: &str) -> Result<Option<StoredFile>> {
+        files::file(self, hash).await
     }
 }

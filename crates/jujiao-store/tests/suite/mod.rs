@@ -3,8 +3,10 @@
 
 mod articles;
 mod crawl;
+mod files;
 mod work;
 
 pub use articles::*;
 pub use crawl::*;
+pub use files::*;
 pub use work::*;
