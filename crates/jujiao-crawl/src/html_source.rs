@@ -266,6 +266,7 @@ async fn store_batch(
     let (urls, records): (Vec<String>, Vec<ArticleRecord>) = batch.drain(..).unzip();
     match crawler.store.record_articles(&records).await {
         Ok(outcomes) => {
+            crate::media::collect_batch(crawler, id, &records, &outcomes, report).await;
             for (url, outcome) in urls.into_iter().zip(outcomes) {
                 match outcome {
                     RecordOutcome::Added { article_id, .. } => {

@@ -14,6 +14,7 @@
 
 mod edition;
 mod html_source;
+mod media;
 mod report;
 pub mod urls;
 
@@ -63,6 +64,8 @@ pub struct Crawler {
     /// Root of the briefing tree (edition zips are written there).
     output: PathBuf,
     config: Config,
+    /// Collects new articles' images and attachments; `None`: files are not collected.
+    media: Option<jujiao_media::Collector>,
 }
 
 impl std::fmt::Debug for Crawler {
@@ -101,7 +104,15 @@ impl Crawler {
             sources,
             output: config.settings.output.clone(),
             config,
+            media: None,
         })
+    }
+
+    /// Also collect the images and attachments of the articles each run records.
+    #[must_use]
+    pub fn with_media(mut self, collector: jujiao_media::Collector) -> Self {
+        self.media = Some(collector);
+        self
     }
 
     /// The configuration the crawler runs.

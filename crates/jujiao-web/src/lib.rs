@@ -23,6 +23,7 @@ mod briefing;
 mod error;
 mod export_page;
 mod feeds;
+mod files;
 mod runner;
 pub mod scheduler;
 mod search_page;
@@ -76,6 +77,7 @@ struct Inner {
     indexer: Option<Arc<Indexer>>,
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
+    files: Option<jujiao_media::FileStore>,
     templates: minijinja::Environment<'static>,
 }
 
@@ -99,9 +101,17 @@ pub struct AppStateBuilder {
     indexer: Option<Arc<Indexer>>,
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
+    files: Option<jujiao_media::FileStore>,
 }
 
 impl AppStateBuilder {
+    /// Serves stored images and attachments from this folder (without it, articles
+    /// show their files' names and links to the originals only).
+    pub fn files(mut self, files: Option<jujiao_media::FileStore>) -> Self {
+        self.files = files;
+        self
+    }
+
     /// Enables search (without it the search pages answer 503 "搜索功能尚未启用").
     pub fn indexer(mut self, indexer: Arc<Indexer>) -> Self {
         self.indexer = Some(indexer);
@@ -128,6 +138,7 @@ impl AppStateBuilder {
                 indexer: self.indexer,
                 scheduler: self.scheduler,
                 admin_token: self.admin_token,
+                files: self.files,
                 templates: view::environment(),
             }),
         }
@@ -143,6 +154,7 @@ impl AppState {
             indexer: None,
             scheduler: None,
             admin_token: None,
+            files: None,
         }
     }
 
@@ -164,6 +176,10 @@ impl AppState {
 
     pub(crate) fn admin_token(&self) -> Option<&AdminToken> {
         self.inner.admin_token.as_ref()
+    }
+
+    pub(crate) fn files(&self) -> Option<&jujiao_media::FileStore> {
+        self.inner.files.as_ref()
     }
 
     pub(crate) fn templates(&self) -> &minijinja::Environment<'static> {
@@ -191,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sources::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
+        .merge(files::routes())
         .merge(api::routes())
         .merge(view::asset_routes())
         .fallback(view::not_found)

@@ -97,11 +97,10 @@ impl Indexer {
             let Some(last) = page.last() else { break };
             query.after = Some(last.filing_id);
             let mut seen = HashSet::new();
-            let docs: Vec<IndexDoc> = page
-                .iter()
-                .filter(|f| seen.insert(f.article_id))
-                .map(IndexDoc::from_filed)
-                .collect();
+            let mut docs: Vec<IndexDoc> = Vec::with_capacity(page.len());
+            for f in page.iter().filter(|f| seen.insert(f.article_id)) {
+                docs.push(IndexDoc::from_filed_with_files(self.store.as_ref(), f).await);
+            }
             indexed += docs.len() as u64;
             self.write(docs).await?;
             *mark = last.filing_id.0;
@@ -128,7 +127,10 @@ impl Indexer {
                     what: "reading filings to index",
                     source,
                 })?;
-        let docs: Vec<IndexDoc> = filed.iter().map(IndexDoc::from_filed).collect();
+        let mut docs: Vec<IndexDoc> = Vec::with_capacity(filed.len());
+        for f in &filed {
+            docs.push(IndexDoc::from_filed_with_files(self.store.as_ref(), f).await);
+        }
         let n = docs.len() as u64;
         self.write(docs).await?;
         self.commit().await?;
@@ -270,6 +272,8 @@ struct HitView {
     source_name: String,
     date: Option<String>,
     url: Option<String>,
+    /// The attachment whose text matched, when neither title nor body did.
+    attachment: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -306,9 +310,20 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
     } else {
         (0, Vec::new())
     };
-    let hits: Vec<HitView> = hits
-        .into_iter()
-        .map(|h| HitView {
+    let mut views: Vec<HitView> = Vec::with_capacity(hits.len());
+    for h in hits {
+        let is_text_match = h.title_html.contains("<mark>") || h.snippet_html.contains("<mark>");
+        let attachment = if is_text_match || p.q.trim().is_empty() {
+            None
+        } else {
+            crate::files::matching_attachment(
+                state.store(),
+                jujiao_store::ArticleId(h.article_id),
+                &p.q,
+            )
+            .await
+        };
+        views.push(HitView {
             article_id: h.article_id,
             title_html: h.title_html,
             snippet_html: h.snippet_html,
@@ -316,8 +331,10 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
             column: h.column,
             date: h.date.map(|d| d.to_string()),
             url: view::is_web_url(&h.url).then_some(h.url),
-        })
-        .collect();
+            attachment,
+        });
+    }
+    let hits = views;
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let base = p.query_string();
     let href = |n: usize| format!("/search?{base}&page={n}");

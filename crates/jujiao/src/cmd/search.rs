@@ -163,7 +163,11 @@ pub async fn index_changed(store: &dyn Store, db: &str, ids: &[i64]) -> anyhow::
             source: stored.article.source.clone(),
             date: filing.and_then(|f| f.filing.date),
             url: stored.article.url.clone(),
-            attachments_text: None,
+            attachments_text: if stored.article.attachments.is_empty() {
+                None
+            } else {
+                jujiao_search::attachments_text(store, ArticleId(*id)).await
+            },
         });
     }
     index.index(&docs)?;
