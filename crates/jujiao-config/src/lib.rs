@@ -31,6 +31,12 @@ pub const DEFAULT_CONCURRENCY_PER_HOST: usize = 1;
 /// Default cap on a response body, after decompression.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 20 * 1024 * 1024;
 /// Default total time allowed for one request.
+/// Largest image or attachment kept (`settings.media_max_file_bytes`); the same as
+/// `jujiao_media::DEFAULT_MAX_FILE_BYTES`. Never above `max_body_bytes`, which caps
+/// every download.
+pub const DEFAULT_MEDIA_MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+/// Most bytes of files downloaded per article (`settings.media_max_article_bytes`).
+pub const DEFAULT_MEDIA_MAX_ARTICLE_BYTES: u64 = 50 * 1024 * 1024;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default interval between two runs of a source (used by the scheduler).
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);

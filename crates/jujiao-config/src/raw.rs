@@ -30,6 +30,12 @@ pub struct RawSettings {
     pub timeout: Option<String>,
     /// Allow sources and links on loopback/private addresses (tests and the demo).
     pub allow_private: Option<bool>,
+    /// Collect articles' images and attachments (default true).
+    pub media: Option<bool>,
+    /// Folder of stored files; default `<database>.files` (required with PostgreSQL).
+    pub files: Option<String>,
+    pub media_max_file_bytes: Option<u64>,
+    pub media_max_article_bytes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

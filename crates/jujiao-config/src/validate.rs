@@ -32,6 +32,12 @@ pub struct Settings {
     pub max_body_bytes: u64,
     pub timeout: Duration,
     pub allow_private: bool,
+    /// Collect images and attachments of new articles.
+    pub media: bool,
+    /// Where stored files live; `None`: beside the SQLite database (`<db>.files`).
+    pub files: Option<PathBuf>,
+    pub media_max_file_bytes: u64,
+    pub media_max_article_bytes: u64,
 }
 
 /// One configured source.
@@ -213,7 +219,27 @@ fn settings(raw: RawSettings) -> Result<Settings, Failure> {
         max_body_bytes: raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
         timeout: duration("settings.timeout", raw.timeout.as_deref())?.unwrap_or(DEFAULT_TIMEOUT),
         allow_private: raw.allow_private.unwrap_or(false),
+        media: raw.media.unwrap_or(true),
+        files: raw.files.map(PathBuf::from),
+        media_max_file_bytes: positive(
+            "settings.media_max_file_bytes",
+            raw.media_max_file_bytes
+                .unwrap_or(DEFAULT_MEDIA_MAX_FILE_BYTES),
+        )?,
+        media_max_article_bytes: positive(
+            "settings.media_max_article_bytes",
+            raw.media_max_article_bytes
+                .unwrap_or(DEFAULT_MEDIA_MAX_ARTICLE_BYTES),
+        )?,
     })
+}
+
+fn positive(key: &str, n: u64) -> Result<u64, Failure> {
+    if n == 0 {
+        Err((key.into(), "must be at least 1 byte".into()))
+    } else {
+        Ok(n)
+    }
 }
 
 fn source(s: RawSource, key: &str) -> Result<Source, Failure> {

@@ -313,6 +313,7 @@ async fn store_batch(
             if let Err(e) = crawler.store.record_page_checks(&checks).await {
                 report.error(format!("store: page validators: {e}"));
             }
+            crate::media::collect_batch(crawler, id, &records, &outcomes, report).await;
             for (url, outcome) in urls.into_iter().zip(outcomes) {
                 match outcome {
                     RecordOutcome::Added { article_id, .. } => {

@@ -15,6 +15,7 @@
 mod edition;
 mod html_source;
 mod recheck;
+mod media;
 mod report;
 pub mod shared_hosts;
 pub mod urls;
@@ -67,6 +68,8 @@ pub struct Crawler {
     /// Root of the briefing tree (edition zips are written there).
     output: PathBuf,
     config: Config,
+    /// Collects new articles' images and attachments; `None`: files are not collected.
+    media: Option<jujiao_media::Collector>,
 }
 
 impl std::fmt::Debug for Crawler {
@@ -108,7 +111,15 @@ impl Crawler {
             sources,
             output: config.settings.output.clone(),
             config,
+            media: None,
         })
+    }
+
+    /// Also collect the images and attachments of the articles each run records.
+    #[must_use]
+    pub fn with_media(mut self, collector: jujiao_media::Collector) -> Self {
+        self.media = Some(collector);
+        self
     }
 
     /// The configuration the crawler runs.

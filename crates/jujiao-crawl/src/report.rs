@@ -97,6 +97,8 @@ pub struct SourceReport {
     pub error_samples: Vec<String>,
     /// Edition PDFs kept (edition sources).
     pub pdfs: u64,
+    /// Images and attachments of this run's articles kept (fetched or already stored).
+    pub files: u64,
     /// Articles added or revised by this run (for the search index).
     pub changed_articles: Vec<i64>,
     pub verdict: Verdict,
@@ -124,6 +126,7 @@ impl SourceReport {
             fallbacks: 0,
             blocked: 0,
             errors: 0,
+            files: 0,
             error_samples: Vec::new(),
             pdfs: 0,
             changed_articles: Vec::new(),

@@ -28,6 +28,10 @@ const CONTENT_TYPES: &str = concat!(
     "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">",
     "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>",
     "<Default Extension=\"xml\" ContentType=\"application/xml\"/>",
+    "<Default Extension=\"jpg\" ContentType=\"image/jpeg\"/>",
+    "<Default Extension=\"png\" ContentType=\"image/png\"/>",
+    "<Default Extension=\"gif\" ContentType=\"image/gif\"/>",
+    "<Default Extension=\"bmp\" ContentType=\"image/bmp\"/>",
     "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>",
     "<Override PartName=\"/word/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml\"/>",
     "<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/>",
@@ -58,6 +62,7 @@ pub mod style {
 /// Writes the Word briefing.
 pub fn write<W: Write + Seek>(
     articles: &[FiledArticle],
+    files: Option<&crate::ExportFiles>,
     options: &ExportOptions,
     out: W,
 ) -> Result<ExportReport> {
@@ -80,16 +85,21 @@ pub fn write<W: Write + Seek>(
 
     zip.start_file("word/document.xml", part)?;
     let mut links: Vec<&str> = Vec::new();
+    let mut images = crate::docx_images::Embedded::default();
     let mut buf = String::with_capacity(64 * 1024);
     buf.push_str(XML_DECL);
     buf.push_str(&format!(
-        "<w:document xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\"><w:body>"
+        "<w:document xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\"{}><w:body>",
+        crate::docx_images::NAMESPACES
     ));
     paragraph(&mut buf, style::TITLE, false, &title);
     for (i, run) in column_runs(articles).enumerate() {
         paragraph(&mut buf, style::HEADING1, i > 0, &run[0].filing.column);
         for fa in run {
             article(&mut buf, fa, &mut links);
+            if let Some(files) = files {
+                images.article_images(&mut buf, files, fa.article_id.0);
+            }
             if buf.len() > 48 * 1024 {
                 zip.write_all(buf.as_bytes())
                     .map_err(ExportError::write("docx"))?;
@@ -107,8 +117,12 @@ pub fn write<W: Write + Seek>(
         .map_err(ExportError::write("docx"))?;
 
     zip.start_file("word/_rels/document.xml.rels", part)?;
-    zip.write_all(document_rels(&links).as_bytes())
+    zip.write_all(document_rels(&links, &images.relationships()).as_bytes())
         .map_err(ExportError::write("docx"))?;
+    for (name, bytes) in &images.parts {
+        zip.start_file(format!("word/{name}"), part)?;
+        zip.write_all(bytes).map_err(ExportError::write("docx"))?;
+    }
     zip.finish()?;
     Ok(ExportReport {
         articles: articles.len(),
@@ -196,7 +210,7 @@ fn core_xml(title: &str) -> String {
     s
 }
 
-fn document_rels(links: &[&str]) -> String {
+fn document_rels(links: &[&str], image_rels: &str) -> String {
     let mut s = String::with_capacity(256 + links.len() * 200);
     s.push_str(XML_DECL);
     s.push_str(concat!(
@@ -221,6 +235,7 @@ fn document_rels(links: &[&str]) -> String {
         push_xml_escaped(&mut s, &encoded);
         s.push_str("\" TargetMode=\"External\"/>");
     }
+    s.push_str(image_rels);
     s.push_str("</Relationships>");
     s
 }

@@ -16,7 +16,9 @@
 //! handler can collect once and stream to a buffer.
 
 pub mod docx;
+mod docx_images;
 mod error;
+mod files;
 pub mod jsonl;
 pub mod markdown;
 mod select;
@@ -25,6 +27,7 @@ pub mod tree;
 pub mod xlsx;
 
 pub use error::{ExportError, Result};
+pub use files::ExportFiles;
 pub use jujiao_legacy::{DateFolderStyle, FileNameMode};
 pub use select::{ColumnOrder, DEFAULT_COLUMN_ORDER, briefing_title, chinese_date, collect};
 
@@ -204,9 +207,39 @@ pub async fn export<W: Write + Seek + Send>(
     write(&articles, options, format, out)
 }
 
+/// Like [`export`], with the articles' stored images and attachments (in the zip, and
+/// the images in the Word briefing) when `files` names their folder.
+pub async fn export_with_files<W: Write + Seek + Send>(
+    store: &dyn Store,
+    files: Option<&jujiao_media::FileStore>,
+    options: &ExportOptions,
+    format: Format,
+    out: W,
+) -> Result<ExportReport> {
+    let articles = collect(store, options).await?;
+    let files = match files {
+        Some(f) if matches!(format, Format::Zip | Format::Docx) => {
+            Some(ExportFiles::collect(store, f.clone(), &articles).await?)
+        }
+        _ => None,
+    };
+    write_with_files(&articles, files.as_ref(), options, format, out)
+}
+
 /// Writes already [`collect`]ed filings (in the order given) in `format`.
 pub fn write<W: Write + Seek + Send>(
     articles: &[FiledArticle],
+    options: &ExportOptions,
+    format: Format,
+    out: W,
+) -> Result<ExportReport> {
+    write_with_files(articles, None, options, format, out)
+}
+
+/// [`write`] with the articles' stored files ([`ExportFiles::collect`]).
+pub fn write_with_files<W: Write + Seek + Send>(
+    articles: &[FiledArticle],
+    files: Option<&ExportFiles>,
     options: &ExportOptions,
     format: Format,
     mut out: W,
@@ -215,9 +248,9 @@ pub fn write<W: Write + Seek + Send>(
         .stream_position()
         .map_err(ExportError::write(format.name()))?;
     let mut report = match format {
-        Format::Zip => tree::write(articles, options, &mut out)?,
+        Format::Zip => tree::write(articles, files, options, &mut out)?,
         Format::Xlsx => xlsx::write(articles, options, &mut out)?,
-        Format::Docx => docx::write(articles, options, &mut out)?,
+        Format::Docx => docx::write(articles, files, options, &mut out)?,
         Format::Md => markdown::write(articles, options, &mut out)?,
         Format::Jsonl => jsonl::write(articles, &mut out)?,
     };
@@ -236,7 +269,25 @@ pub async fn export_to_path(
     format: Format,
     path: &Path,
 ) -> Result<ExportReport> {
+    export_to_path_with_files(store, None, options, format, path).await
+}
+
+/// [`export_to_path`] with the articles' stored images and attachments (see
+/// [`export_with_files`]).
+pub async fn export_to_path_with_files(
+    store: &dyn Store,
+    files: Option<&jujiao_media::FileStore>,
+    options: &ExportOptions,
+    format: Format,
+    path: &Path,
+) -> Result<ExportReport> {
     let articles = collect(store, options).await?;
+    let files = match files {
+        Some(f) if matches!(format, Format::Zip | Format::Docx) => {
+            Some(ExportFiles::collect(store, f.clone(), &articles).await?)
+        }
+        _ => None,
+    };
     let output = |source| ExportError::Output {
         path: path.to_owned(),
         source,
@@ -252,7 +303,7 @@ pub async fn export_to_path(
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(output)?;
         let mut buffered = std::io::BufWriter::new(file);
-        let report = write(&articles, options, format, &mut buffered)?;
+        let report = write_with_files(&articles, files.as_ref(), options, format, &mut buffered)?;
         let file = buffered.into_inner().map_err(|e| output(e.into_error()))?;
         file.sync_all().map_err(output)?;
         std::fs::rename(&tmp, path).map_err(output)?;

@@ -8,7 +8,8 @@
 //! the OEM code page and show mojibake. File names are made safe by the options'
 //! [`FileNameMode`](jujiao_legacy::FileNameMode) (portable by default). Entries are
 //! deflated and dated with the article's fetch time (Shanghai time), else the briefing
-//! day, so the same store exports the same bytes.
+//! day, so the same store exports the same bytes. Stored images and attachments go
+//! where `jujiao publish` files them ([`jujiao_tree::files_folder`]).
 
 use crate::error::Result;
 use crate::{ExportOptions, ExportReport, Skipped};
@@ -24,6 +25,7 @@ use zip::{CompressionMethod, ZipWriter};
 /// Writes the tree of `articles` (entries in the order given) as a zip archive.
 pub fn write<W: Write + Seek>(
     articles: &[FiledArticle],
+    files: Option<&crate::ExportFiles>,
     options: &ExportOptions,
     out: W,
 ) -> Result<ExportReport> {
@@ -58,6 +60,29 @@ pub fn write<W: Write + Seek>(
         zip.write_all(jujiao_tree::render_filing(fa).as_bytes())
             .map_err(crate::ExportError::write("zip"))?;
         report.articles += 1;
+        let Some(files) = files else {
+            continue;
+        };
+        let folder = jujiao_tree::files_folder(rel);
+        for stored in files.of(fa.article_id.0) {
+            let sub = match stored.file.role {
+                jujiao_store::FileRole::Image => jujiao_tree::IMAGES_DIR,
+                jujiao_store::FileRole::Attachment => jujiao_tree::ATTACHMENTS_DIR,
+            };
+            let bytes = match files.read(stored) {
+                Ok(b) => b,
+                Err(e) => {
+                    report.skipped.push(Skipped {
+                        filing_id: fa.filing_id.0,
+                        reason: format!("{}: stored file unreadable: {e}", stored.file.name),
+                    });
+                    continue;
+                }
+            };
+            zip.start_file(format!("{folder}/{sub}/{}", stored.file.name), entry)?;
+            zip.write_all(&bytes)
+                .map_err(crate::ExportError::write("zip"))?;
+        }
     }
     zip.finish()?;
     Ok(report)

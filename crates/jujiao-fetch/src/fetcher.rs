@@ -282,10 +282,10 @@ impl HttpFetcher {
         url: &Url,
         key: &HostKey,
         validators: &Validators,
+        cap: usize,
         attempts: &mut u32,
     ) -> Result<Answer, FetchError> {
         let policy = &self.config.retry;
-        let cap = self.config.max_body_bytes;
         let mut tries = 0;
         loop {
             tries += 1;
@@ -397,11 +397,16 @@ impl HttpFetcher {
         let mut seen: HashSet<Url> = HashSet::from([url.clone()]);
         let mut attempts = 0;
         let mut redirects = 0;
+        let cap = request
+            .max_body_bytes
+            .map_or(self.config.max_body_bytes, |c| {
+                c.min(self.config.max_body_bytes)
+            });
         loop {
             let key = self.check_url(&url)?;
             self.check_robots(&url, &key).await?;
             let answer = self
-                .exchange_with_retries(&client, &url, &key, &request.validators, &mut attempts)
+                .exchange_with_retries(&client, &url, &key, &request.validators, cap, &mut attempts)
                 .await?;
             if let Some(next) = redirect_target(&url, &answer) {
                 if redirects >= self.config.max_redirects {
@@ -459,6 +464,7 @@ impl HttpFetcher {
             status: answer.status,
             charset: content_type.as_deref().and_then(charset_of),
             content_type,
+            content_disposition: text(header::CONTENT_DISPOSITION),
             body: answer.body,
             validators,
             retry_after: retry_after(&answer.headers)

@@ -115,6 +115,7 @@ impl Fetch for MemoryFetcher {
             status,
             charset: content_type.as_deref().and_then(charset_of),
             content_type,
+            content_disposition: None,
             body,
             validators: Validators {
                 etag,

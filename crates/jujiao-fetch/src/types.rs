@@ -37,6 +37,9 @@ pub struct FetchRequest {
     pub source: Option<String>,
     /// Validators from the previous visit, for a conditional GET.
     pub validators: Validators,
+    /// A lower body cap for this request than the fetcher's (an image or attachment
+    /// cap); `None` uses the fetcher's. A larger value cannot raise the fetcher's cap.
+    pub max_body_bytes: Option<usize>,
 }
 
 impl FetchRequest {
@@ -46,6 +49,7 @@ impl FetchRequest {
             url,
             source: None,
             validators: Validators::default(),
+            max_body_bytes: None,
         }
     }
 
@@ -53,6 +57,13 @@ impl FetchRequest {
     #[must_use]
     pub fn with_source(mut self, id: impl Into<String>) -> Self {
         self.source = Some(id.into());
+        self
+    }
+
+    /// Cap this request's body at `bytes` (never above the fetcher's own cap).
+    #[must_use]
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = Some(bytes);
         self
     }
 
@@ -85,6 +96,8 @@ pub struct FetchResponse {
     pub status: u16,
     /// `Content-Type` header as sent, if any.
     pub content_type: Option<String>,
+    /// `Content-Disposition` header as sent, if any (the name a download should get).
+    pub content_disposition: Option<String>,
     /// `charset` parameter of `Content-Type`, unquoted and lowercased, if present.
     /// Only a hint: servers lie, and the caller decodes (also checking `<meta>`).
     pub charset: Option<String>,
@@ -158,6 +171,7 @@ mod tests {
             url: Url::parse("http://example.invalid/").expect("valid"),
             status: 200,
             content_type: None,
+            content_disposition: None,
             charset: None,
             body: Vec::new(),
             validators: Validators::default(),

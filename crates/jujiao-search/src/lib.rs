@@ -28,7 +28,7 @@ pub use error::{Result, SearchError};
 pub use highlight::SNIPPET_CHARS;
 pub use index::{MAX_LIMIT, OpenState, SearchIndex, WRITER_MEMORY};
 pub use query::TITLE_BOOST;
-pub use rebuild::{RebuildReport, index_dir_for_db, rebuild};
+pub use rebuild::{RebuildReport, attachments_text, index_dir_for_db, rebuild};
 pub use schema::SCHEMA_VERSION;
 
 use chrono::NaiveDate;

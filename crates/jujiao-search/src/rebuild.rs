@@ -2,7 +2,9 @@
 
 use crate::error::{Result, SearchError};
 use crate::{IndexDoc, SearchIndex};
-use jujiao_store::{FiledArticle, FilingQuery, Store, StoredArticle};
+use jujiao_store::{
+    ArticleId, FileRole, FiledArticle, FilingQuery, Store, StoredArticle, TextStatus,
+};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -52,6 +54,46 @@ impl IndexDoc {
             attachments_text: None,
         })
     }
+    /// [`IndexDoc::from_filed`] plus the text of the article's stored attachments.
+    pub async fn from_filed_with_files(store: &dyn Store, f: &FiledArticle) -> IndexDoc {
+        let mut doc = IndexDoc::from_filed(f);
+        if !f.article.attachments.is_empty() {
+            doc.attachments_text = attachments_text(store, f.article_id).await;
+        }
+        doc
+    }
+}
+
+/// The searchable text of an article's stored attachments: each attachment's name, then
+/// its extracted text. `None` when none has text. A store failure is logged and gives
+/// `None`: the article is still indexed by its own text.
+pub async fn attachments_text(store: &dyn Store, id: ArticleId) -> Option<String> {
+    let entries = match store.article_files(id).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(article = %id, error = %e, "attachments not read for the index");
+            return None;
+        }
+    };
+    let mut out = String::new();
+    for entry in entries
+        .iter()
+        .filter(|e| e.file.role == FileRole::Attachment && e.text_status == TextStatus::Text)
+    {
+        match store.file(&entry.file.hash).await {
+            Ok(Some(file)) => {
+                if let Some(text) = file.text.filter(|t| !t.trim().is_empty()) {
+                    out.push_str(&entry.file.name);
+                    out.push('\n');
+                    out.push_str(&text);
+                    out.push_str("\n\n");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(article = %id, error = %e, "attachment text not read"),
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Empties the index and indexes every filed article of `store`, committing once at the
@@ -87,11 +129,10 @@ pub async fn rebuild(index: &SearchIndex, store: &dyn Store) -> Result<RebuildRe
             })?;
         let Some(last) = page.last() else { break };
         query.after = Some(last.filing_id);
-        let docs: Vec<IndexDoc> = page
-            .iter()
-            .filter(|f| seen.insert(f.article_id))
-            .map(IndexDoc::from_filed)
-            .collect();
+        let mut docs: Vec<IndexDoc> = Vec::with_capacity(page.len());
+        for f in page.iter().filter(|f| seen.insert(f.article_id)) {
+            docs.push(IndexDoc::from_filed_with_files(store, f).await);
+        }
         report.extra_filings += (page.len() - docs.len()) as u64;
         report.articles += docs.len() as u64;
         index.index(&docs)?;

@@ -16,12 +16,14 @@
 mod codec;
 mod error;
 pub mod near;
+mod files;
 mod postgres;
 mod sqlite;
 mod types;
 mod work;
 
 pub use error::{Result, StoreError};
+pub use files::{ArticleFile, ArticleFileEntry, FileRole, StoredFile, TextStatus};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
@@ -35,7 +37,7 @@ pub use work::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -204,6 +206,28 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// What the work queue holds now.
     async fn queue_stats(&self) -> Result<QueueStats>;
+    // Images and attachments (jujiao-media keeps the bytes on disk by hash).
+
+    /// The subset of `urls` some article's file was fetched from, with the hash of what
+    /// it served: a file URL is fetched once, whatever number of articles use it.
+    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>>;
+
+    /// Records a stored file's facts; true when it is new. A hash already stored keeps
+    /// its row (the same bytes give the same facts).
+    async fn record_file(&self, file: &StoredFile) -> Result<bool>;
+
+    /// Sets files an article references, in one transaction: each `(role, position)`
+    /// given replaces what was there, others are kept (a later run may fill the gap a
+    /// failed download left). Every hash must have been recorded with
+    /// [`record_file`](Store::record_file).
+    async fn attach_files(&self, article: ArticleId, files: &[ArticleFile]) -> Result<()>;
+
+    /// The files an article references: images first, then attachments, each by
+    /// position.
+    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>>;
+
+    /// A stored file's facts and text, by hash.
+    async fn file(&self, hash: &str) -> Result<Option<StoredFile>>;
 }
 
 /// Opens the store a configuration names: a file path or an `sqlite:` URL

@@ -44,6 +44,8 @@ macro_rules! backend_tests {
                 held_host_slots_limit_fetches_in_flight,
                 workers_report_and_are_listed,
                 queue_stats_count_due_leased_and_waiting,
+                files_are_stored_once_and_shared,
+                attaching_an_unknown_file_fails,
             );
         }
     };

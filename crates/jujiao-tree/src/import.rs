@@ -21,6 +21,9 @@ const EMPTY_ZIP_BYTES: u64 = 22;
 pub struct ImportOptions {
     /// The year of `MM月DD日` date folders; by default each file's modification year.
     pub year: Option<i32>,
+    /// Where to store the images and attachments found beside articles (`图片/`,
+    /// `附件/`); `None`: they are left alone.
+    pub files: Option<jujiao_media::FileStore>,
 }
 
 /// What happened to one file of the tree.
@@ -128,6 +131,15 @@ pub async fn import(
             ));
             continue;
         }
+        if crate::files::is_article_file(&rel) {
+            report.files.push((
+                rel,
+                FileOutcome::Skipped {
+                    reason: "image or attachment of an article: imported with it".into(),
+                },
+            ));
+            continue;
+        }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -159,23 +171,28 @@ pub async fn import(
                 continue;
             }
         }
-        match read_one(path, &rel, options) {
+        match read_one(root, path, &rel, options) {
             Ok(record) => {
                 report.files.push((rel, FileOutcome::Added));
                 pending.push((report.files.len() - 1, record));
                 if pending.len() >= BATCH {
-                    flush(store, &mut pending, &mut report).await?;
+                    flush(store, root, options, &mut pending, &mut report).await?;
                 }
             }
             Err(reason) => report.files.push((rel, FileOutcome::Rejected { reason })),
         }
     }
-    flush(store, &mut pending, &mut report).await?;
+    flush(store, root, options, &mut pending, &mut report).await?;
     Ok(report)
 }
 
 /// Reads one text file into the record to store, or says why not.
-fn read_one(path: &Path, rel: &str, options: &ImportOptions) -> Result<ArticleRecord, String> {
+fn read_one(
+    root: &Path,
+    path: &Path,
+    rel: &str,
+    options: &ImportOptions,
+) -> Result<ArticleRecord, String> {
     let bytes = jujiao_legacy::read_bytes(path).map_err(|e| reason_of(&e))?;
     let year = options.year.or_else(|| modified_year(path));
     let imported = jujiao_legacy::import(rel, &bytes, year).map_err(|e| reason_of(&e))?;
@@ -183,11 +200,18 @@ fn read_one(path: &Path, rel: &str, options: &ImportOptions) -> Result<ArticleRe
     if doc.title.trim().is_empty() {
         return Err("no title".into());
     }
+    let (images, attachments) = if options.files.is_some() {
+        crate::files::legacy_files(root, rel)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let article = Article {
         source: LEGACY_SOURCE.into(),
         url: format!("legacy:{rel}"),
         title: doc.title.clone(),
         paragraphs: doc.model_paragraphs(),
+        images,
+        attachments,
         fetched_at: Some(Utc::now()),
         ..Article::default()
     };
@@ -204,6 +228,8 @@ fn read_one(path: &Path, rel: &str, options: &ImportOptions) -> Result<ArticleRe
 
 async fn flush(
     store: &dyn Store,
+    root: &Path,
+    options: &ImportOptions,
     pending: &mut Vec<(usize, ArticleRecord)>,
     report: &mut ImportReport,
 ) -> Result<(), TreeError> {
@@ -212,6 +238,34 @@ async fn flush(
     }
     let records: Vec<ArticleRecord> = pending.iter().map(|(_, r)| r.clone()).collect();
     let outcomes = store.record_articles(&records).await?;
+    if let Some(files) = &options.files {
+        for (record, outcome) in records.iter().zip(&outcomes) {
+            let a = &record.article;
+            let is_new = matches!(
+                outcome,
+                RecordOutcome::Added { .. } | RecordOutcome::Revised { .. }
+            );
+            if is_new && !(a.images.is_empty() && a.attachments.is_empty()) {
+                for (rel, reason) in crate::files::import_files(
+                    store,
+                    files,
+                    root,
+                    outcome.article_id(),
+                    &a.images,
+                    &a.attachments,
+                )
+                .await
+                {
+                    report.files.push((
+                        rel,
+                        FileOutcome::Rejected {
+                            reason: format!("image or attachment not imported: {reason}"),
+                        },
+                    ));
+                }
+            }
+        }
+    }
     for ((index, _), outcome) in pending.drain(..).zip(outcomes) {
         report.files[index].1 = match outcome {
             RecordOutcome::Added { .. } => FileOutcome::Added,

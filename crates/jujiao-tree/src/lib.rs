@@ -6,9 +6,11 @@
 //! Both are driven by the store, so they can be re-run at any time: importing the same
 //! tree twice adds nothing, publishing twice rewrites nothing.
 
+mod files;
 mod import;
 mod publish;
 
+pub use files::{ATTACHMENTS_DIR, IMAGES_DIR, files_folder};
 pub use import::{FileOutcome, ImportOptions, ImportReport, import};
 pub use publish::{PublishOptions, PublishReport, plan_item, publish, render_filing};
 

@@ -26,6 +26,9 @@ pub struct PublishOptions {
     pub column: Option<String>,
     pub date_style: DateFolderStyle,
     pub mode: FileNameMode,
+    /// Stored images and attachments, written beside their articles (`图片/`, `附件/`);
+    /// `None`: text files only.
+    pub files: Option<jujiao_media::FileStore>,
 }
 
 /// What publishing did.
@@ -37,6 +40,10 @@ pub struct PublishReport {
     pub unchanged: usize,
     /// Filings that could not be written: (filing id, relative path if known, reason).
     pub failed: Vec<(i64, String, String)>,
+    /// Images and attachments written beside their articles (new or changed).
+    pub files_written: usize,
+    /// Images and attachments that were already in place.
+    pub files_unchanged: usize,
 }
 
 impl PublishReport {
@@ -88,6 +95,22 @@ pub async fn publish(
                     .push((fa.filing_id.0, String::new(), error_chain(&e))),
             }
         }
+        if let Some(files) = &options.files {
+            for (fa, rel) in &jobs {
+                let a = &fa.article;
+                if a.images.is_empty() && a.attachments.is_empty() {
+                    continue;
+                }
+                let (written, unchanged, failed) =
+                    crate::files::publish_files(store, files, &options.out, fa.article_id, rel)
+                        .await;
+                report.files_written += written;
+                report.files_unchanged += unchanged;
+                for reason in failed {
+                    report.failed.push((fa.filing_id.0, rel.clone(), reason));
+                }
+            }
+        }
         let out = options.out.clone();
         writing = Some(tokio::task::spawn_blocking(move || {
             let mut part = PublishReport::default();
@@ -101,6 +124,8 @@ fn merge(into: &mut PublishReport, part: PublishReport) {
     into.written += part.written;
     into.unchanged += part.unchanged;
     into.failed.extend(part.failed);
+    into.files_written += part.files_written;
+    into.files_unchanged += part.files_unchanged;
 }
 
 /// A write task that died: its files are reported failed by the next publish's check.

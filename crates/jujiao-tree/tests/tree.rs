@@ -64,9 +64,16 @@ async fn bad_files_are_reported_one_by_one_and_the_import_goes_on() {
     );
 
     let store = SqliteStore::in_memory().await.unwrap();
-    let report = import(&store, root, &ImportOptions { year: Some(2019) })
-        .await
-        .unwrap();
+    let report = import(
+        &store,
+        root,
+        &ImportOptions {
+            year: Some(2019),
+            ..ImportOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(report.added(), 1, "{:?}", report.files);
     assert_eq!(
         report.duplicates(),
@@ -84,9 +91,16 @@ async fn bad_files_are_reported_one_by_one_and_the_import_goes_on() {
     assert!(reason("领导活动/2019-10-21/巨大.txt").contains("too large"));
     assert!(reason("报纸/北京日报0804.zip").contains("empty zip"));
 
-    let again = import(&store, root, &ImportOptions { year: Some(2019) })
-        .await
-        .unwrap();
+    let again = import(
+        &store,
+        root,
+        &ImportOptions {
+            year: Some(2019),
+            ..ImportOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(again.added(), 0);
     assert_eq!(
         again.already_imported(),

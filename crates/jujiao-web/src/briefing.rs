@@ -52,6 +52,10 @@ pub(crate) struct ImageView {
     pub url: Option<String>,
     pub alt: Option<String>,
     pub name: String,
+    /// The copy jujiao stored and serves (`/articles/{id}/files/…`): shown inline.
+    pub src: Option<String>,
+    /// Size of the stored copy, for attachments (`1.2 MB`).
+    pub size: Option<String>,
 }
 
 impl ArticleView {
@@ -74,6 +78,8 @@ impl ArticleView {
                         url: Some(url),
                         alt: i.alt.clone().filter(|s| !s.trim().is_empty()),
                         name: String::new(),
+                        src: None,
+                        size: None,
                     })
                 })
                 .collect(),
@@ -84,6 +90,8 @@ impl ArticleView {
                     url: link(&f.url),
                     alt: None,
                     name: f.name.clone(),
+                    src: None,
+                    size: None,
                 })
                 .collect(),
             source_name: state.source_name(&a.source),
@@ -95,6 +103,64 @@ impl ArticleView {
             url: link(&a.url),
             revisions: revision.saturating_sub(1),
         }
+    }
+}
+
+/// Replaces the article's image and attachment lists by the copies jujiao stored, when
+/// it stored any: images shown inline from jujiao, attachments downloaded from jujiao
+/// under their real names. Files that were not stored keep their link to the original.
+fn show_stored_files(
+    a: &mut ArticleView,
+    article: &Article,
+    id: ArticleId,
+    entries: &[jujiao_store::ArticleFileEntry],
+) {
+    use jujiao_store::FileRole;
+    let stored = |role: FileRole, position: usize| {
+        entries.iter().find(|e| {
+            e.file.role == role && usize::try_from(e.file.position).is_ok_and(|p| p == position)
+        })
+    };
+    let link = |u: &str| view::is_web_url(u).then(|| u.to_owned());
+    a.images = article
+        .images
+        .iter()
+        .zip(1..)
+        .filter_map(|(img, position)| {
+            let entry = stored(FileRole::Image, position);
+            let url = link(&img.url);
+            (entry.is_some() || url.is_some()).then(|| ImageView {
+                url,
+                alt: img.alt.clone().filter(|s| !s.trim().is_empty()),
+                name: entry.map(|e| e.file.name.clone()).unwrap_or_default(),
+                src: entry.map(|e| crate::files::file_url(id, e)),
+                size: None,
+            })
+        })
+        .collect();
+    a.attachments = article
+        .attachments
+        .iter()
+        .zip(1..)
+        .map(|(f, position)| {
+            let entry = stored(FileRole::Attachment, position);
+            ImageView {
+                url: entry.map_or_else(|| link(&f.url), |e| Some(crate::files::file_url(id, e))),
+                alt: None,
+                name: entry.map_or_else(|| f.name.clone(), |e| e.file.name.clone()),
+                src: entry.map(|e| crate::files::file_url(id, e)),
+                size: entry.map(|e| human_size(e.size)),
+            }
+        })
+        .collect();
+}
+
+/// `532 KB`, `1.2 MB`.
+fn human_size(bytes: u64) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     }
 }
 
@@ -245,7 +311,13 @@ async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> 
         (Ok(r), Ok(s)) => (r, s),
         (Err(e), _) | (_, Err(e)) => return store_failed(&state, &e),
     };
-    let a = ArticleView::new(&state, stored.id, stored.revision, &stored.article);
+    let mut a = ArticleView::new(&state, stored.id, stored.revision, &stored.article);
+    if state.files().is_some() {
+        match store.article_files(id).await {
+            Ok(entries) => show_stored_files(&mut a, &stored.article, id, &entries),
+            Err(e) => return store_failed(&state, &e),
+        }
+    }
     let filings: Vec<FilingView> = stored
         .filings
         .iter()

@@ -156,7 +156,15 @@ async fn download(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         ..ExportOptions::default()
     };
     let mut out = std::io::Cursor::new(Vec::new());
-    if let Err(e) = jujiao_export::export(state.store(), &options, req.format, &mut out).await {
+    if let Err(e) = jujiao_export::export_with_files(
+        state.store(),
+        state.files(),
+        &options,
+        req.format,
+        &mut out,
+    )
+    .await
+    {
         tracing::error!(error = %e, "export failed");
         return error_page(
             &state,

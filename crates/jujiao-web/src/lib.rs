@@ -23,6 +23,7 @@ mod briefing;
 mod error;
 mod export_page;
 mod feeds;
+mod files;
 mod runner;
 pub mod scheduler;
 mod search_page;
@@ -77,6 +78,7 @@ struct Inner {
     indexer: Option<Arc<Indexer>>,
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
+    files: Option<jujiao_media::FileStore>,
     templates: minijinja::Environment<'static>,
 }
 
@@ -100,9 +102,17 @@ pub struct AppStateBuilder {
     indexer: Option<Arc<Indexer>>,
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
+    files: Option<jujiao_media::FileStore>,
 }
 
 impl AppStateBuilder {
+    /// Serves stored images and attachments from this folder (without it, articles
+    /// show their files' names and links to the originals only).
+    pub fn files(mut self, files: Option<jujiao_media::FileStore>) -> Self {
+        self.files = files;
+        self
+    }
+
     /// Enables search (without it the search pages answer 503 "搜索功能尚未启用").
     pub fn indexer(mut self, indexer: Arc<Indexer>) -> Self {
         self.indexer = Some(indexer);
@@ -129,6 +139,7 @@ impl AppStateBuilder {
                 indexer: self.indexer,
                 scheduler: self.scheduler,
                 admin_token: self.admin_token,
+                files: self.files,
                 templates: view::environment(),
             }),
         }
@@ -144,6 +155,7 @@ impl AppState {
             indexer: None,
             scheduler: None,
             admin_token: None,
+            files: None,
         }
     }
 
@@ -165,6 +177,10 @@ impl AppState {
 
     pub(crate) fn admin_token(&self) -> Option<&AdminToken> {
         self.inner.admin_token.as_ref()
+    }
+
+    pub(crate) fn files(&self) -> Option<&jujiao_media::FileStore> {
+        self.inner.files.as_ref()
     }
 
     pub(crate) fn templates(&self) -> &minijinja::Environment<'static> {
@@ -193,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workers_page::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
+        .merge(files::routes())
         .merge(api::routes())
         .merge(view::asset_routes())
         .fallback(view::not_found)

@@ -123,7 +123,14 @@ impl Indexer {
                 .article(ArticleId(*id))
                 .await
                 .map_err(read_failed)?;
-            if let Some(doc) = stored.as_ref().and_then(IndexDoc::from_stored) {
+            if let Some(mut doc) = stored.as_ref().and_then(IndexDoc::from_stored) {
+                if stored
+                    .as_ref()
+                    .is_some_and(|s| !s.article.attachments.is_empty())
+                {
+                    doc.attachments_text =
+                        jujiao_search::attachments_text(self.store.as_ref(), ArticleId(*id)).await;
+                }
                 docs.push(doc);
                 indexed += 1;
             }
@@ -143,13 +150,10 @@ impl Indexer {
             let Some(last) = page.last() else { break };
             query.after = Some(last.filing_id);
             new_mark = last.filing_id.0;
-            let before = docs.len();
-            docs.extend(
-                page.iter()
-                    .filter(|f| seen.insert(f.article_id.0))
-                    .map(IndexDoc::from_filed),
-            );
-            indexed += (docs.len() - before) as u64;
+            for f in page.iter().filter(|f| seen.insert(f.article_id.0)) {
+                docs.push(IndexDoc::from_filed_with_files(self.store.as_ref(), f).await);
+                indexed += 1;
+            }
             if docs.len() >= CATCH_UP_PAGE as usize {
                 self.write(std::mem::take(&mut docs), false).await?;
             }
@@ -179,7 +183,10 @@ impl Indexer {
                     what: "reading filings to index",
                     source,
                 })?;
-        let docs: Vec<IndexDoc> = filed.iter().map(IndexDoc::from_filed).collect();
+        let mut docs: Vec<IndexDoc> = Vec::with_capacity(filed.len());
+        for f in &filed {
+            docs.push(IndexDoc::from_filed_with_files(self.store.as_ref(), f).await);
+        }
         let n = docs.len() as u64;
         self.write(docs, true).await?;
         Ok(n)
@@ -325,6 +332,8 @@ struct HitView {
     source_name: String,
     date: Option<String>,
     url: Option<String>,
+    /// The attachment whose text matched, when neither title nor body did.
+    attachment: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -361,9 +370,20 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
     } else {
         (0, Vec::new())
     };
-    let hits: Vec<HitView> = hits
-        .into_iter()
-        .map(|h| HitView {
+    let mut views: Vec<HitView> = Vec::with_capacity(hits.len());
+    for h in hits {
+        let is_text_match = h.title_html.contains("<mark>") || h.snippet_html.contains("<mark>");
+        let attachment = if is_text_match || p.q.trim().is_empty() {
+            None
+        } else {
+            crate::files::matching_attachment(
+                state.store(),
+                jujiao_store::ArticleId(h.article_id),
+                &p.q,
+            )
+            .await
+        };
+        views.push(HitView {
             article_id: h.article_id,
             title_html: h.title_html,
             snippet_html: h.snippet_html,
@@ -371,8 +391,10 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
             column: h.column,
             date: h.date.map(|d| d.to_string()),
             url: view::is_web_url(&h.url).then_some(h.url),
-        })
-        .collect();
+            attachment,
+        });
+    }
+    let hits = views;
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let base = p.query_string();
     let href = |n: usize| format!("/search?{base}&page={n}");

@@ -14,9 +14,10 @@ use std::fmt;
 /// The environment variable holding the admin token.
 pub const ADMIN_TOKEN_ENV: &str = "JUJIAO_ADMIN_TOKEN";
 
-/// The Content-Security-Policy of every response: nothing from elsewhere but images,
+/// The Content-Security-Policy of every response: nothing from elsewhere at all (images
+/// and attachments are served by jujiao from its stored copies, never hot-linked),
 /// no inline script or style, no framing.
-pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' data: http: https:; \
+pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' data:; \
     style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
     form-action 'self'";
 

@@ -75,9 +75,17 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
             crate::ADMIN_TOKEN_ENV
         );
     }
+    // Stored images and attachments: `settings.files`, else beside an SQLite database.
+    let files = config
+        .settings
+        .files
+        .clone()
+        .map(jujiao_media::FileStore::new)
+        .or_else(|| jujiao_media::FileStore::beside_database(&db));
     let mut builder = AppState::builder(Arc::clone(&store), sources)
         .indexer(Arc::clone(&indexer))
-        .admin_token(admin_token);
+        .admin_token(admin_token)
+        .files(files.clone());
 
     if options.is_scheduling && !config.sources.is_empty() {
         let fetcher = HttpFetcher::new(jujiao_crawl::fetcher_config(&config));
@@ -88,6 +96,7 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
             out: config.settings.output.clone(),
             date_style: config.settings.date_folder,
             mode: config.settings.filenames,
+            files: files.clone(),
             ..PublishOptions::default()
         };
         let last_runs = store
@@ -110,7 +119,24 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
                     .map(|r| r.started_at),
             })
             .collect();
-        let crawler = Arc::new(Crawler::new(config, Arc::clone(&store), Arc::new(fetcher))?);
+        let fetcher: Arc<dyn jujiao_fetch::Fetch> = Arc::new(fetcher);
+        let media = match (&files, config.settings.media) {
+            (Some(files), true) => Some(jujiao_media::Collector::new(
+                Arc::clone(&fetcher),
+                Arc::clone(&store),
+                files.clone(),
+                jujiao_media::MediaSettings {
+                    max_file_bytes: config.settings.media_max_file_bytes,
+                    max_article_bytes: config.settings.media_max_article_bytes,
+                },
+            )),
+            _ => None,
+        };
+        let mut crawler = Crawler::new(config, Arc::clone(&store), fetcher)?;
+        if let Some(collector) = media {
+            crawler = crawler.with_media(collector);
+        }
+        let crawler = Arc::new(crawler);
         let runner: Arc<dyn crate::SourceRunner> = Arc::new(CrawlRunner::new(
             crawler,
             Arc::clone(&store),

@@ -18,6 +18,7 @@
 //! the shared work queue.
 
 mod crawl;
+mod files;
 mod pending;
 mod read;
 mod recheck;
@@ -26,6 +27,7 @@ mod work;
 mod workers;
 
 use crate::error::{Result, StoreError};
+use crate::files::{ArticleFile, ArticleFileEntry, StoredFile};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, PageCheck,
     RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
@@ -37,7 +39,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -347,6 +349,26 @@ impl Store for PgStore {
 
     async fn queue_stats(&self) -> Result<QueueStats> {
         workers::queue_stats(self).await
+    }
+
+    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>> {
+        files::files_by_url(self, urls).await
+    }
+
+    async fn record_file(&self, file: &StoredFile) -> Result<bool> {
+        files::record_file(self, file).await
+    }
+
+    async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
+        files::attach_files(self, article, list).await
+    }
+
+    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
+        files::article_files(self, article).await
+    }
+
+    async fn file(&self, hash: &str) -> Result<Option<StoredFile>> {
+        files::file(self, hash).await
     }
 }
 

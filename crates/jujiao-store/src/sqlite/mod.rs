@@ -11,6 +11,7 @@
 //! [`crawl`] keeps validators and runs, [`work`] is the shared work queue.
 
 mod crawl;
+mod files;
 mod pending;
 mod read;
 mod recheck;
@@ -20,6 +21,7 @@ mod workers;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
+use crate::files::{ArticleFile, ArticleFileEntry, StoredFile};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, PageCheck,
     RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
@@ -31,7 +33,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -348,5 +350,25 @@ impl Store for SqliteStore {
 
     async fn queue_stats(&self) -> Result<QueueStats> {
         workers::queue_stats(self).await
+    }
+
+    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>> {
+        files::files_by_url(self, urls).await
+    }
+
+    async fn record_file(&self, file: &StoredFile) -> Result<bool> {
+        files::record_file(self, file).await
+    }
+
+    async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
+        files::attach_files(self, article, list).await
+    }
+
+    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
+        files::article_files(self, article).await
+    }
+
+    async fn file(&self, hash: &str) -> Result<Option<StoredFile>> {
+        files::file(self, hash).await
     }
 }

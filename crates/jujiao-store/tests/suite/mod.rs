@@ -4,11 +4,13 @@
 mod articles;
 mod crawl;
 mod near;
+mod files;
 mod work;
 mod workers;
 
 pub use articles::*;
 pub use crawl::*;
 pub use near::*;
+pub use files::*;
 pub use work::*;
 pub use workers::*;

@@ -77,8 +77,20 @@ pub async fn crawl(
         eprintln!("warning: {warning}");
     }
     let out = config.settings.output.clone();
+    let files = super::media::file_store(Some(&config.settings), db);
     let (date_style, mode) = (config.settings.date_folder, config.settings.filenames);
-    let crawler = Arc::new(Crawler::new(config, Arc::clone(&store), Arc::new(fetcher))?);
+    let fetcher: Arc<dyn jujiao_fetch::Fetch> = Arc::new(fetcher);
+    let media = super::media::collector(
+        &config.settings,
+        db,
+        Arc::clone(&fetcher),
+        Arc::clone(&store),
+    );
+    let mut crawler = Crawler::new(config, Arc::clone(&store), fetcher)?;
+    if let Some(collector) = media {
+        crawler = crawler.with_media(collector);
+    }
+    let crawler = Arc::new(crawler);
     let ids: Vec<String> = if only.is_empty() {
         crawler.source_ids()
     } else {
@@ -112,6 +124,7 @@ pub async fn crawl(
             out: out.clone(),
             date_style,
             mode,
+            files,
             ..PublishOptions::default()
         };
         let published = jujiao_tree::publish(store.as_ref(), &options)

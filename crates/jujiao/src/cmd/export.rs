@@ -66,9 +66,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         std::io::Write::write_all(&mut std::io::stdout(), buf.get_ref())?;
         report
     } else {
-        jujiao_export::export_to_path(store.as_ref(), &options, args.format, &args.out)
-            .await
-            .with_context(|| format!("while exporting to {}", args.out.display()))?
+        let files = args.db.file_store();
+        jujiao_export::export_to_path_with_files(
+            store.as_ref(),
+            files.as_ref(),
+            &options,
+            args.format,
+            &args.out,
+        )
+        .await
+        .with_context(|| format!("while exporting to {}", args.out.display()))?
     };
     if args.out.as_os_str() != "-" {
         println!(

@@ -24,7 +24,10 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let store = args.db.open().await?;
-    let options = ImportOptions { year: args.year };
+    let options = ImportOptions {
+        year: args.year,
+        files: args.db.file_store(),
+    };
     let report = jujiao_tree::import(store.as_ref(), &args.dir, &options)
         .await
         .with_context(|| format!("while importing {}", args.dir.display()))?;

@@ -6,6 +6,7 @@ mod demo;
 mod export;
 mod extract;
 mod import;
+mod media;
 mod progress;
 mod publish;
 mod search;
@@ -85,6 +86,10 @@ pub struct DbArgs {
     /// The database: a SQLite file path (created if missing) or an `sqlite:` URL.
     #[arg(long, env = "JUJIAO_DB", default_value = jujiao_store::DEFAULT_DB)]
     pub db: String,
+    /// Folder of stored images and attachments; default: `<db>.files` beside an SQLite
+    /// database (PostgreSQL needs it named).
+    #[arg(long, env = "JUJIAO_FILES")]
+    pub files: Option<std::path::PathBuf>,
 }
 
 impl DbArgs {
@@ -92,5 +97,13 @@ impl DbArgs {
         jujiao_store::open_store(&self.db)
             .await
             .with_context(|| format!("while opening the database {}", self.db))
+    }
+
+    /// The stored-files folder, if one is named or implied by the database.
+    pub fn file_store(&self) -> Option<jujiao_media::FileStore> {
+        match &self.files {
+            Some(dir) => Some(jujiao_media::FileStore::new(dir)),
+            None => media::file_store(None, &self.db),
+        }
     }
 }

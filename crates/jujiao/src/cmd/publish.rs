@@ -73,6 +73,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         column: args.column.clone(),
         date_style: args.date_folder.into(),
         mode: args.filenames.into(),
+        files: args.db.file_store(),
     };
     let started = Instant::now();
     let report = jujiao_tree::publish(store.as_ref(), &options)
@@ -83,6 +84,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     println!("  filings              {:>7}", report.total());
     println!("  files written        {:>7}", report.written);
     println!("  already up to date   {:>7}", report.unchanged);
+    println!(
+        "  images/attachments   {:>7} written, {} up to date",
+        report.files_written, report.files_unchanged
+    );
     println!("  failed               {:>7}", report.failed.len());
     for (id, rel, reason) in &report.failed {
         println!("  filing {id} {rel}: {reason}");

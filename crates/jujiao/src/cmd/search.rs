@@ -151,12 +151,13 @@ pub async fn index_changed(store: &dyn Store, db: &str, ids: &[i64]) -> anyhow::
     }
     let mut docs = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(doc) = store
-            .article(ArticleId(*id))
-            .await?
-            .as_ref()
-            .and_then(IndexDoc::from_stored)
-        {
+        let Some(stored) = store.article(ArticleId(*id)).await? else {
+            continue;
+        };
+        if let Some(mut doc) = IndexDoc::from_stored(&stored) {
+            if !stored.article.attachments.is_empty() {
+                doc.attachments_text = jujiao_search::attachments_text(store, ArticleId(*id)).await;
+            }
             docs.push(doc);
         }
     }

@@ -1,0 +1,251 @@
+#![allow(clippy::unwrap_used)]
+//! Stored images and attachments in the web app: shown inline and listed from jujiao
+//! itself (never hot-linked), served with their type and real name, found by the text
+//! of an attachment ("附件：name"), and packed into the zip export.
+
+mod common;
+
+use common::*;
+use jujiao_media::FileStore;
+use jujiao_model::{Attachment, AttachmentKind};
+use jujiao_store::{ArticleFile, FileRole, SqliteStore, Store};
+use jujiao_web::{AppState, Indexer};
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+fn docx(text: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("word/document.xml", options).unwrap();
+    write!(
+        zip,
+        "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\
+         <w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+    )
+    .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+fn jpeg() -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
+    v.extend((0..2000u32).map(|i| (i % 251) as u8));
+    v
+}
+
+struct App {
+    base: String,
+    client: reqwest::Client,
+    id: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db.to_string_lossy()).await.unwrap());
+    let files = FileStore::beside_database(&db.to_string_lossy()).unwrap();
+    let mut a = article(
+        "gov",
+        7,
+        "关于开展垃圾分类宣传周活动的通知",
+        &["各街道：现将有关事项通知如下。"],
+    );
+    a.attachments = vec![Attachment {
+        url: "https://news.example.com/gov/fangan.docx".into(),
+        name: "实施方案.docx".into(),
+        kind: AttachmentKind::Docx,
+    }];
+    let id = store
+        .record_articles(&[record(a, "通知公告", day())])
+        .await
+        .unwrap()[0]
+        .article_id();
+    let (image, _) = jujiao_media::store_local(store.as_ref(), &files, jpeg())
+        .await
+        .unwrap();
+    let (doc, _) = jujiao_media::store_local(
+        store.as_ref(),
+        &files,
+        docx("参加人员为各社区网格员和志愿者骨干"),
+    )
+    .await
+    .unwrap();
+    store
+        .attach_files(
+            id,
+            &[
+                ArticleFile {
+                    role: FileRole::Image,
+                    position: 1,
+                    name: "1.jpg".into(),
+                    source_url: "https://news.example.com/img/7.jpg".into(),
+                    hash: image,
+                },
+                ArticleFile {
+                    role: FileRole::Attachment,
+                    position: 1,
+                    name: "实施方案.docx".into(),
+                    source_url: "https://news.example.com/gov/fangan.docx".into(),
+                    hash: doc,
+                },
+            ],
+        )
+        .await
+        .unwrap();
+    let index = jujiao_search::SearchIndex::in_memory().unwrap();
+    let indexer = Arc::new(Indexer::new(index, Arc::clone(&store), None));
+    indexer.catch_up().await.unwrap();
+    let state = AppState::builder(Arc::clone(&store), sources())
+        .indexer(indexer)
+        .files(Some(files))
+        .build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, jujiao_web::router(state))
+            .await
+            .unwrap();
+    });
+    App {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        id: id.0,
+        _dir: dir,
+    }
+}
+
+impl App {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_article_page_shows_stored_images_and_lists_attachments() {
+    let app = start().await;
+    let id = app.id;
+    let r = app.get(&format!("/articles/{id}")).await;
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    let page = body(r).await;
+    assert!(
+        page.contains(&format!(
+            "<img src=\"/articles/{id}/files/image/1\" alt=\"会议现场\""
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/articles/{id}/files/attachment/1\" download>实施方案.docx</a>"
+        )),
+        "{page}"
+    );
+    assert!(
+        !page.contains("news.example.com/img/7.jpg\""),
+        "no hot-link"
+    );
+
+    let img = app.get(&format!("/articles/{id}/files/image/1")).await;
+    assert_eq!(img.status(), 200);
+    assert_eq!(content_type(&img), "image/jpeg");
+    assert_eq!(img.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        img.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline;")
+    );
+    assert_eq!(bytes(img).await, jpeg());
+
+    let doc = app.get(&format!("/articles/{id}/files/attachment/1")).await;
+    assert_eq!(
+        content_type(&doc),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert_eq!(
+        doc.headers()["content-disposition"].to_str().unwrap(),
+        "attachment; filename=\"____.docx\"; \
+         filename*=UTF-8''%E5%AE%9E%E6%96%BD%E6%96%B9%E6%A1%88.docx"
+    );
+
+    for missing in ["image/2", "attachment/0", "video/1", "image/x"] {
+        let r = app.get(&format!("/articles/{id}/files/{missing}")).await;
+        assert_eq!(r.status(), 404, "{missing}");
+    }
+    assert_eq!(app.get("/articles/999/files/image/1").await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_word_only_in_an_attachment_finds_the_article_and_names_the_file() {
+    let app = start().await;
+    let page = body(app.get("/search?q=%E7%BD%91%E6%A0%BC%E5%91%98").await).await;
+    assert!(page.contains("关于开展垃圾分类宣传周活动的通知"), "{page}");
+    assert!(page.contains("附件：实施方案.docx"), "{page}");
+    // A word of the body is shown by its snippet, not as an attachment hit.
+    let page = body(app.get("/search?q=%E8%A1%97%E9%81%93").await).await;
+    assert!(!page.contains("附件：实施方案.docx"), "{page}");
+}
+
+#[tokio::test]
+async fn the_zip_export_carries_the_files_beside_the_article() {
+    let app = start().await;
+    let r = app
+        .get(&format!(
+            "/export/download?since={DAY}&until={DAY}&format=zip"
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    let data = bytes(r).await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data)).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    let folder = "通知公告/11月20日/关于开展垃圾分类宣传周活动的通知";
+    assert!(names.contains(&format!("{folder}.txt")), "{names:?}");
+    assert!(names.contains(&format!("{folder}/图片/1.jpg")), "{names:?}");
+    assert!(
+        names.contains(&format!("{folder}/附件/实施方案.docx")),
+        "{names:?}"
+    );
+    let mut img = Vec::new();
+    zip.by_name(&format!("{folder}/图片/1.jpg"))
+        .unwrap()
+        .read_to_end(&mut img)
+        .unwrap();
+    assert_eq!(img, jpeg());
+}
+
+#[tokio::test]
+async fn the_word_briefing_embeds_the_images() {
+    let app = start().await;
+    let r = app
+        .get(&format!(
+            "/export/download?since={DAY}&until={DAY}&format=docx"
+        ))
+        .await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes(r).await)).unwrap();
+    let mut media = Vec::new();
+    zip.by_name("word/media/image1.jpg")
+        .unwrap()
+        .read_to_end(&mut media)
+        .unwrap();
+    assert_eq!(media, jpeg());
+    let mut rels = String::new();
+    zip.by_name("word/_rels/document.xml.rels")
+        .unwrap()
+        .read_to_string(&mut rels)
+        .unwrap();
+    assert!(rels.contains("Target=\"media/image1.jpg\""), "{rels}");
+    let mut doc = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut doc)
+        .unwrap();
+    assert!(doc.contains("<a:blip r:embed=\"rImg1\"/>"), "{doc}");
+}
