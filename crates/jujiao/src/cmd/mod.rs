@@ -10,6 +10,7 @@ mod progress;
 mod publish;
 mod search;
 mod serve;
+mod sources;
 
 use crate::ExitStatus;
 use anyhow::Context;
@@ -47,6 +48,9 @@ pub enum Command {
     Reindex(search::IndexArgs),
     /// Serve the newsroom web app and run sources on their intervals.
     Serve(serve::Args),
+    /// Check the sources: what each will request, and a preview of its first items.
+    #[command(subcommand)]
+    Sources(sources::Command),
 }
 
 /// Runs a subcommand on a fresh multi-threaded runtime.
@@ -69,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Search(args) => search::search(args).await,
             Command::Reindex(args) => search::reindex(args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::Sources(command) => sources::run(command).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }
     })
