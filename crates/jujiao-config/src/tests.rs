@@ -192,15 +192,31 @@ fn json_source_validates_with_paths_and_templates() {
 #[test]
 fn json_source_errors_name_the_key() {
     let cases = [
-        ("items = \"data.list[*]\"", "items = \"data.list[x]\"", "json.items"),
-        ("url_template = \"http://api.example/art/{id}.html\"", "url_template = \"http://api.example/art/\"", "json.url_template"),
+        (
+            "items = \"data.list[*]\"",
+            "items = \"data.list[x]\"",
+            "json.items",
+        ),
+        (
+            "url_template = \"http://api.example/art/{id}.html\"",
+            "url_template = \"http://api.example/art/\"",
+            "json.url_template",
+        ),
         ("max_age = \"30d\"", "max_age = \"a month\"", ".max_age"),
         ("max_age = \"30d\"", "body = '{\"p\": {page}}'", ".body"),
         ("max_age = \"30d\"", "method = \"PUT\"", ".method"),
-        ("max_age = \"30d\"", "list_urls = [\"http://x/\"]", ".list_urls"),
+        (
+            "max_age = \"30d\"",
+            "list_urls = [\"http://x/\"]",
+            ".list_urls",
+        ),
         ("max_age = \"30d\"", "form = { a = \"1\" }", ".form"),
         ("max_age = \"30d\"", "pages = 0", ".pages"),
-        ("endpoint = \"http://api.example/list?page={page}&size=20\"", "endpoint = \"ftp://x/{page}\"", ".endpoint"),
+        (
+            "endpoint = \"http://api.example/list?page={page}&size=20\"",
+            "endpoint = \"ftp://x/{page}\"",
+            ".endpoint",
+        ),
     ];
     for (from, to, key) in cases {
         let text = JSON_SOURCE.replace(from, to);
@@ -214,7 +230,10 @@ fn json_source_errors_name_the_key() {
     let e = err(&JSON_SOURCE.replace("[source.json]", "[source.jsn]"));
     assert!(e.contains("jsn"), "{e}");
     let e = err(&JSON_SOURCE.replace("id = \"id\"\n", ""));
-    assert!(e.contains("json.url_template") || e.contains("json.url"), "{e}");
+    assert!(
+        e.contains("json.url_template") || e.contains("json.url"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -244,11 +263,17 @@ login_url = "/login\\.jsp"
         ])
     );
     assert!(api.session.as_ref().unwrap().url.is_some());
-    let e = err(&text.replace("/login\\.jsp", "(("));
-    assert!(e.contains("session.login_url") && e.contains("bad pattern"), "{e}");
+    let e = err(&text.replace(r"/login\\.jsp", "(("));
+    assert!(
+        e.contains("session.login_url") && e.contains("bad pattern"),
+        "{e}"
+    );
     let e = err(&text.replace("index.do", "index.do\"\nmethd = \"x"));
     assert!(e.contains("methd"), "{e}");
-    let e = err(&text.replace("url = \"http://portal.example/index.do\"", "url = \"index.do\""));
+    let e = err(&text.replace(
+        "url = \"http://portal.example/index.do\"",
+        "url = \"index.do\"",
+    ));
     assert!(e.contains("session.url") && e.contains("not a URL"), "{e}");
 }
 
@@ -258,11 +283,16 @@ fn feed_source_takes_list_urls_and_refuses_list_keys() {
     let c = parse(text).unwrap();
     assert!(matches!(c.sources[0].kind, SourceKind::Feed(_)));
     let e = err(&format!("{text}pages = 3\n"));
-    assert!(e.contains("source[0] (id \"f\").pages") && e.contains("feed sources"), "{e}");
+    assert!(
+        e.contains("source[0] (id \"f\").pages") && e.contains("feed sources"),
+        "{e}"
+    );
     let e = err(&text.replace("list_urls = [\"http://a.example/rss.xml\"]", ""));
     assert!(e.contains("list_urls"), "{e}");
     // and html sources refuse the new keys
-    let e = err("[[source]]\nid = \"h\"\ncolumn = \"c\"\nlist_urls = [\"http://x/\"]\nendpoint = \"http://x/\"\n");
+    let e = err(
+        "[[source]]\nid = \"h\"\ncolumn = \"c\"\nlist_urls = [\"http://x/\"]\nendpoint = \"http://x/\"\n",
+    );
     assert!(e.contains("endpoint") && e.contains("html sources"), "{e}");
     let e = err("[[source]]\nid = \"h\"\nkind = \"rss\"\ncolumn = \"c\"\n");
     assert!(e.contains("kind") && e.contains("feed"), "{e}");

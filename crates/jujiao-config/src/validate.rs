@@ -403,7 +403,10 @@ fn edition_source(s: &RawSource, key: &str) -> Result<EditionSource, Failure> {
     })
 }
 
-pub(crate) fn article_selectors(key: &str, raw: RawArticleSelectors) -> Result<ArticleSelectors, Failure> {
+pub(crate) fn article_selectors(
+    key: &str,
+    raw: RawArticleSelectors,
+) -> Result<ArticleSelectors, Failure> {
     patterns(&format!("{key}.drop"), &raw.drop)?;
     Ok(ArticleSelectors {
         title: raw.title,

@@ -26,7 +26,11 @@ use std::collections::HashSet;
 use url::Url;
 
 /// The request of one list page, as it will be sent.
-pub(crate) fn list_request(api: &ApiSource, source_id: &str, page: u64) -> Result<FetchRequest, String> {
+pub(crate) fn list_request(
+    api: &ApiSource,
+    source_id: &str,
+    page: u64,
+) -> Result<FetchRequest, String> {
     let text = api.url_for(page);
     let url = Url::parse(&text).map_err(|e| format!("endpoint `{text}`: {e}"))?;
     let request = FetchRequest::new(url).with_source(source_id);
@@ -48,7 +52,9 @@ pub(crate) fn login_evidence(
 ) -> Option<String> {
     let landed = &response.url;
     if response.status == 401 {
-        return Some(format!("{requested} answered HTTP 401 (authentication required)"));
+        return Some(format!(
+            "{requested} answered HTTP 401 (authentication required)"
+        ));
     }
     if landed != requested {
         let is_login = match session.and_then(|s| s.login_url.as_ref()) {
@@ -63,7 +69,9 @@ pub(crate) fn login_evidence(
     let text = String::from_utf8_lossy(head);
     if let Some(marker) = session.and_then(|s| s.login_marker.as_deref()) {
         return text.contains(marker).then(|| {
-            format!("{requested} answered the login page (it contains “{marker}”) instead of the list")
+            format!(
+                "{requested} answered the login page (it contains “{marker}”) instead of the list"
+            )
         });
     }
     let lower = text.to_ascii_lowercase();
@@ -71,7 +79,9 @@ pub(crate) fn login_evidence(
         .iter()
         .any(|p| lower.contains(p));
     has_password.then(|| {
-        format!("{requested} answered a login page (a form with a password field) instead of the list")
+        format!(
+            "{requested} answered a login page (a form with a password field) instead of the list"
+        )
     })
 }
 
@@ -97,7 +107,8 @@ fn read_items(
                 Ok(v) => v,
                 Err(first) => {
                     // A GBK-encoded JSON answer: decode it as the server says.
-                    let decoded = jujiao_extract::decode(&response.body, response.charset.as_deref());
+                    let decoded =
+                        jujiao_extract::decode(&response.body, response.charset.as_deref());
                     serde_json::from_str(&decoded.text)
                         .map_err(|_| format!("the answer is not JSON: {first}"))?
                 }
@@ -109,7 +120,11 @@ fn read_items(
             Ok(page.items)
         }
         ItemFormat::Html { .. } => {
-            let charset = api.rules.encoding.as_deref().or(response.charset.as_deref());
+            let charset = api
+                .rules
+                .encoding
+                .as_deref()
+                .or(response.charset.as_deref());
             let decoded = jujiao_extract::decode(&response.body, charset);
             Ok(discover_links(
                 &decoded.text,
@@ -192,7 +207,10 @@ impl Lister<'_> {
             if matches!(response.status, 403 | 429) {
                 report.blocked += 1;
             }
-            report.error(format!("list page {page} ({url}): HTTP {}", response.status));
+            report.error(format!(
+                "list page {page} ({url}): HTTP {}",
+                response.status
+            ));
             return PageResult::Failed;
         }
         match read_items(self.compiled, self.api, &response, report) {
@@ -207,11 +225,16 @@ impl Lister<'_> {
 
     /// A list page, renewing the session once when it looks expired (a login page, or
     /// an empty first page of a source with a session step).
-    async fn page_with_session(&mut self, page: u64, is_first: bool, report: &mut SourceReport) -> Option<Vec<ListItem>> {
+    async fn page_with_session(
+        &mut self,
+        page: u64,
+        is_first: bool,
+        report: &mut SourceReport,
+    ) -> Option<Vec<ListItem>> {
         loop {
             let result = self.page(page, report).await;
-            let can_renew = !self.is_renewed
-                && self.api.session.as_ref().is_some_and(|s| s.url.is_some());
+            let can_renew =
+                !self.is_renewed && self.api.session.as_ref().is_some_and(|s| s.url.is_some());
             match result {
                 PageResult::Items(items) if items.is_empty() && is_first && can_renew => {}
                 PageResult::Items(items) => return Some(items),
@@ -230,7 +253,10 @@ impl Lister<'_> {
                             .values()
                             .map(String::as_str)
                             .collect();
-                        format!("{evidence} (the cookie from {} has expired?)", vars.join(", "))
+                        format!(
+                            "{evidence} (the cookie from {} has expired?)",
+                            vars.join(", ")
+                        )
                     };
                     report.error(format!("login required: {evidence}"));
                     report.login_required = Some(evidence);
@@ -252,7 +278,9 @@ impl Lister<'_> {
 
 /// The earliest list date still taken with `max_age`.
 fn cutoff(api: &ApiSource) -> Option<NaiveDate> {
-    let today = Utc::now().with_timezone(&jujiao_model::shanghai()).date_naive();
+    let today = Utc::now()
+        .with_timezone(&jujiao_model::shanghai())
+        .date_naive();
     let days = i64::try_from(api.max_age?.as_secs() / 86_400).ok()?;
     today.checked_sub_signed(chrono::Duration::days(days))
 }
@@ -329,7 +357,10 @@ pub(crate) async fn run(
         title_from_list: api.rules.title_from_list,
         has_body_selector: api.rules.article.body.is_some(),
     };
-    fetch_articles(crawler, compiled, candidates, &pages, options, observer, report).await;
+    fetch_articles(
+        crawler, compiled, candidates, &pages, options, observer, report,
+    )
+    .await;
 }
 
 /// The first list page's items, for `jujiao sources check` (session step included).
@@ -359,10 +390,14 @@ pub(crate) async fn preview(
 pub(crate) fn explain(source: &jujiao_config::Source, api: &ApiSource) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(url) = api.session.as_ref().and_then(|s| s.url.as_ref()) {
-        out.push(format!("GET {url}   (session: cookies for the list requests)"));
+        out.push(format!(
+            "GET {url}   (session: cookies for the list requests)"
+        ));
     }
     for (name, var) in &source.cookies_env {
-        out.push(format!("cookie {name} = <value of environment variable {var}, not shown>"));
+        out.push(format!(
+            "cookie {name} = <value of environment variable {var}, not shown>"
+        ));
     }
     let last = api.first_page + (api.pages as u64).saturating_sub(1);
     for page in [api.first_page, last] {
@@ -387,7 +422,10 @@ pub(crate) fn explain(source: &jujiao_config::Source, api: &ApiSource) -> Vec<St
             break;
         }
         if page == api.first_page && api.pages > 2 {
-            out.push(format!("    … pages {} to {last} likewise, until a page has nothing new", page + 1));
+            out.push(format!(
+                "    … pages {} to {last} likewise, until a page has nothing new",
+                page + 1
+            ));
         }
     }
     out

@@ -208,10 +208,17 @@ mod tests {
             Some(AttachmentKind::Wps)
         );
         assert_eq!(
-            k("http://a.cn/a.html", Some("text/html; charset=utf-8"), b"<html>"),
+            k(
+                "http://a.cn/a.html",
+                Some("text/html; charset=utf-8"),
+                b"<html>"
+            ),
             None
         );
-        assert_eq!(k("http://a.cn/a", Some("application/octet-stream"), b"x"), None);
+        assert_eq!(
+            k("http://a.cn/a", Some("application/octet-stream"), b"x"),
+            None
+        );
     }
 
     #[test]

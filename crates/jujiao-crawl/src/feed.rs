@@ -44,6 +44,7 @@ struct Entry {
     title: String,
     link: String,
     date: String,
+    updated: String,
     summary: String,
 }
 
@@ -53,7 +54,10 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
     let decl = head.strip_prefix('\u{feff}').unwrap_or(&head);
     let decl = &decl[..decl.find("?>")?];
     let at = decl.find("encoding")?;
-    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let value = &rest[1..];
     Some(value[..value.find(quote)?].to_owned())
@@ -63,9 +67,8 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
 /// Asia/Shanghai day.
 fn feed_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
-    let to_day = |d: DateTime<chrono::FixedOffset>| {
-        d.with_timezone(&jujiao_model::shanghai()).date_naive()
-    };
+    let to_day =
+        |d: DateTime<chrono::FixedOffset>| d.with_timezone(&jujiao_model::shanghai()).date_naive();
     DateTime::parse_from_rfc2822(t)
         .map(to_day)
         .or_else(|_| DateTime::parse_from_rfc3339(t).map(to_day))
@@ -93,9 +96,15 @@ fn entity(name: &str) -> Option<char> {
 
 /// Parses RSS, Atom, a sitemap or a sitemap index; `base` resolves relative links.
 pub fn parse(bytes: &[u8], charset: Option<&str>, base: &Url) -> Result<Feed, String> {
-    let label = declared_encoding(bytes).or_else(|| charset.map(str::to_owned));
-    let decoded = jujiao_extract::decode(bytes, label.as_deref());
-    let text = decoded.text.trim_start_matches('\u{feff}');
+    // An XML declaration's encoding is authoritative (GBK bytes can also be valid
+    // UTF-8, so guessing would be wrong); without one, the HTTP charset or detection.
+    let declared = declared_encoding(bytes)
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
+    let text = match declared {
+        Some(encoding) => encoding.decode(bytes).0.into_owned(),
+        None => jujiao_extract::decode(bytes, charset).text,
+    };
+    let text = text.trim_start_matches('\u{feff}');
     let mut reader = quick_xml::Reader::from_str(text);
     let mut kind = None;
     let mut stack: Vec<String> = Vec::new();
@@ -106,9 +115,12 @@ pub fn parse(bytes: &[u8], charset: Option<&str>, base: &Url) -> Result<Feed, St
         sitemaps: Vec::new(),
     };
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("not well-formed XML at byte {}: {e}", reader.error_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "not well-formed XML at byte {}: {e}",
+                reader.error_position()
+            )
+        })?;
         match event {
             Xml::Start(ref e) | Xml::Empty(ref e) => {
                 let name = e.local_name().as_ref().to_owned();
@@ -196,7 +208,7 @@ fn append(entry: &mut Option<(usize, Entry)>, stack: &[String], text: &str) {
         "title" => &mut e.title,
         "link" | "loc" => &mut e.link,
         "pubDate" | "published" | "date" | "lastmod" => &mut e.date,
-        "updated" if e.date.is_empty() => &mut e.date,
+        "updated" => &mut e.updated,
         "description" | "summary" => &mut e.summary,
         _ => return,
     };
@@ -218,19 +230,14 @@ fn push(feed: &mut Feed, kind: Option<FeedKind>, e: Entry, base: &Url) {
     feed.items.push(ListItem {
         title: e.title.trim().to_owned(),
         url,
-        date: feed_date(&e.date),
+        date: feed_date(&e.date).or_else(|| feed_date(&e.updated)),
         // An HTML summary is not a body: keep plain-text summaries only.
         summary: (!summary.is_empty() && !summary.contains('<')).then(|| summary.to_owned()),
     });
 }
 
 /// Fetches and parses one feed URL; failures are counted in the report.
-async fn read(
-    crawler: &Crawler,
-    id: &str,
-    url: &Url,
-    report: &mut SourceReport,
-) -> Option<Feed> {
+async fn read(crawler: &Crawler, id: &str, url: &Url, report: &mut SourceReport) -> Option<Feed> {
     report.list_pages += 1;
     let request = FetchRequest::new(url.clone()).with_source(id);
     let response = match crawler.fetcher.fetch(&request).await {
@@ -307,8 +314,12 @@ pub(crate) async fn run(
     report: &mut SourceReport,
 ) {
     let cutoff = feed.max_age.and_then(|age| {
-        let today = Utc::now().with_timezone(&jujiao_model::shanghai()).date_naive();
-        today.checked_sub_signed(chrono::Duration::days(i64::try_from(age.as_secs() / 86_400).ok()?))
+        let today = Utc::now()
+            .with_timezone(&jujiao_model::shanghai())
+            .date_naive();
+        today.checked_sub_signed(chrono::Duration::days(
+            i64::try_from(age.as_secs() / 86_400).ok()?,
+        ))
     });
     let mut seen = HashSet::new();
     let mut candidates = Vec::new();
@@ -335,7 +346,10 @@ pub(crate) async fn run(
         title_from_list: feed.rules.title_from_list,
         has_body_selector: feed.rules.article.body.is_some(),
     };
-    fetch_articles(crawler, compiled, candidates, &pages, options, observer, report).await;
+    fetch_articles(
+        crawler, compiled, candidates, &pages, options, observer, report,
+    )
+    .await;
 }
 
 #[cfg(test)]

@@ -157,8 +157,10 @@ pub(crate) async fn run(
         title_from_list: html.title_from_list,
         has_body_selector: html.article.body.is_some(),
     };
-    let is_all_handled =
-        fetch_articles(crawler, compiled, candidates, &pages, options, observer, report).await;
+    let is_all_handled = fetch_articles(
+        crawler, compiled, candidates, &pages, options, observer, report,
+    )
+    .await;
     // Saving validators says "everything on this page was handled": not so when the run
     // was capped or a page may succeed next time.
     if is_all_handled && !options.dry_run {
@@ -417,7 +419,13 @@ impl Job {
             });
         }
         if let Some(kind) = crate::attachment::file_kind(response) {
-            return crate::attachment::prepare(candidate, response, kind, &self.source_id, &self.column);
+            return crate::attachment::prepare(
+                candidate,
+                response,
+                kind,
+                &self.source_id,
+                &self.column,
+            );
         }
         if let Some(ct) = &response.content_type
             && !(ct.contains("html") || ct.contains("xml") || ct.starts_with("text/"))

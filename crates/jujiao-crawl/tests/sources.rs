@@ -65,10 +65,16 @@ fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Body>) -> Respon
 /// `/art/nodate-<n>.html`) and `/file/<n>.pdf` PDF files.
 async fn pages(uri: Uri) -> Response<Body> {
     let path = uri.path();
-    if let Some(n) = path.strip_prefix("/art/nodate-").and_then(|p| p.strip_suffix(".html")) {
+    if let Some(n) = path
+        .strip_prefix("/art/nodate-")
+        .and_then(|p| p.strip_suffix(".html"))
+    {
         return html(article(&format!("无日期文章{n}"), None));
     }
-    if let Some(n) = path.strip_prefix("/art/").and_then(|p| p.strip_suffix(".html")) {
+    if let Some(n) = path
+        .strip_prefix("/art/")
+        .and_then(|p| p.strip_suffix(".html"))
+    {
         let n: i64 = n.parse().unwrap_or(0);
         return html(article(&format!("文章{n}"), Some(day(n))));
     }
@@ -257,12 +263,19 @@ async fn portal_login() -> Response<Body> {
 
 /// The notice list: 2 notices per page (`number` is the page); the second notice of
 /// page 1 is a PDF.
-async fn portal_list(State(p): State<Arc<Portal>>, headers: HeaderMap, body: String) -> Response<Body> {
+async fn portal_list(
+    State(p): State<Arc<Portal>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response<Body> {
     p.forms.lock().unwrap().push(body.clone());
     let session = headers
         .get("cookie")
         .and_then(|c| c.to_str().ok())
-        .and_then(|c| c.split(';').find_map(|kv| kv.trim().strip_prefix("JSESSIONID=")))
+        .and_then(|c| {
+            c.split(';')
+                .find_map(|kv| kv.trim().strip_prefix("JSESSIONID="))
+        })
         .map(str::to_owned);
     let is_valid = session.is_some_and(|id| {
         let mut used = p.used.lock().unwrap();
@@ -384,7 +397,11 @@ async fn form_answering_a_login_page_is_renewed_once_then_reported() {
     let base = serve(portal_app(Arc::clone(&portal))).await;
     let s = setup(&portal_source(&base)).await;
     let r = crawl(&s, "portal").await;
-    assert_eq!(portal.sessions.load(Ordering::SeqCst), 2, "renewed exactly once");
+    assert_eq!(
+        portal.sessions.load(Ordering::SeqCst),
+        2,
+        "renewed exactly once"
+    );
     assert_eq!(portal.forms.lock().unwrap().len(), 2);
     assert_eq!(r.verdict, Verdict::LoginRequired, "{r:?}");
     let evidence = r.login_required.clone().unwrap();
@@ -403,7 +420,9 @@ async fn feeds_app() -> Url {
     async fn rss() -> Response<Body> {
         let item = |n: i64| {
             let d = (Utc::now() - Duration::days(n)).to_rfc2822();
-            format!("<item><title>RSS文章{n}</title><link>/art/{n}.html</link><pubDate>{d}</pubDate></item>")
+            format!(
+                "<item><title>RSS文章{n}</title><link>/art/{n}.html</link><pubDate>{d}</pubDate></item>"
+            )
         };
         reply(
             200,
@@ -446,12 +465,19 @@ async fn feeds_app() -> Url {
     fn urlset(ns: &[i64]) -> Response<Body> {
         let urls: String = ns
             .iter()
-            .map(|n| format!("<url><loc>/art/{n}.html</loc><lastmod>{}</lastmod></url>", day(*n)))
+            .map(|n| {
+                format!(
+                    "<url><loc>/art/{n}.html</loc><lastmod>{}</lastmod></url>",
+                    day(*n)
+                )
+            })
             .collect();
         reply(
             200,
             &[("content-type", "application/xml")],
-            format!("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>"),
+            format!(
+                "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>"
+            ),
         )
     }
     let app = Router::new()
@@ -535,17 +561,28 @@ async fn check_previews_the_first_items_and_explains_without_secrets() {
     let lines = jujiao_crawl::explain(s.config.source("portal").unwrap());
     let text = lines.join("\n");
     assert!(text.contains(&format!("GET {base}index.do")), "{text}");
-    assert!(text.contains(&format!("POST {base}notice/list.do")), "{text}");
+    assert!(
+        text.contains(&format!("POST {base}notice/list.do")),
+        "{text}"
+    );
     assert!(text.contains("infoID=12&number=1"), "{text}");
     assert!(text.contains("infoID=12&number=4"), "{text}");
     assert!(!text.contains("s3cret"), "{text}");
     assert!(text.contains("JUJIAO_TEST_UNSET_COOKIE_VAR"), "{text}");
-    assert_eq!(portal.sessions.load(Ordering::SeqCst), 0, "explaining sends nothing");
+    assert_eq!(
+        portal.sessions.load(Ordering::SeqCst),
+        0,
+        "explaining sends nothing"
+    );
 
     let preview = crawler(&s).preview("portal").await.unwrap();
     assert_eq!(preview.items.len(), 2, "{preview:?}");
     assert_eq!(preview.items[0].title, "门户通知1");
     assert_eq!(preview.items[0].date, Some(day(1)));
     assert_eq!(portal.forms.lock().unwrap().len(), 1);
-    assert_eq!(s.store.stats().await.unwrap().articles, 0, "a preview stores nothing");
+    assert_eq!(
+        s.store.stats().await.unwrap().articles,
+        0,
+        "a preview stores nothing"
+    );
 }

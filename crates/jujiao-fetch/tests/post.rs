@@ -16,7 +16,11 @@ async fn echo(method: HttpMethod, headers: HeaderMap, body: String) -> axum::res
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned();
-    reply(200, &[("content-type", "text/plain")], format!("{method} {ct} {body}"))
+    reply(
+        200,
+        &[("content-type", "text/plain")],
+        format!("{method} {ct} {body}"),
+    )
 }
 
 #[tokio::test]
@@ -75,6 +79,9 @@ async fn form_and_json_bodies_are_sent_with_their_content_type() {
 #[test]
 fn debug_of_a_body_shows_no_field_values() {
     let body = RequestBody::form([("password", "s3cret")]);
-    let shown = format!("{:?}", FetchRequest::new("http://h.example/".parse().unwrap()).with_post(body));
+    let shown = format!(
+        "{:?}",
+        FetchRequest::new("http://h.example/".parse().unwrap()).with_post(body)
+    );
     assert!(!shown.contains("s3cret"), "{shown}");
 }

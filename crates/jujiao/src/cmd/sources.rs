@@ -35,7 +35,11 @@ pub struct CheckArgs {
 pub async fn run(command: Command) -> anyhow::Result<ExitStatus> {
     let Command::Check(args) = command;
     let config = Config::load(&args.config)?;
-    println!("{}: valid, {} sources", args.config.display(), config.sources.len());
+    println!(
+        "{}: valid, {} sources",
+        args.config.display(),
+        config.sources.len()
+    );
     let ids: Vec<String> = if args.sources.is_empty() {
         config.sources.iter().map(|s| s.id.clone()).collect()
     } else {
