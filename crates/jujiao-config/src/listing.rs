@@ -62,7 +62,7 @@ pub enum ListBody {
 /// How the items are read from a list answer.
 #[derive(Debug, Clone)]
 pub enum ItemFormat {
-    Json(JsonItems),
+    Json(Box<JsonItems>),
     /// An HTML list: links by selector (or automatic), dates by selector.
     Html {
         link: Option<String>,
@@ -444,7 +444,7 @@ pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiS
                     "JSON items are mapped in [source.json], not with selectors".into(),
                 ));
             }
-            ItemFormat::Json(json_items(j, &format!("{key}.json"))?)
+            ItemFormat::Json(Box::new(json_items(j, &format!("{key}.json"))?))
         }
         (None, true) => ItemFormat::Html {
             link: s.link.clone(),

@@ -178,7 +178,7 @@ pub fn parse(bytes: &[u8], charset: Option<&str>, base: &Url) -> Result<Feed, St
                     && *d == depth
                     && let Some((_, done)) = entry.take()
                 {
-                    push(&mut feed, kind, done, base);
+                    push(&mut feed, kind, &done, base);
                 }
             }
             Xml::Text(ref t) => append(&mut entry, &stack, &t.clone().into_inner()),
@@ -215,7 +215,7 @@ fn append(entry: &mut Option<(usize, Entry)>, stack: &[String], text: &str) {
     field.push_str(text);
 }
 
-fn push(feed: &mut Feed, kind: Option<FeedKind>, e: Entry, base: &Url) {
+fn push(feed: &mut Feed, kind: Option<FeedKind>, e: &Entry, base: &Url) {
     let Ok(url) = base.join(e.link.trim()) else {
         return;
     };
@@ -339,7 +339,7 @@ pub(crate) async fn run(
         });
     }
     // Newest first, so the per-run cap keeps the most recent (sitemaps are unordered).
-    candidates.sort_by(|a, b| b.list_date.cmp(&a.list_date));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.list_date));
     report.links_found += candidates.len() as u64;
     let pages = PageOptions {
         encoding: feed.rules.encoding.clone(),

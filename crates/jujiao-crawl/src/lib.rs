@@ -288,11 +288,13 @@ pub fn register_sources(
             }
             SourceKind::Feed(f) => f.feed_urls.first().cloned(),
         };
+        // `Path=/`: the cookie goes with every page of the site, not only the pages
+        // under the list URL's directory (the jar's default path).
         for (name, var) in &source.cookies_env {
             match (std::env::var(var), &scope) {
                 (Ok(value), Some(url)) => settings
                     .cookies
-                    .push((url.clone(), format!("{name}={value}"))),
+                    .push((url.clone(), format!("{name}={value}; Path=/"))),
                 _ => warnings.push(format!(
                     "source \"{}\": cookie {name}: environment variable {var} is not set",
                     source.id
