@@ -7,9 +7,14 @@
 //! never halfway through a crawl. CSS selectors are checked by the crawler when it
 //! compiles its extraction rules, also before anything is fetched.
 
+mod listing;
 pub mod raw;
 mod validate;
 
+pub use listing::{
+    ApiSource, ArticleRules, DEFAULT_API_PAGES, DEFAULT_FIRST_PAGE, FeedSource, ItemFormat,
+    ItemUrl, JsonItems, JsonPath, ListBody, ListMethod, PathStep, Session,
+};
 pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,

@@ -44,7 +44,7 @@ pub struct RawSource {
     pub id: String,
     pub name: Option<String>,
     pub column: String,
-    /// `html` (default) or `edition`.
+    /// `html` (default), `edition`, `json`, `form` or `feed`.
     pub kind: Option<String>,
     #[serde(default)]
     pub list_urls: Vec<String>,
@@ -80,6 +80,53 @@ pub struct RawSource {
     pub edition_url: Option<String>,
     pub page_links: Option<String>,
     pub pdf_links: Option<String>,
+    // json and form sources
+    /// The list endpoint; `{page}` is replaced by the page number.
+    pub endpoint: Option<String>,
+    /// `GET` or `POST` (json sources; form sources always POST).
+    pub method: Option<String>,
+    /// JSON request body template of a POST JSON API, `{page}` replaced.
+    pub body: Option<String>,
+    /// Form fields of a form source; values may contain `{page}`.
+    pub form: Option<BTreeMap<String, String>>,
+    /// The number of the first page (default 1).
+    pub first_page: Option<u64>,
+    /// Pages read at most per run (json and form sources).
+    pub pages: Option<usize>,
+    /// Items older than this are skipped and end the pagination (json, form, feed).
+    pub max_age: Option<String>,
+    pub json: Option<RawJsonItems>,
+    pub session: Option<RawSession>,
+}
+
+/// Where the items are in a JSON answer and which fields hold what.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawJsonItems {
+    /// Dotted path to the items: `data.list[*]`.
+    pub items: String,
+    pub title: String,
+    /// Field holding the article URL (absolute or relative to the endpoint).
+    pub url: Option<String>,
+    /// Field holding an id, put into `url_template` at `{id}`.
+    pub id: Option<String>,
+    pub url_template: Option<String>,
+    pub date: Option<String>,
+    /// Field with a summary, used as the body of attachment-only items.
+    pub summary: Option<String>,
+}
+
+/// The session step of a form or json source.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSession {
+    /// A page fetched (GET) first to obtain the session cookie; fetched again once
+    /// when the session has expired.
+    pub url: Option<String>,
+    /// Regex: a list request that ends on a URL matching it was sent to the login page.
+    pub login_url: Option<String>,
+    /// Text that only the login page contains (default: a password field).
+    pub login_marker: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -150,7 +150,152 @@ fn shipped_example_config_parses() {
         "/../../jujiao.example.toml"
     ));
     let c = Config::load(path).unwrap();
-    assert_eq!(c.sources.len(), 2);
+    assert_eq!(c.sources.len(), 5);
+    assert!(matches!(c.sources[2].kind, SourceKind::Json(_)));
+    assert!(matches!(c.sources[3].kind, SourceKind::Form(_)));
+    assert!(matches!(c.sources[4].kind, SourceKind::Feed(_)));
+}
+
+const JSON_SOURCE: &str = r#"
+[[source]]
+id = "api"
+kind = "json"
+column = "c"
+endpoint = "http://api.example/list?page={page}&size=20"
+max_age = "30d"
+[source.json]
+items = "data.list[*]"
+title = "title"
+id = "id"
+url_template = "http://api.example/art/{id}.html"
+date = "publishTime"
+"#;
+
+#[test]
+fn json_source_validates_with_paths_and_templates() {
+    let c = parse(JSON_SOURCE).unwrap();
+    let SourceKind::Json(api) = &c.sources[0].kind else {
+        panic!("json expected")
+    };
+    assert_eq!(api.method, ListMethod::Get);
+    assert_eq!(api.url_for(3), "http://api.example/list?page=3&size=20");
+    assert_eq!(api.pages, DEFAULT_API_PAGES);
+    assert_eq!(api.max_age, Some(Duration::from_secs(30 * 86400)));
+    assert_eq!(api.rules.allowed_hosts, ["api.example"]);
+    let ItemFormat::Json(items) = &api.items else {
+        panic!("json items expected")
+    };
+    assert_eq!(items.items.steps.len(), 3);
+    assert!(matches!(items.url, ItemUrl::Template { .. }));
+}
+
+#[test]
+fn json_source_errors_name_the_key() {
+    let cases = [
+        (
+            "items = \"data.list[*]\"",
+            "items = \"data.list[x]\"",
+            "json.items",
+        ),
+        (
+            "url_template = \"http://api.example/art/{id}.html\"",
+            "url_template = \"http://api.example/art/\"",
+            "json.url_template",
+        ),
+        ("max_age = \"30d\"", "max_age = \"a month\"", ".max_age"),
+        ("max_age = \"30d\"", "body = '{\"p\": {page}}'", ".body"),
+        ("max_age = \"30d\"", "method = \"PUT\"", ".method"),
+        (
+            "max_age = \"30d\"",
+            "list_urls = [\"http://x/\"]",
+            ".list_urls",
+        ),
+        ("max_age = \"30d\"", "form = { a = \"1\" }", ".form"),
+        ("max_age = \"30d\"", "pages = 0", ".pages"),
+        (
+            "endpoint = \"http://api.example/list?page={page}&size=20\"",
+            "endpoint = \"ftp://x/{page}\"",
+            ".endpoint",
+        ),
+    ];
+    for (from, to, key) in cases {
+        let text = JSON_SOURCE.replace(from, to);
+        assert_ne!(text, JSON_SOURCE, "{from}");
+        let e = err(&text);
+        assert!(
+            e.starts_with("jujiao.toml: source[0] (id \"api\")") && e.contains(key),
+            "{to}: {e}"
+        );
+    }
+    let e = err(&JSON_SOURCE.replace("[source.json]", "[source.jsn]"));
+    assert!(e.contains("jsn"), "{e}");
+    let e = err(&JSON_SOURCE.replace("id = \"id\"\n", ""));
+    assert!(
+        e.contains("json.url_template") || e.contains("json.url"),
+        "{e}"
+    );
+}
+
+#[test]
+fn form_source_posts_fields_and_checks_its_session() {
+    let text = r#"
+[[source]]
+id = "portal"
+kind = "form"
+column = "通知公告"
+endpoint = "http://portal.example/notice/list.do"
+form = { infoID = "12", number = "{page}" }
+link = "ul a"
+[source.session]
+url = "http://portal.example/index.do"
+login_url = "/login\\.jsp"
+"#;
+    let c = parse(text).unwrap();
+    let SourceKind::Form(api) = &c.sources[0].kind else {
+        panic!("form expected")
+    };
+    assert_eq!(api.method, ListMethod::Post);
+    assert_eq!(
+        api.body_for(2),
+        ListBody::Form(vec![
+            ("infoID".into(), "12".into()),
+            ("number".into(), "2".into())
+        ])
+    );
+    assert!(api.session.as_ref().unwrap().url.is_some());
+    let e = err(&text.replace(r"/login\\.jsp", "(("));
+    assert!(
+        e.contains("session.login_url") && e.contains("bad pattern"),
+        "{e}"
+    );
+    let e = err(&text.replace("index.do", "index.do\"\nmethd = \"x"));
+    assert!(e.contains("methd"), "{e}");
+    let e = err(&text.replace(
+        "url = \"http://portal.example/index.do\"",
+        "url = \"index.do\"",
+    ));
+    assert!(e.contains("session.url") && e.contains("not a URL"), "{e}");
+}
+
+#[test]
+fn feed_source_takes_list_urls_and_refuses_list_keys() {
+    let text = "[[source]]\nid = \"f\"\nkind = \"feed\"\ncolumn = \"c\"\nlist_urls = [\"http://a.example/rss.xml\"]\n";
+    let c = parse(text).unwrap();
+    assert!(matches!(c.sources[0].kind, SourceKind::Feed(_)));
+    let e = err(&format!("{text}pages = 3\n"));
+    assert!(
+        e.contains("source[0] (id \"f\").pages") && e.contains("feed sources"),
+        "{e}"
+    );
+    let e = err(&text.replace("list_urls = [\"http://a.example/rss.xml\"]", ""));
+    assert!(e.contains("list_urls"), "{e}");
+    // and html sources refuse the new keys
+    let e = err(
+        "[[source]]\nid = \"h\"\ncolumn = \"c\"\nlist_urls = [\"http://x/\"]\nendpoint = \"http://x/\"\n",
+    );
+    assert!(e.contains("endpoint") && e.contains("html sources"), "{e}");
+    let e = err("[[source]]\nid = \"h\"\nkind = \"rss\"\ncolumn = \"c\"\n");
+    assert!(e.contains("kind") && e.contains("feed"), "{e}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use url::Url;
 
 /// A validation failure: the dotted key and what is wrong with it.
-type Failure = (String, String);
+pub(crate) type Failure = (String, String);
 
 /// The whole validated sources file.
 #[derive(Debug, Clone)]
@@ -66,6 +66,12 @@ pub struct Source {
 pub enum SourceKind {
     Html(Box<HtmlSource>),
     Edition(EditionSource),
+    /// A JSON list API (`kind = "json"`).
+    Json(Box<crate::ApiSource>),
+    /// A portal form answered to a POST (`kind = "form"`).
+    Form(Box<crate::ApiSource>),
+    /// RSS, Atom or sitemaps (`kind = "feed"`).
+    Feed(Box<crate::FeedSource>),
 }
 
 /// List pages linking to article pages.
@@ -253,9 +259,24 @@ fn source(s: RawSource, key: &str) -> Result<Source, Failure> {
         return Err((format!("{key}.column"), "must not be empty".into()));
     }
     let kind = match s.kind.as_deref() {
-        None | Some("html") => SourceKind::Html(Box::new(html_source(&s, key)?)),
-        Some("edition") => SourceKind::Edition(edition_source(&s, key)?),
-        Some(other) => return Err(bad(&format!("{key}.kind"), other, "html or edition")),
+        None | Some("html") => {
+            crate::listing::refuse_list_keys(&s, key, "html")?;
+            SourceKind::Html(Box::new(html_source(&s, key)?))
+        }
+        Some("edition") => {
+            crate::listing::refuse_list_keys(&s, key, "edition")?;
+            SourceKind::Edition(edition_source(&s, key)?)
+        }
+        Some("json") => SourceKind::Json(Box::new(crate::listing::api_source(&s, key, false)?)),
+        Some("form") => SourceKind::Form(Box::new(crate::listing::api_source(&s, key, true)?)),
+        Some("feed") => SourceKind::Feed(Box::new(crate::listing::feed_source(&s, key)?)),
+        Some(other) => {
+            return Err(bad(
+                &format!("{key}.kind"),
+                other,
+                "html, edition, json, form or feed",
+            ));
+        }
     };
     let max_new_per_run = s.max_new_per_run.unwrap_or(DEFAULT_MAX_NEW_PER_RUN);
     if max_new_per_run == 0 {
@@ -417,7 +438,10 @@ fn edition_source(s: &RawSource, key: &str) -> Result<EditionSource, Failure> {
     })
 }
 
-fn article_selectors(key: &str, raw: RawArticleSelectors) -> Result<ArticleSelectors, Failure> {
+pub(crate) fn article_selectors(
+    key: &str,
+    raw: RawArticleSelectors,
+) -> Result<ArticleSelectors, Failure> {
     patterns(&format!("{key}.drop"), &raw.drop)?;
     Ok(ArticleSelectors {
         title: raw.title,
@@ -430,7 +454,7 @@ fn article_selectors(key: &str, raw: RawArticleSelectors) -> Result<ArticleSelec
     })
 }
 
-fn http_url(key: &str, text: &str) -> Result<Url, Failure> {
+pub(crate) fn http_url(key: &str, text: &str) -> Result<Url, Failure> {
     let url =
         Url::parse(text).map_err(|e| (key.to_owned(), format!("`{text}` is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -442,7 +466,7 @@ fn http_url(key: &str, text: &str) -> Result<Url, Failure> {
     Ok(url)
 }
 
-fn patterns(key: &str, list: &[String]) -> Result<Vec<Regex>, Failure> {
+pub(crate) fn patterns(key: &str, list: &[String]) -> Result<Vec<Regex>, Failure> {
     list.iter()
         .enumerate()
         .map(|(i, p)| {

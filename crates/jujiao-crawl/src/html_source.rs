@@ -14,12 +14,23 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use url::Url;
 
-/// An article link found on a list page.
+/// An article link found on a list (an HTML list page, a JSON API, a feed…).
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
     pub(crate) url: Url,
     pub(crate) text: String,
     pub(crate) list_date: Option<chrono::NaiveDate>,
+    /// A summary the list gives (JSON APIs, feeds): the body of an item whose target
+    /// is a file rather than a page.
+    pub(crate) summary: Option<String>,
+}
+
+/// How the article pages of a source are read.
+#[derive(Debug, Clone)]
+pub(crate) struct PageOptions {
+    pub(crate) encoding: Option<String>,
+    pub(crate) title_from_list: bool,
+    pub(crate) has_body_selector: bool,
 }
 
 pub(crate) async fn run(
@@ -30,7 +41,6 @@ pub(crate) async fn run(
     observer: &dyn Observer,
     report: &mut SourceReport,
 ) {
-    let id = compiled.source.id.as_str();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     // Validators are saved only once the links of their page are all handled.
@@ -53,12 +63,50 @@ pub(crate) async fn run(
         .await;
     }
 
+    let pages = PageOptions {
+        encoding: html.encoding.clone(),
+        title_from_list: html.title_from_list,
+        has_body_selector: html.article.body.is_some(),
+    };
+    let is_all_handled = fetch_articles(
+        crawler, compiled, candidates, &pages, options, observer, report,
+    )
+    .await;
+    // Saving validators says "everything on this page was handled": not so when the run
+    // was capped or a page may succeed next time.
+    if is_all_handled && !options.dry_run {
+        for (url, v) in fresh_validators {
+            let v = StoreValidators {
+                etag: v.etag,
+                last_modified: v.last_modified,
+            };
+            if let Err(e) = crawler.store.set_list_page_validators(&url, &v).await {
+                report.error(format!("store: validators of {url}: {e}"));
+            }
+        }
+    }
+}
+
+/// The shared article pipeline: the candidates not yet stored (at most
+/// `max_new_per_run`) are fetched concurrently, extracted off the I/O threads and
+/// recorded in batches. True when every candidate was handled (the run was not capped
+/// and nothing failed that may succeed next time).
+pub(crate) async fn fetch_articles(
+    crawler: &Crawler,
+    compiled: &Compiled,
+    candidates: Vec<Candidate>,
+    pages: &PageOptions,
+    options: RunOptions,
+    observer: &dyn Observer,
+    report: &mut SourceReport,
+) -> bool {
+    let id = compiled.source.id.as_str();
     let urls: Vec<String> = candidates.iter().map(|c| c.url.to_string()).collect();
     let known = match crawler.store.known_urls(&urls).await {
         Ok(k) => k,
         Err(e) => {
             report.error(format!("store: {e}"));
-            return;
+            return false;
         }
     };
     let mut new: Vec<Candidate> = candidates
@@ -70,7 +118,7 @@ pub(crate) async fn run(
     observer.event(id, Event::ArticlesPlanned(new.len()));
     if options.dry_run {
         report.would_fetch = new.iter().map(|c| c.url.to_string()).collect();
-        return;
+        return false;
     }
 
     let mut failed_transiently = false;
@@ -87,7 +135,15 @@ pub(crate) async fn run(
             let Some(candidate) = pending.next() else {
                 break;
             };
-            let job = Job::new(compiled, html, rules.clone(), Arc::clone(&crawler.fetcher));
+            let job = Job {
+                fetcher: Arc::clone(&crawler.fetcher),
+                rules: rules.clone(),
+                source_id: id.to_owned(),
+                column: compiled.source.column.clone(),
+                encoding: pages.encoding.clone(),
+                title_from_list: pages.title_from_list,
+                has_body_selector: pages.has_body_selector,
+            };
             tasks.spawn(job.run(candidate));
         }
         let Some(joined) = tasks.join_next().await else {
@@ -102,6 +158,7 @@ pub(crate) async fn run(
                         if prepared.is_fallback {
                             report.fallbacks += 1;
                         }
+                        report.attachment_articles += u64::from(prepared.is_attachment);
                         if let Some(w) = &prepared.warning {
                             observer.event(id, Event::Warning(format!("{url}: {w}")));
                         }
@@ -133,19 +190,7 @@ pub(crate) async fn run(
         }
     }
 
-    // Saving validators says "everything on this page was handled": not so when the run
-    // was capped or a page may succeed next time.
-    if !is_capped && !failed_transiently {
-        for (url, v) in fresh_validators {
-            let v = StoreValidators {
-                etag: v.etag,
-                last_modified: v.last_modified,
-            };
-            if let Err(e) = crawler.store.set_list_page_validators(&url, &v).await {
-                report.error(format!("store: validators of {url}: {e}"));
-            }
-        }
-    }
+    !is_capped && !failed_transiently
 }
 
 /// Where [`read_list_url`] puts what it finds: links new to this run (`seen` holds every
@@ -248,6 +293,7 @@ pub(crate) async fn read_list_url(
                 url,
                 text: link.text,
                 list_date: link.date,
+                summary: None,
             });
         }
         report.links_found += found as u64;
@@ -364,6 +410,8 @@ pub(crate) struct Prepared {
     pub(crate) record: ArticleRecord,
     pub(crate) is_fallback: bool,
     pub(crate) warning: Option<String>,
+    /// Filed from a file (PDF, ZIP…) the list item pointed to, not from a page.
+    pub(crate) is_attachment: bool,
     /// The page's ETag / Last-Modified, for a conditional re-check.
     pub(crate) validators: StoreValidators,
 }
@@ -383,7 +431,7 @@ impl Failure {
             is_transient: !matches!(e, FetchError::RobotsDisallowed { .. }),
         }
     }
-    fn dead(message: String) -> Failure {
+    pub(crate) fn dead(message: String) -> Failure {
         Failure {
             message,
             is_blocked: false,
@@ -448,6 +496,15 @@ impl Job {
                 is_transient: response.status >= 500 || matches!(response.status, 403 | 429),
             });
         }
+        if let Some(kind) = crate::attachment::file_kind(response) {
+            return crate::attachment::prepare(
+                candidate,
+                response,
+                kind,
+                &self.source_id,
+                &self.column,
+            );
+        }
         if let Some(ct) = &response.content_type
             && !(ct.contains("html") || ct.contains("xml") || ct.starts_with("text/"))
         {
@@ -494,6 +551,7 @@ impl Job {
         Ok(Prepared {
             is_fallback: extraction.method == Method::SelectorsWithAutomaticFallback
                 && self.has_body_selector,
+            is_attachment: false,
             record: ArticleRecord {
                 article,
                 filing: Filing {

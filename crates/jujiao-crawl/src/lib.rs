@@ -12,15 +12,22 @@
 //! at any instant is completed by the next run, which skips what is already stored.
 //! Publishing to the tree is driven by the store afterwards (`jujiao-tree`).
 
+mod api_source;
+mod attachment;
+mod check;
 mod edition;
+pub mod feed;
 mod html_source;
-mod recheck;
+mod json_list;
 mod media;
+mod recheck;
 mod report;
 pub mod shared_hosts;
 pub mod urls;
 pub mod worker;
 
+pub use check::{Preview, explain};
+pub use json_list::ListItem;
 pub use report::{Event, Observer, Quiet, SourceReport, Verdict};
 pub use worker::{Worker, WorkerOptions, WorkerReport};
 
@@ -165,6 +172,12 @@ impl Crawler {
             SourceKind::Edition(edition) => {
                 edition::run(self, compiled, edition, options, observer, &mut report).await;
             }
+            SourceKind::Json(api) | SourceKind::Form(api) => {
+                api_source::run(self, compiled, api, options, observer, &mut report).await;
+            }
+            SourceKind::Feed(feed) => {
+                feed::run(self, compiled, feed, options, observer, &mut report).await;
+            }
         }
         report.elapsed = started.elapsed();
         report.decide_verdict();
@@ -206,39 +219,32 @@ fn compile(source: &Source) -> Result<Compiled, CrawlError> {
             if let jujiao_config::Pagination::Next { selector, .. } = &h.pagination {
                 compiled.next = sel("pagination.next", Some(selector))?;
             }
-            let a = &h.article;
-            let raw = RawRules {
-                title: a.title.clone(),
-                body: a.body.clone(),
-                date: a.date.clone(),
-                author: a.author.clone(),
-                origin: a.origin.clone(),
-                min_paragraph_chars: Some(a.min_paragraph_chars).filter(|n| *n > 0),
-                drop_patterns: a.drop.clone(),
-            };
-            if raw != RawRules::default() {
-                compiled.rules = Some(Rules::compile(&raw).map_err(|e| CrawlError::Selector {
-                    source_id: id.clone(),
-                    key: "article".into(),
-                    message: e.to_string(),
-                })?);
-            }
         }
         SourceKind::Edition(e) => {
             compiled.pdf_links = sel("pdf_links", Some(&e.pdf_links))?;
             compiled.page_links = sel("page_links", e.page_links.as_ref())?;
         }
+        SourceKind::Json(api) | SourceKind::Form(api) => {
+            if let jujiao_config::ItemFormat::Html { link, list_date } = &api.items {
+                compiled.link = sel("link", link.as_ref())?;
+                compiled.list_date = sel("list_date", list_date.as_ref())?;
+            }
+        }
+        SourceKind::Feed(_) => {}
     }
+    compiled.rules = article_rules(source)?;
     Ok(compiled)
 }
 
-/// The compiled article rules of an HTML source (`None` when it configures none, so
-/// extraction is fully automatic).
+/// The compiled article rules of a source (`None` when it configures none, so
+/// extraction is fully automatic; always `None` for edition sources).
 pub fn article_rules(source: &Source) -> Result<Option<Rules>, CrawlError> {
-    let SourceKind::Html(h) = &source.kind else {
-        return Ok(None);
+    let a = match &source.kind {
+        SourceKind::Html(h) => &h.article,
+        SourceKind::Json(api) | SourceKind::Form(api) => &api.rules.article,
+        SourceKind::Feed(f) => &f.rules.article,
+        SourceKind::Edition(_) => return Ok(None),
     };
-    let a = &h.article;
     let raw = RawRules {
         title: a.title.clone(),
         body: a.body.clone(),
@@ -296,12 +302,18 @@ pub fn register_sources(
         let scope = match &source.kind {
             SourceKind::Html(h) => h.list_urls.first().cloned(),
             SourceKind::Edition(e) => url::Url::parse(&e.edition_url.replace(['{', '}'], "")).ok(),
+            SourceKind::Json(api) | SourceKind::Form(api) => {
+                url::Url::parse(&api.url_for(api.first_page)).ok()
+            }
+            SourceKind::Feed(f) => f.feed_urls.first().cloned(),
         };
+        // `Path=/`: the cookie goes with every page of the site, not only the pages
+        // under the list URL's directory (the jar's default path).
         for (name, var) in &source.cookies_env {
             match (std::env::var(var), &scope) {
                 (Ok(value), Some(url)) => settings
                     .cookies
-                    .push((url.clone(), format!("{name}={value}"))),
+                    .push((url.clone(), format!("{name}={value}; Path=/"))),
                 _ => warnings.push(format!(
                     "source \"{}\": cookie {name}: environment variable {var} is not set",
                     source.id

@@ -237,6 +237,7 @@ async fn check_page(
         url: parsed,
         text: String::new(),
         list_date: None,
+        summary: None,
     };
     let prepared = tokio::task::spawn_blocking(move || {
         job.prepare(&candidate, &response)

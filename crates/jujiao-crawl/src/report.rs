@@ -52,6 +52,10 @@ pub enum Verdict {
     Blocked,
     /// No list page could be fetched at all.
     Unreachable,
+    /// The list answered a login page (or redirected to one) even after the session
+    /// was renewed once: the session cookie expired or a login is required. The
+    /// evidence is in [`SourceReport::login_required`].
+    LoginRequired,
     /// Some pages failed.
     Errors,
 }
@@ -64,6 +68,7 @@ impl Verdict {
             Verdict::SelectorsStale => "selectors no longer match (automatic fallback used)",
             Verdict::Blocked => "blocked (403/429)",
             Verdict::Unreachable => "unreachable",
+            Verdict::LoginRequired => "session expired / login required",
             Verdict::Errors => "some pages failed",
         }
     }
@@ -99,6 +104,11 @@ pub struct SourceReport {
     pub pdfs: u64,
     /// Images and attachments of this run's articles kept (fetched or already stored).
     pub files: u64,
+    /// Articles filed from a file the list pointed to (PDF, ZIP…) rather than a page.
+    pub attachment_articles: u64,
+    /// Why the source's list needs a login: the evidence (a redirect to the login page,
+    /// a login form instead of the list), set when renewing the session did not help.
+    pub login_required: Option<String>,
     /// Articles added or revised by this run (for the search index).
     pub changed_articles: Vec<i64>,
     pub verdict: Verdict,
@@ -129,6 +139,8 @@ impl SourceReport {
             files: 0,
             error_samples: Vec::new(),
             pdfs: 0,
+            attachment_articles: 0,
+            login_required: None,
             changed_articles: Vec::new(),
             verdict: Verdict::Ok,
             elapsed: Duration::ZERO,
@@ -144,7 +156,9 @@ impl SourceReport {
     }
 
     pub(crate) fn decide_verdict(&mut self) {
-        self.verdict = if self.list_pages > 0 && self.list_pages_failed == self.list_pages {
+        self.verdict = if self.login_required.is_some() {
+            Verdict::LoginRequired
+        } else if self.list_pages > 0 && self.list_pages_failed == self.list_pages {
             if self.blocked > 0 {
                 Verdict::Blocked
             } else {

@@ -608,6 +608,7 @@ impl Worker {
             list_date: note["list_date"]
                 .as_str()
                 .and_then(|d| d.parse::<chrono::NaiveDate>().ok()),
+            summary: None,
         };
         let fetcher = Arc::new(HeldFetch {
             shared: Arc::clone(&self.shared),

@@ -23,7 +23,35 @@ use crate::politeness::{HostGates, HostKey};
 use crate::retry::{is_retryable_status, parse_retry_after};
 use crate::robots::{CachedRules, RobotsCache, RobotsRules};
 use crate::source::SourceSettings;
-use crate::types::{FetchRequest, FetchResponse, Validators, charset_of};
+use crate::types::{FetchRequest, FetchResponse, Method, RequestBody, Validators, charset_of};
+
+/// What one hop sends besides its URL.
+#[derive(Debug, Clone, Copy)]
+struct Hop<'a> {
+    method: Method,
+    body: Option<&'a RequestBody>,
+    validators: &'a Validators,
+}
+
+impl<'a> Hop<'a> {
+    fn get(validators: &'a Validators) -> Self {
+        Self {
+            method: Method::Get,
+            body: None,
+            validators,
+        }
+    }
+
+    /// The hop after a redirect with `status`: 307/308 repeat the request, the
+    /// others turn a POST into a GET without body (RFC 9110 §15.4).
+    fn after_redirect(self, status: u16) -> Self {
+        if matches!(status, 307 | 308) {
+            self
+        } else {
+            Self::get(self.validators)
+        }
+    }
+}
 
 /// The production [`crate::Fetch`] implementation.
 #[derive(Debug)]
@@ -227,14 +255,23 @@ impl HttpFetcher {
         client: &SourceClient,
         url: &Url,
         key: &HostKey,
-        validators: &Validators,
+        hop: Hop<'_>,
         cap: usize,
         overflow: Overflow,
     ) -> Result<Answer, AttemptError> {
         let _permit = self.hosts.acquire(key, client.delay).await;
         let read_timeout = self.config.read_timeout;
+        let validators = hop.validators;
         let attempt = async {
-            let mut request = client.http.get(url.clone());
+            let mut request = match hop.method {
+                Method::Get => client.http.get(url.clone()),
+                Method::Post => client.http.post(url.clone()),
+            };
+            if let Some(body) = hop.body {
+                request = request
+                    .header(header::CONTENT_TYPE, body.content_type.as_str())
+                    .body(body.bytes.clone());
+            }
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
             }
@@ -281,7 +318,7 @@ impl HttpFetcher {
         client: &SourceClient,
         url: &Url,
         key: &HostKey,
-        validators: &Validators,
+        hop: Hop<'_>,
         cap: usize,
         attempts: &mut u32,
     ) -> Result<Answer, FetchError> {
@@ -291,7 +328,7 @@ impl HttpFetcher {
             tries += 1;
             *attempts += 1;
             let result = self
-                .exchange(client, url, key, validators, cap, Overflow::Fail)
+                .exchange(client, url, key, hop, cap, Overflow::Fail)
                 .await;
             let is_last = tries >= policy.max_attempts.max(1);
             let retry_after = match result {
@@ -356,13 +393,14 @@ impl HttpFetcher {
                 reason: "cannot form the robots.txt URL",
             })?;
         let mut hop_key = key.clone();
+        let no_validators = Validators::default();
         for hop in 0..=ROBOTS_MAX_REDIRECTS {
             let answer = self
                 .exchange(
                     &client,
                     &target,
                     &hop_key,
-                    &Validators::default(),
+                    Hop::get(&no_validators),
                     ROBOTS_MAX_BYTES,
                     Overflow::Truncate,
                 )
@@ -402,13 +440,19 @@ impl HttpFetcher {
             .map_or(self.config.max_body_bytes, |c| {
                 c.min(self.config.max_body_bytes)
             });
+        let mut hop = Hop {
+            method: request.method,
+            body: request.body.as_ref(),
+            validators: &request.validators,
+        };
         loop {
             let key = self.check_url(&url)?;
             self.check_robots(&url, &key).await?;
             let answer = self
-                .exchange_with_retries(&client, &url, &key, &request.validators, cap, &mut attempts)
+                .exchange_with_retries(&client, &url, &key, hop, cap, &mut attempts)
                 .await?;
             if let Some(next) = redirect_target(&url, &answer) {
+                hop = hop.after_redirect(answer.status);
                 if redirects >= self.config.max_redirects {
                     return Err(FetchError::TooManyRedirects {
                         url: request.url.clone(),

@@ -36,7 +36,7 @@ pub use error::{BoxError, FetchError, TimeoutPhase};
 pub use fetcher::HttpFetcher;
 pub use memory::MemoryFetcher;
 pub use source::SourceSettings;
-pub use types::{FetchRequest, FetchResponse, Outcome, Validators};
+pub use types::{FetchRequest, FetchResponse, Method, Outcome, RequestBody, Validators};
 
 /// Something that fetches pages: [`HttpFetcher`] in production, a canned one in
 /// the crawler's tests.

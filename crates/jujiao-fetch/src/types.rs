@@ -27,6 +27,65 @@ impl Validators {
     }
 }
 
+/// The HTTP method of a request. List APIs and portal forms need POST; everything
+/// else is a GET.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Method {
+    #[default]
+    Get,
+    Post,
+}
+
+impl Method {
+    /// `GET` or `POST`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// A request body with its `Content-Type`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RequestBody {
+    /// `application/x-www-form-urlencoded`, `application/json`, …
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl RequestBody {
+    /// A form body (`application/x-www-form-urlencoded`) of `fields`, in order.
+    pub fn form<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        Self {
+            content_type: "application/x-www-form-urlencoded".into(),
+            bytes: encoded.into_bytes(),
+        }
+    }
+
+    /// A JSON body (`application/json`) of already serialised text.
+    pub fn json(text: impl Into<String>) -> Self {
+        Self {
+            content_type: "application/json".into(),
+            bytes: text.into().into_bytes(),
+        }
+    }
+}
+
+/// Bodies may carry form fields a portal treats as credentials: `Debug` shows the
+/// type and size only.
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBody")
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
 /// One page to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchRequest {
@@ -40,6 +99,11 @@ pub struct FetchRequest {
     /// A lower body cap for this request than the fetcher's (an image or attachment
     /// cap); `None` uses the fetcher's. A larger value cannot raise the fetcher's cap.
     pub max_body_bytes: Option<usize>,
+    /// GET unless set; a POST is sent with [`FetchRequest::body`]. After a 301, 302 or
+    /// 303 answer the next hop is a GET without body (as browsers do); 307 and 308
+    /// repeat the method and body.
+    pub method: Method,
+    pub body: Option<RequestBody>,
 }
 
 impl FetchRequest {
@@ -50,7 +114,17 @@ impl FetchRequest {
             source: None,
             validators: Validators::default(),
             max_body_bytes: None,
+            method: Method::Get,
+            body: None,
         }
+    }
+
+    /// Make it a POST of `body`.
+    #[must_use]
+    pub fn with_post(mut self, body: RequestBody) -> Self {
+        self.method = Method::Post;
+        self.body = Some(body);
+        self
     }
 
     /// Use the client (cookies, headers) of source `id`.

@@ -15,8 +15,8 @@
 
 mod codec;
 mod error;
-pub mod near;
 mod files;
+pub mod near;
 mod postgres;
 mod sqlite;
 mod types;

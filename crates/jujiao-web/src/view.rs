@@ -183,16 +183,18 @@ pub(crate) fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
         Verdict::SelectorsStale => ("选择器失效(已自动提取)", "warn"),
         Verdict::Blocked => ("被封禁(403/429)", "bad"),
         Verdict::Unreachable => ("无法访问", "bad"),
+        Verdict::LoginRequired => ("会话失效(需要登录)", "bad"),
         Verdict::Errors => ("部分页面失败", "warn"),
     }
 }
 
-const ALL_VERDICTS: [Verdict; 6] = [
+const ALL_VERDICTS: [Verdict; 7] = [
     Verdict::Ok,
     Verdict::ListEmpty,
     Verdict::SelectorsStale,
     Verdict::Blocked,
     Verdict::Unreachable,
+    Verdict::LoginRequired,
     Verdict::Errors,
 ];
 

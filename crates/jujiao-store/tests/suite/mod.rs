@@ -3,14 +3,14 @@
 
 mod articles;
 mod crawl;
-mod near;
 mod files;
+mod near;
 mod work;
 mod workers;
 
 pub use articles::*;
 pub use crawl::*;
-pub use near::*;
 pub use files::*;
+pub use near::*;
 pub use work::*;
 pub use workers::*;

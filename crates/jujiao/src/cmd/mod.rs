@@ -11,6 +11,7 @@ mod progress;
 mod publish;
 mod search;
 mod serve;
+mod sources;
 mod worker;
 
 use crate::ExitStatus;
@@ -52,6 +53,9 @@ pub enum Command {
     /// Share one crawl with other workers through the database (PostgreSQL for several
     /// machines): claims due list and article pages, keeps hosts polite across workers.
     Worker(worker::Args),
+    /// Check the sources: what each will request, and a preview of its first items.
+    #[command(subcommand)]
+    Sources(sources::Command),
 }
 
 /// Runs a subcommand on a fresh multi-threaded runtime.
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Reindex(args) => search::reindex(args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Worker(args) => worker::run(args).await,
+            Command::Sources(command) => sources::run(command).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }
     })
