@@ -31,7 +31,7 @@ pub(crate) async fn collect_batch(
         let media = collector.collect(id, article, Some(source_id)).await;
         report.files += u64::from(media.fetched + media.reused);
         for failure in media.failures {
-            report.error(format!("file {failure}"));
+            report.file_failed(format!("file {failure}"));
         }
     }
 }

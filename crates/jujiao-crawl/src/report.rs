@@ -104,6 +104,10 @@ pub struct SourceReport {
     pub pdfs: u64,
     /// Images and attachments of this run's articles kept (fetched or already stored).
     pub files: u64,
+    /// Images and attachments that could not be kept (404, an HTML page behind a `.pdf`
+    /// link, over the cap…): sampled in `error_samples`, but a missing picture does not
+    /// make the source's health verdict worse — its articles were collected.
+    pub files_failed: u64,
     /// Articles filed from a file the list pointed to (PDF, ZIP…) rather than a page.
     pub attachment_articles: u64,
     /// Why the source's list needs a login: the evidence (a redirect to the login page,
@@ -137,6 +141,7 @@ impl SourceReport {
             blocked: 0,
             errors: 0,
             files: 0,
+            files_failed: 0,
             error_samples: Vec::new(),
             pdfs: 0,
             attachment_articles: 0,
@@ -150,6 +155,15 @@ impl SourceReport {
     /// Counts an error and keeps its message if there is room.
     pub(crate) fn error(&mut self, message: String) {
         self.errors += 1;
+        if self.error_samples.len() < ERROR_SAMPLES {
+            self.error_samples.push(message);
+        }
+    }
+
+    /// An image or attachment that could not be kept: counted and sampled, not an error
+    /// of the source.
+    pub(crate) fn file_failed(&mut self, message: String) {
+        self.files_failed += 1;
         if self.error_samples.len() < ERROR_SAMPLES {
             self.error_samples.push(message);
         }

@@ -13,7 +13,7 @@ use crate::select::Selector;
 use crate::text::visible_len;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use url::Url;
 
@@ -78,6 +78,10 @@ pub fn discover_links(
         .captures(html)
         .and_then(|c| c.get(1)?.as_str().parse::<i32>().ok());
     let mut out: Vec<ListLink> = Vec::new();
+    // Linear in the number of links, even for a hostile list of 100,000 of them: URLs
+    // seen and sibling counts are looked up, not recounted per link.
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut groups: HashMap<(usize, &str), usize> = HashMap::new();
     for i in anchors {
         let Some(href) = dom.element(i).and_then(|e| e.attr("href")) else {
             continue;
@@ -85,11 +89,11 @@ pub fn discover_links(
         let Some(url) = absolute(Some(base), href) else {
             continue;
         };
-        if out.iter().any(|l| l.url == url) {
+        if !seen.insert(url.clone()) {
             continue;
         }
         let text = dom.text(i);
-        let item = item_of(&dom, i);
+        let item = item_of(&dom, i, &mut groups);
         let date = match date_selector {
             Some(ds) => (item..dom.end(item))
                 .find(|&j| ds.matches(&dom, j))
@@ -122,7 +126,9 @@ fn date_in(text: &str, year: Option<i32>) -> Option<NaiveDate> {
 
 /// The list item holding link `i`: the nearest of its first few ancestors whose parent
 /// has several children with the same tag; the link itself when there is none.
-fn item_of(dom: &Dom, i: usize) -> usize {
+///
+/// `groups` caches, per (parent, tag), how many children of the parent have the tag.
+fn item_of<'d>(dom: &'d Dom, i: usize, groups: &mut HashMap<(usize, &'d str), usize>) -> usize {
     let mut cur = i;
     for _ in 0..5 {
         let p = dom.nodes[cur].parent as usize;
@@ -130,9 +136,16 @@ fn item_of(dom: &Dom, i: usize) -> usize {
             break;
         }
         let name = dom.name(cur);
-        let same = dom.children(p).filter(|&c| dom.name(c) == name).count();
-        if same >= MIN_GROUP && name != "a" || matches!(name, "li" | "tr" | "dd") {
+        if matches!(name, "li" | "tr" | "dd") {
             return cur;
+        }
+        if name != "a" {
+            let same = *groups
+                .entry((p, name))
+                .or_insert_with(|| dom.children(p).filter(|&c| dom.name(c) == name).count());
+            if same >= MIN_GROUP {
+                return cur;
+            }
         }
         cur = p;
     }
@@ -162,6 +175,7 @@ fn same_site(a: &Url, b: &Url) -> bool {
 fn automatic(dom: &Dom, hidden: &[bool], base: &Url) -> Vec<usize> {
     // container -> (links, total title chars)
     let mut groups: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
+    let mut counts: HashMap<(usize, &str), usize> = HashMap::new();
     for i in dom.elements_named("a") {
         if hidden[i] {
             continue;
@@ -179,7 +193,7 @@ fn automatic(dom: &Dom, hidden: &[bool], base: &Url) -> Vec<usize> {
         if len < MIN_TITLE_CHARS {
             continue;
         }
-        let item = item_of(dom, i);
+        let item = item_of(dom, i, &mut counts);
         let container = dom.nodes[item].parent as usize;
         let g = groups.entry(container).or_default();
         g.0.push(i);
@@ -223,7 +237,7 @@ fn automatic(dom: &Dom, hidden: &[bool], base: &Url) -> Vec<usize> {
     // the column, the comment count) is not an article link.
     let lens: Vec<(usize, usize)> = keep
         .iter()
-        .map(|&i| (item_of(dom, i), visible_len(&dom.text(i))))
+        .map(|&i| (item_of(dom, i, &mut counts), visible_len(&dom.text(i))))
         .collect();
     let mut longest: HashMap<usize, usize> = HashMap::new();
     for &(item, len) in &lens {

@@ -63,10 +63,14 @@ fn crawl(bin: &Path, config: &Path) -> anyhow::Result<(Option<i32>, String)> {
         .args(["--day", DAY])
         .output()
         .with_context(|| format!("while running {}", bin.display()))?;
+    // A failed file is reported in the run's summary on stdout ("filing …: <path>: create
+    // folder failed: Read-only file system (os error 30)"); fatal errors go to stderr.
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stderr
         .lines()
         .rev()
+        .chain(stdout.lines().rev())
         .find(|l| l.contains("error"))
         .unwrap_or_default()
         .to_owned();
@@ -120,8 +124,11 @@ pub async fn run_case(bin: &Path, case: &str) -> anyhow::Result<DiskOutcome> {
                 Ok(m) => m,
                 Err(e) => return Ok(DiskOutcome::NotRun(e)),
             };
-            if let Err(e) = mount(&["-o", "remount,bind,ro"], &tree) {
-                return Ok(DiskOutcome::NotRun(e));
+            // The remount is the same mount as `bind`: its guard must not unmount it
+            // (only `bind`'s guard does, once).
+            match mount(&["-o", "remount,bind,ro"], &tree) {
+                Ok(remount) => std::mem::forget(remount),
+                Err(e) => return Ok(DiskOutcome::NotRun(e)),
             }
             (bind, tree.clone())
         }

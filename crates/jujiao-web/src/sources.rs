@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::scheduler::TriggerOutcome;
 use crate::security::{self, Access};
 use crate::view::{self, error_page, render, store_failed};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -169,9 +170,12 @@ async fn run_now(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<RunForm>,
+    form: Result<Form<RunForm>, FormRejection>,
 ) -> Response {
-    match request_run(&state, &id, &headers, form.token.as_deref()) {
+    // A request without a form body (an API client with a bearer token) is still
+    // checked for its token first: no body is a refusal, not a 415.
+    let token = form.ok().and_then(|Form(f)| f.token);
+    match request_run(&state, &id, &headers, token.as_deref()) {
         RunNow::Queued => (
             StatusCode::SEE_OTHER,
             [(
