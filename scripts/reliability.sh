@@ -21,7 +21,7 @@ if [ "${1:-}" = "--ci" ]; then
 fi
 
 cargo build --locked --release -q -p jujiao-reliability
-bin=${JUJIAO_BIN:-}
+bin=${JUJIAO_BIN:+$(realpath "$JUJIAO_BIN")}
 if [ -z "$bin" ]; then
   cargo build --locked --release -q -p jujiao
   bin=$target/release/jujiao

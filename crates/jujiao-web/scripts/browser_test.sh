@@ -24,7 +24,7 @@ fi
 # JUJIAO_BIN: a jujiao binary already built (CI passes the release one, so that this
 # step builds nothing more).
 if [ -n "${JUJIAO_BIN:-}" ]; then
-  bin=$JUJIAO_BIN
+  bin=$(realpath "$JUJIAO_BIN")
 else
   cargo build --locked -q -p jujiao
   bin=$target/debug/jujiao
