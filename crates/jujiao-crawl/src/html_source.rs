@@ -33,6 +33,17 @@ pub(crate) struct PageOptions {
     pub(crate) has_body_selector: bool,
 }
 
+impl PageOptions {
+    /// How an HTML list source's article pages are read.
+    pub(crate) fn of(html: &HtmlSource) -> PageOptions {
+        PageOptions {
+            encoding: html.encoding.clone(),
+            title_from_list: html.title_from_list,
+            has_body_selector: html.article.body.is_some(),
+        }
+    }
+}
+
 pub(crate) async fn run(
     crawler: &Crawler,
     compiled: &Compiled,
@@ -63,11 +74,7 @@ pub(crate) async fn run(
         .await;
     }
 
-    let pages = PageOptions {
-        encoding: html.encoding.clone(),
-        title_from_list: html.title_from_list,
-        has_body_selector: html.article.body.is_some(),
-    };
+    let pages = PageOptions::of(html);
     let is_all_handled = fetch_articles(
         crawler, compiled, candidates, &pages, options, observer, report,
     )
@@ -135,15 +142,7 @@ pub(crate) async fn fetch_articles(
             let Some(candidate) = pending.next() else {
                 break;
             };
-            let job = Job {
-                fetcher: Arc::clone(&crawler.fetcher),
-                rules: rules.clone(),
-                source_id: id.to_owned(),
-                column: compiled.source.column.clone(),
-                encoding: pages.encoding.clone(),
-                title_from_list: pages.title_from_list,
-                has_body_selector: pages.has_body_selector,
-            };
+            let job = Job::new(compiled, pages, rules.clone(), Arc::clone(&crawler.fetcher));
             tasks.spawn(job.run(candidate));
         }
         let Some(joined) = tasks.join_next().await else {
@@ -441,10 +440,11 @@ impl Failure {
 }
 
 impl Job {
-    /// The article task of an HTML source, fetching through `fetcher`.
+    /// The article task of a source whose pages are read as `pages` says, fetching
+    /// through `fetcher`.
     pub(crate) fn new(
         compiled: &Compiled,
-        html: &HtmlSource,
+        pages: &PageOptions,
         rules: Option<Arc<Rules>>,
         fetcher: Arc<dyn Fetch>,
     ) -> Job {
@@ -453,9 +453,9 @@ impl Job {
             rules,
             source_id: compiled.source.id.clone(),
             column: compiled.source.column.clone(),
-            encoding: html.encoding.clone(),
-            title_from_list: html.title_from_list,
-            has_body_selector: html.article.body.is_some(),
+            encoding: pages.encoding.clone(),
+            title_from_list: pages.title_from_list,
+            has_body_selector: pages.has_body_selector,
         }
     }
 

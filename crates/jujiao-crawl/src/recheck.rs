@@ -11,7 +11,7 @@
 //! never crowd out new articles; a backlog is worked off over several runs, the most
 //! overdue first.
 
-use crate::html_source::{Candidate, Job};
+use crate::html_source::{Candidate, Job, PageOptions};
 use crate::report::{Event, Observer, SourceReport};
 use crate::{Compiled, Crawler, RunOptions};
 use chrono::{DateTime, Utc};
@@ -106,6 +106,11 @@ pub(crate) async fn run(
     }
     tracing::debug!(source = %id, due = due.len(), "re-checking stored pages");
     let rules = compiled.rules.clone().map(Arc::new);
+    // A re-check has no list item: the title comes from the page.
+    let reading = PageOptions {
+        title_from_list: false,
+        ..PageOptions::of(html)
+    };
     let mut tasks = JoinSet::new();
     let mut pending = due.into_iter();
     let concurrency = crate::ARTICLE_CONCURRENCY;
@@ -114,15 +119,12 @@ pub(crate) async fn run(
     loop {
         while tasks.len() < concurrency {
             let Some(page) = pending.next() else { break };
-            let job = Job {
-                fetcher: Arc::clone(&crawler.fetcher),
-                rules: rules.clone(),
-                source_id: id.to_owned(),
-                column: source.column.clone(),
-                encoding: html.encoding.clone(),
-                title_from_list: false,
-                has_body_selector: html.article.body.is_some(),
-            };
+            let job = Job::new(
+                compiled,
+                &reading,
+                rules.clone(),
+                Arc::clone(&crawler.fetcher),
+            );
             tasks.spawn(check_page(job, page, now));
         }
         let Some(joined) = tasks.join_next().await else {

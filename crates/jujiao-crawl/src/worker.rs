@@ -19,7 +19,7 @@
 //! many hosts interleave, and an item whose host is busy is put back for a moment
 //! instead of blocking its task.
 
-use crate::html_source::{self, Candidate, Job, ListFindings};
+use crate::html_source::{self, Candidate, Job, ListFindings, PageOptions};
 use crate::report::{Event, Observer, SourceReport};
 use crate::shared_hosts::{HeldFetch, SharedHosts};
 use crate::{Compiled, CrawlError, Crawler};
@@ -615,7 +615,7 @@ impl Worker {
             held: Mutex::new(Some(held)),
         });
         let rules = self.rules.get(&item.source_id).cloned().flatten();
-        let result = Job::new(compiled, html, rules, fetcher)
+        let result = Job::new(compiled, &PageOptions::of(html), rules, fetcher)
             .run(candidate)
             .await;
         let prepared = match result.outcome {
