@@ -108,11 +108,11 @@ pub async fn run_case(bin: &Path, case: &str) -> anyhow::Result<DiskOutcome> {
 
     let mut problems = Vec::new();
     let (guard, place) = match case {
-        "output-full" => match mount(&["-t", "tmpfs", "-o", "size=48k"], &tree) {
+        "output-full" => match mount(&["-t", "tmpfs", "-o", "size=48k", "tmpfs"], &tree) {
             Ok(m) => (m, tree.clone()),
             Err(e) => return Ok(DiskOutcome::NotRun(e)),
         },
-        "database-full" => match mount(&["-t", "tmpfs", "-o", "size=320k"], &db_dir) {
+        "database-full" => match mount(&["-t", "tmpfs", "-o", "size=320k", "tmpfs"], &db_dir) {
             Ok(m) => (m, db_dir.clone()),
             Err(e) => return Ok(DiskOutcome::NotRun(e)),
         },
