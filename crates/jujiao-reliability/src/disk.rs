@@ -178,9 +178,11 @@ pub async fn run_case(bin: &Path, case: &str) -> anyhow::Result<DiskOutcome> {
         std::fs::remove_dir_all(&place).ok();
         copy_tree(&kept, &place)?;
     }
-    let (code, error) = run().await?;
-    if !matches!(code, Some(0 | 1)) {
-        problems.push(format!("the run after the fix exited {code:?}: {error}"));
+    let (code_after, line_after) = run().await?;
+    if !matches!(code_after, Some(0 | 1)) {
+        problems.push(format!(
+            "the run after the fix exited {code_after:?}: {line_after}"
+        ));
     }
     let (t, notes) = tally(&db, &tree).await?;
     if t.lost + t.duplicated + t.half_written > 0 {

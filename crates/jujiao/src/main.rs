@@ -23,10 +23,30 @@ fn main() -> ExitCode {
         Ok(ExitStatus::Ok) => ExitCode::SUCCESS,
         Ok(ExitStatus::SomeFailed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("jujiao: error: {e:#}");
+            eprintln!("jujiao: error: {}", message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, like `{:#}`, but without repeating a cause
+/// whose text the previous one already contains (sqlx and io errors print their source
+/// inside their own message, which made "database or disk is full" appear three times).
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut previous = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !previous.is_empty() && previous.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        previous = text;
+    }
+    out
 }
 
 fn init_logging(verbose: u8) {
@@ -42,4 +62,55 @@ fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[derive(Debug)]
+    struct Wrapping(Inner);
+
+    impl std::fmt::Display for Wrapping {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "error returned from database: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapping {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[derive(Debug)]
+    struct Inner;
+
+    impl std::fmt::Display for Inner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("(code: 13) database or disk is full")
+        }
+    }
+
+    impl std::error::Error for Inner {}
+
+    #[test]
+    fn a_cause_repeated_inside_its_wrapper_is_printed_once() {
+        let e = anyhow::Error::new(Wrapping(Inner)).context("while opening the database t.db");
+        assert_eq!(
+            message(&e),
+            "while opening the database t.db: error returned from database: (code: 13) database or disk is full"
+        );
+    }
+
+    #[test]
+    fn distinct_causes_are_all_printed() {
+        let e = anyhow::anyhow!("No space left on device")
+            .context("write failed")
+            .context("while filing a.txt");
+        assert_eq!(
+            message(&e),
+            "while filing a.txt: write failed: No space left on device"
+        );
+    }
 }
