@@ -222,7 +222,16 @@ async fn briefing(State(state): State<AppState>, Query(q): Query<DateQuery>) -> 
     view::column_order().sort(&mut filed);
     let mut columns: Vec<ColumnView> = Vec::new();
     for f in &filed {
-        let article = ArticleView::new(&state, f.article_id, f.revision, &f.article);
+        let mut article = ArticleView::new(&state, f.article_id, f.revision, &f.article);
+        // Images and attachments come from jujiao's own copies, as on the article page
+        // (never hot-linked); one query per article that has any.
+        let has_files = !f.article.images.is_empty() || !f.article.attachments.is_empty();
+        if has_files && state.files().is_some() {
+            match state.store().article_files(f.article_id).await {
+                Ok(entries) => show_stored_files(&mut article, &f.article, f.article_id, &entries),
+                Err(e) => return store_failed(&state, &e),
+            }
+        }
         match columns.last_mut() {
             Some(c) if c.name == f.filing.column => c.articles.push(article),
             _ => columns.push(ColumnView {

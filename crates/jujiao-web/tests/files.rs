@@ -125,6 +125,30 @@ impl App {
 }
 
 #[tokio::test]
+async fn the_briefing_page_shows_stored_images_and_attachments_not_the_originals() {
+    let app = start().await;
+    let id = app.id;
+    let r = app.get(&format!("/?date={}", day())).await;
+    assert_eq!(r.status(), 200);
+    let page = body(r).await.replace("&#x2f;", "/");
+    assert!(
+        page.contains(&format!("<img src=\"/articles/{id}/files/image/1\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/articles/{id}/files/attachment/1\" download>实施方案.docx</a>"
+        )),
+        "{page}"
+    );
+    assert!(
+        !page.contains("news.example.com/img/7.jpg\""),
+        "no hot-link: {page}"
+    );
+    assert!(!page.contains("（原网站）"), "{page}");
+}
+
+#[tokio::test]
 async fn the_article_page_shows_stored_images_and_lists_attachments() {
     let app = start().await;
     let id = app.id;
