@@ -10,6 +10,7 @@
 mod listing;
 pub mod raw;
 mod validate;
+mod web;
 
 pub use listing::{
     ApiSource, ArticleRules, DEFAULT_API_PAGES, DEFAULT_FIRST_PAGE, FeedSource, ItemFormat,
@@ -19,6 +20,7 @@ pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,
 };
+pub use web::{MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 pub struct RawConfig {
     #[serde(default)]
     pub settings: RawSettings,
+    /// `jujiao serve`'s own settings.
+    #[serde(default)]
+    pub web: RawWeb,
     #[serde(default, rename = "source")]
     pub sources: Vec<RawSource>,
 }
@@ -36,6 +39,23 @@ pub struct RawSettings {
     pub files: Option<String>,
     pub media_max_file_bytes: Option<u64>,
     pub media_max_article_bytes: Option<u64>,
+}
+
+/// The `[web]` table: settings of `jujiao serve`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeb {
+    /// The admin token of state-changing actions ("run now"); `JUJIAO_ADMIN_TOKEN`
+    /// overrides it.
+    pub admin_token: Option<String>,
+}
+
+impl std::fmt::Debug for RawWeb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawWeb")
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "****"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -330,3 +330,54 @@ fn recheck_ages_default_parse_and_are_checked() {
     let e = err(&format!("{base}recheck = [\"0s\"]\n"));
     assert!(e.contains("longer than 0"), "{e}");
 }
+
+#[test]
+fn admin_token_comes_from_the_web_table_and_is_never_shown() {
+    let c = parse("[web]\nadmin_token = \"  k7Qp-2vXz-9mLs  \"\n").unwrap();
+    let token = c.web.admin_token.as_ref().expect("set");
+    assert_eq!(token.expose(), "k7Qp-2vXz-9mLs");
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("k7Qp"), "{debug}");
+    assert!(debug.contains("Secret(****)"), "{debug}");
+    assert!(parse("").unwrap().web.admin_token.is_none());
+    // The raw form, too, hides it.
+    let raw: raw::RawConfig = toml::from_str("[web]\nadmin_token = \"k7Qp-2vXz-9mLs\"").unwrap();
+    assert!(!format!("{raw:?}").contains("k7Qp"));
+}
+
+#[test]
+fn bad_admin_tokens_are_config_errors_naming_the_key() {
+    for (text, reason) in [
+        ("\"\"", "is empty"),
+        ("\"   \"", "is empty"),
+        ("\"short-tok\"", "is too short (9 characters)"),
+        ("\"with space inside\"", "contains a space"),
+        (
+            "\"令牌令牌令牌令牌令牌令牌\"",
+            "contains the character U+4EE4",
+        ),
+    ] {
+        let e = err(&format!("[web]\nadmin_token = {text}\n"));
+        assert!(e.starts_with("jujiao.toml: web.admin_token: "), "{e}");
+        assert!(e.contains(reason), "{e}");
+        assert!(!e.contains("short-tok") && !e.contains("inside"), "{e}");
+    }
+    let e = err("[web]\nadmin_tokn = \"k7Qp-2vXz-9mLs\"\n");
+    assert!(e.contains("admin_tokn"), "{e}");
+    assert_eq!(check_admin_token(" abcdefghijkl "), Ok("abcdefghijkl"));
+}
+
+#[test]
+fn shipped_example_admin_token_line_parses_when_uncommented() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../jujiao.example.toml"
+    ));
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains("\n# admin_token = "),
+        "the example documents the key"
+    );
+    let c = parse(&text.replace("\n# admin_token = ", "\nadmin_token = ")).unwrap();
+    assert!(c.web.admin_token.is_some());
+}

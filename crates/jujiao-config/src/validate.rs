@@ -15,6 +15,8 @@ pub(crate) type Failure = (String, String);
 #[derive(Debug, Clone)]
 pub struct Config {
     pub settings: Settings,
+    /// `[web]`: settings of `jujiao serve`.
+    pub web: crate::WebSettings,
     pub sources: Vec<Source>,
 }
 
@@ -175,6 +177,7 @@ impl Config {
     /// Validates a raw file; the error is `(key, message)`.
     pub(crate) fn from_raw(raw: RawConfig) -> Result<Config, Failure> {
         let settings = settings(raw.settings)?;
+        let web = crate::web::web(&raw.web)?;
         let mut seen = HashSet::new();
         let mut sources = Vec::with_capacity(raw.sources.len());
         for (i, s) in raw.sources.into_iter().enumerate() {
@@ -184,7 +187,11 @@ impl Config {
             }
             sources.push(source(s, &key)?);
         }
-        Ok(Config { settings, sources })
+        Ok(Config {
+            settings,
+            web,
+            sources,
+        })
     }
 
     /// The source with this id.

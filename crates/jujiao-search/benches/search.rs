@@ -223,37 +223,50 @@ fn web_querying(c: &mut Criterion) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let index = SearchIndex::in_memory().expect("memory index");
+    let mut index = SearchIndex::in_memory().expect("memory index");
     for chunk in web_corpus(n).chunks(1_000) {
         index.index(chunk).expect("index");
     }
     index.commit().expect("commit");
-    let mut group = c.benchmark_group(format!("web corpus {n} articles"));
-    // The queries of scripts/bench_web.py.
-    for text in [
-        "会议",
-        "科学城",
-        "创新生态",
-        "高精尖产业",
-        "平稳增长 攻坚克难",
-        "第12345号",
-        "上级",
-    ] {
-        group.bench_with_input(
-            BenchmarkId::new("relevance top20", text),
-            text,
-            |b, text| {
-                let q = SearchQuery::new(text);
-                b.iter(|| index.search(black_box(&q)).expect("search"));
-            },
-        );
+    eprintln!(
+        "web corpus: {n} articles in {} segments",
+        index.num_segments()
+    );
+    // One search thread (the group's name predates the choice), then two: the segments
+    // searched side by side.
+    for threads in [1, 2] {
+        index = index.with_search_threads(threads).expect("threads");
+        let name = match threads {
+            1 => format!("web corpus {n} articles"),
+            t => format!("web corpus {n} articles, {t} search threads"),
+        };
+        let mut group = c.benchmark_group(name);
+        // The queries of scripts/bench_web.py.
+        for text in [
+            "会议",
+            "科学城",
+            "创新生态",
+            "高精尖产业",
+            "平稳增长 攻坚克难",
+            "第12345号",
+            "上级",
+        ] {
+            group.bench_with_input(
+                BenchmarkId::new("relevance top20", text),
+                text,
+                |b, text| {
+                    let q = SearchQuery::new(text);
+                    b.iter(|| index.search(black_box(&q)).expect("search"));
+                },
+            );
+        }
+        group.bench_function("newest top20 会议", |b| {
+            let mut q = SearchQuery::new("会议");
+            q.order = Order::Newest;
+            b.iter(|| index.search(black_box(&q)).expect("search"));
+        });
+        group.finish();
     }
-    group.bench_function("newest top20 会议", |b| {
-        let mut q = SearchQuery::new("会议");
-        q.order = Order::Newest;
-        b.iter(|| index.search(black_box(&q)).expect("search"));
-    });
-    group.finish();
 }
 
 criterion_group!(benches, indexing, querying, web_querying);

@@ -16,7 +16,7 @@ use crate::error::{Result, SearchError};
 use crate::highlight::{mark_all, matches, snippet};
 use crate::query::{Excluded, build, exclusion_query, parse};
 use crate::schema::{Fields, SCHEMA_VERSION, day_of, register_tokenizers};
-use crate::{Hit, IndexDoc, Order, SearchQuery, SearchResults};
+use crate::{Hit, IndexDoc, Order, SearchQuery, SearchResults, SearchTiming};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -26,8 +26,8 @@ use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::error::LockError;
 use tantivy::schema::Value;
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument,
-    TantivyError, Term,
+    DocAddress, Executor, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy,
+    TantivyDocument, TantivyError, Term,
 };
 
 /// The writer's memory budget, shared by its indexing threads.
@@ -37,6 +37,9 @@ pub const WRITER_MEMORY: usize = 50_000_000;
 pub const LOCK_WAIT: Duration = Duration::from_secs(60);
 /// Pause between attempts to take a busy writer lock.
 const LOCK_RETRY: Duration = Duration::from_millis(100);
+/// Most threads one search uses (each searches some of the index's segments; a search
+/// over 100,000 articles where nearly all match reads every segment in full).
+pub const MAX_SEARCH_THREADS: usize = 4;
 /// The most hits one [`SearchQuery`] returns.
 pub const MAX_LIMIT: usize = 200;
 /// The file beside tantivy's that records which [`SCHEMA_VERSION`] wrote the index.
@@ -173,8 +176,10 @@ impl SearchIndex {
         Self::from_index(None, index, OpenState::InMemory)
     }
 
-    fn from_index(dir: Option<&Path>, index: Index, state: OpenState) -> Result<SearchIndex> {
+    fn from_index(dir: Option<&Path>, mut index: Index, state: OpenState) -> Result<SearchIndex> {
         register_tokenizers(&index);
+        set_search_threads(&mut index, default_search_threads())
+            .map_err(tantivy_error(dir, "cannot start the search threads"))?;
         let Some(fields) = Fields::of(&index) else {
             let dir = dir.map(Path::to_path_buf).unwrap_or_default();
             return Err(SearchError::NotAnIndex { dir });
@@ -198,6 +203,17 @@ impl SearchIndex {
             fields,
             state,
         })
+    }
+
+    /// Searches the index's segments on `threads` threads at once (1: on the calling
+    /// thread only). The default is the machine's cores, at most [`MAX_SEARCH_THREADS`].
+    /// Results do not depend on it.
+    pub fn with_search_threads(mut self, threads: usize) -> Result<SearchIndex> {
+        set_search_threads(&mut self.index, threads).map_err(tantivy_error(
+            self.dir.as_deref(),
+            "cannot start the search threads",
+        ))?;
+        Ok(self)
     }
 
     /// Sets how long opening the writer waits for a busy lock (default [`LOCK_WAIT`]).
@@ -224,6 +240,12 @@ impl SearchIndex {
     /// The index directory, `None` in memory.
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
+    }
+
+    /// Segments visible to searches (each search reads every one; several let a search
+    /// use several threads).
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// Articles visible to searches (committed).
@@ -357,6 +379,7 @@ impl SearchIndex {
 
     /// One page of articles matching `q`; see [`SearchQuery`]. Never fails on odd text.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let started = Instant::now();
         let parsed = parse(&q.text);
         let searcher = self.reader.searcher();
         let failed = || tantivy_error(self.dir.as_deref(), "search failed");
@@ -414,10 +437,16 @@ impl SearchIndex {
                 )
             }
         };
+        let matched = Instant::now();
+        let mut timing = SearchTiming {
+            matching: matched - started,
+            hits: Duration::ZERO,
+        };
         if q.limit == 0 {
             return Ok(SearchResults {
                 total,
                 hits: Vec::new(),
+                timing,
             });
         }
         let mut hits = Vec::with_capacity(addresses.len());
@@ -428,7 +457,12 @@ impl SearchIndex {
             ))?;
             hits.push(self.hit(&doc, score, &parsed));
         }
-        Ok(SearchResults { total, hits })
+        timing.hits = matched.elapsed();
+        Ok(SearchResults {
+            total,
+            hits,
+            timing,
+        })
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32, parsed: &crate::query::ParsedQuery) -> Hit {
@@ -460,6 +494,20 @@ impl SearchIndex {
             url: text(f.url),
             score,
         }
+    }
+}
+
+/// The search threads by default: one per core, at most [`MAX_SEARCH_THREADS`].
+fn default_search_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SEARCH_THREADS))
+}
+
+fn set_search_threads(index: &mut Index, threads: usize) -> tantivy::Result<()> {
+    if threads <= 1 {
+        index.set_executor(Executor::single_thread());
+        Ok(())
+    } else {
+        index.set_multithread_executor(threads)
     }
 }
 

@@ -26,7 +26,7 @@ mod tokenize;
 
 pub use error::{Result, SearchError};
 pub use highlight::SNIPPET_CHARS;
-pub use index::{MAX_LIMIT, OpenState, SearchIndex, WRITER_MEMORY};
+pub use index::{MAX_LIMIT, MAX_SEARCH_THREADS, OpenState, SearchIndex, WRITER_MEMORY};
 pub use query::TITLE_BOOST;
 pub use rebuild::{RebuildReport, attachments_text, index_dir_for_db, rebuild};
 pub use schema::SCHEMA_VERSION;
@@ -104,6 +104,18 @@ pub struct SearchResults {
     /// Articles matching, over all pages.
     pub total: usize,
     pub hits: Vec<Hit>,
+    /// Where the time went (for the web app's `Server-Timing` header and benchmarks).
+    pub timing: SearchTiming,
+}
+
+/// Where the time of one [`SearchIndex::search`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchTiming {
+    /// Finding, counting and ranking the matching articles (excluded terms included).
+    pub matching: std::time::Duration,
+    /// Reading the shown page's stored articles and highlighting their titles and
+    /// snippets.
+    pub hits: std::time::Duration,
 }
 
 /// One matching article.

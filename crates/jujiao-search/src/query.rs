@@ -241,7 +241,9 @@ fn exact(field: Field, value: &str) -> Box<dyn Query> {
 
 /// Where a term's characters occur consecutively, in one text: a single token is looked
 /// up in the character field, two as one pair, more as a phrase over their pairs (see
-/// `crate::tokenize`).
+/// `crate::tokenize`) — over every other pair only, plus the last one
+/// ([`covering_pairs`]): reading positions is what a phrase costs, per term and per
+/// matching article.
 fn phrase(chars_field: Field, pairs_field: Field, chars: &[String]) -> Box<dyn Query> {
     match chars {
         [] => Box::new(EmptyQuery),
@@ -253,13 +255,28 @@ fn phrase(chars_field: Field, pairs_field: Field, chars: &[String]) -> Box<dyn Q
             Term::from_field_text(pairs_field, &pair_text(a, b)),
             IndexRecordOption::WithFreqs,
         )),
-        _ => Box::new(PhraseQuery::new(
-            chars
-                .windows(2)
-                .map(|w| Term::from_field_text(pairs_field, &pair_text(&w[0], &w[1])))
+        _ => Box::new(PhraseQuery::new_with_offset(
+            covering_pairs(chars.len())
+                .into_iter()
+                .map(|i| {
+                    let pair = pair_text(&chars[i], &chars[i + 1]);
+                    (i, Term::from_field_text(pairs_field, &pair))
+                })
                 .collect(),
         )),
     }
+}
+
+/// Which pairs of a term of `n` tokens (`n` ≥ 2) a phrase needs: pair `i` holds tokens
+/// `i` and `i + 1` at position `i`, so the pairs 0, 2, 4, … and the last one
+/// (`n - 2`), each at its own offset, pin every token of the term to its place —
+/// `中关村科学城` is `中关`@0 `村科`@2 `学城`@4 instead of five pairs, and matches
+/// exactly where the five would.
+pub(crate) fn covering_pairs(n: usize) -> Vec<usize> {
+    let last = n.saturating_sub(2);
+    let mut pairs: Vec<usize> = (0..last).step_by(2).collect();
+    pairs.push(last);
+    pairs
 }
 
 /// Whether an article contains the term: in the title, the body or the attachments.
@@ -334,6 +351,25 @@ mod tests {
         let p = parse("疫情 -境外");
         assert_eq!(p.excluded.len(), 1);
         assert_eq!(p.excluded[0].chars.concat(), "境外");
+    }
+
+    #[test]
+    fn covering_pairs_hold_every_token_once_pinned() {
+        assert_eq!(covering_pairs(2), [0]);
+        assert_eq!(covering_pairs(3), [0, 1]);
+        assert_eq!(covering_pairs(4), [0, 2]);
+        assert_eq!(covering_pairs(5), [0, 2, 3]);
+        assert_eq!(covering_pairs(6), [0, 2, 4]);
+        for n in 2..40 {
+            let pairs = covering_pairs(n);
+            let mut covered = vec![false; n];
+            for &i in &pairs {
+                covered[i] = true;
+                covered[i + 1] = true;
+            }
+            assert!(covered.iter().all(|c| *c), "n = {n}: {pairs:?}");
+            assert!(pairs.len() <= n / 2 + 1, "n = {n}: {pairs:?}");
+        }
     }
 
     #[test]

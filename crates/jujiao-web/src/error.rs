@@ -11,6 +11,9 @@ pub enum WebError {
         #[source]
         source: jujiao_config::ConfigError,
     },
+    /// The admin token from the environment breaks the token rule.
+    #[error("unusable admin token: {0}")]
+    AdminToken(String),
     #[error("cannot open the database {db}")]
     Store {
         db: String,

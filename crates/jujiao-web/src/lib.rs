@@ -37,7 +37,7 @@ pub use error::WebError;
 pub use runner::CrawlRunner;
 pub use scheduler::{RunResult, SchedulerHandle, SourceRunner, SourceStatus, TriggerOutcome};
 pub use search_page::Indexer;
-pub use security::{ADMIN_TOKEN_ENV, AdminToken};
+pub use security::{ADMIN_TOKEN_ENV, AdminToken, TokenOrigin};
 pub use server::{DEFAULT_LISTEN, ServeOptions, run_server};
 
 use axum::Router;

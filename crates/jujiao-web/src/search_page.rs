@@ -1,5 +1,8 @@
 //! Search: the [`Indexer`] that keeps the index up to date as filings arrive, the
-//! search page (`/search`) and the 503 page when search is not enabled.
+//! search page (`/search`) and the 503 page when search is not enabled. The search page
+//! says where its time went in a `Server-Timing` header (`search`: finding, counting and
+//! ranking; `hits`: stored fields and highlighting of the shown page; `other`: the
+//! blocking-thread hop and attachment look-ups; `render`: the template).
 //!
 //! Keeping up: after each crawl run the indexer indexes exactly the articles the run
 //! added or revised (`SourceReport::changed_articles`). Filings stored some other way
@@ -13,17 +16,20 @@ use crate::view::{self, error_page, render};
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
-use jujiao_search::{IndexDoc, OpenState, Order, SearchIndex, SearchQuery, SearchResults};
+use jujiao_search::{
+    IndexDoc, OpenState, Order, SearchIndex, SearchQuery, SearchResults, SearchTiming,
+};
 use jujiao_store::{ArticleId, FilingId, FilingQuery, Store};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Filings read per page while catching up.
 const CATCH_UP_PAGE: u32 = 1_000;
@@ -354,9 +360,14 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
     };
     let page = query.offset / PAGE_SIZE + 1;
     let searched = p.is_search();
+    let started = Instant::now();
+    let mut timing = SearchTiming::default();
     let (total, hits) = if searched {
         match indexer.search(query.clone()).await {
-            Ok(r) => (r.total, r.hits),
+            Ok(r) => {
+                timing = r.timing;
+                (r.total, r.hits)
+            }
             Err(e) => {
                 tracing::error!(error = %e, "search failed");
                 return error_page(
@@ -395,6 +406,7 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
         });
     }
     let hits = views;
+    let searched_at = Instant::now();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let base = p.query_string();
     let href = |n: usize| format!("/search?{base}&page={n}");
@@ -406,7 +418,7 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
             name: s.name.clone(),
         })
         .collect();
-    render(
+    let mut response = render(
         &state,
         "search.html",
         context! {
@@ -428,5 +440,29 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
             prev_href => (page > 1).then(|| href(page - 1)),
             next_href => (page < pages).then(|| href(page + 1)),
         },
-    )
+    );
+    let rendered_at = Instant::now();
+    let total_time = rendered_at - started;
+    // The search's own split, then the attachment look-ups and the template: where a
+    // slow page spends its time, for `scripts/bench_web.py` and the browser's devtools.
+    let others = (searched_at - started).saturating_sub(timing.matching + timing.hits);
+    let value = format!(
+        "search;dur={:.2}, hits;dur={:.2}, other;dur={:.2}, render;dur={:.2}, total;dur={:.2}",
+        ms(timing.matching),
+        ms(timing.hits),
+        ms(others),
+        ms(rendered_at - searched_at),
+        ms(total_time),
+    );
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(SERVER_TIMING, value);
+    }
+    response
+}
+
+/// The `Server-Timing` header (W3C Server Timing); `http` has no constant for it.
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }

@@ -1,6 +1,8 @@
 //! Security headers on every response and the admin token for state-changing requests.
 //!
-//! The token comes from the environment ([`ADMIN_TOKEN_ENV`]) only; it is compared in
+//! The token comes from the sources file (`[web] admin_token`) or the environment
+//! ([`ADMIN_TOKEN_ENV`], which overrides the file; [`AdminToken::resolve`]); both are
+//! checked by the same rule (`jujiao_config::check_admin_token`). It is compared in
 //! constant time (both sides hashed, then compared without early exit) and never shown
 //! in pages, logs or `Debug` output.
 
@@ -8,6 +10,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use jujiao_config::{Secret, check_admin_token};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -45,11 +48,24 @@ impl AdminToken {
         })
     }
 
-    /// The token from [`ADMIN_TOKEN_ENV`], if set and not blank.
-    pub fn from_env() -> Option<AdminToken> {
-        std::env::var(ADMIN_TOKEN_ENV)
-            .ok()
-            .and_then(|t| AdminToken::new(&t))
+    /// The token `jujiao serve` uses and where it came from: `env` (the value of
+    /// [`ADMIN_TOKEN_ENV`]) when set and not blank, else the sources file's
+    /// `[web] admin_token` (already checked when the file was loaded). `None`: no token,
+    /// state-changing requests are refused. A set environment value that breaks the
+    /// rule of `jujiao_config::check_admin_token` (too short, spaces…) is an error,
+    /// never silently ignored; the message does not repeat the token.
+    pub fn resolve(
+        env: Option<&str>,
+        config: Option<&Secret>,
+    ) -> Result<Option<(AdminToken, TokenOrigin)>, String> {
+        if let Some(env) = env.filter(|t| !t.trim().is_empty()) {
+            let token = check_admin_token(env)
+                .map_err(|message| format!("environment variable {ADMIN_TOKEN_ENV} {message}"))?;
+            return Ok(AdminToken::new(token).map(|t| (t, TokenOrigin::Environment)));
+        }
+        Ok(config
+            .and_then(|s| AdminToken::new(s.expose()))
+            .map(|t| (t, TokenOrigin::ConfigFile)))
     }
 
     /// True when `given` is the token. Constant time in the token's content: both are
@@ -62,6 +78,24 @@ impl AdminToken {
             .zip(given.iter())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b));
         diff == 0
+    }
+}
+
+/// Where the admin token came from (logged at start; the token itself never is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenOrigin {
+    /// [`ADMIN_TOKEN_ENV`].
+    Environment,
+    /// `[web] admin_token` in the sources file.
+    ConfigFile,
+}
+
+impl fmt::Display for TokenOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenOrigin::Environment => write!(f, "the environment variable {ADMIN_TOKEN_ENV}"),
+            TokenOrigin::ConfigFile => f.write_str("[web] admin_token in the sources file"),
+        }
     }
 }
 
@@ -142,5 +176,37 @@ mod tests {
             HeaderValue::from_static("Bearer abc"),
         );
         assert_eq!(check(Some(&t), &h, None), Access::Granted);
+    }
+
+    #[test]
+    fn the_environment_overrides_the_config_file() {
+        let file = jujiao_config::Config::parse(
+            "[web]\nadmin_token = \"from-the-file-123\"\n",
+            std::path::Path::new("jujiao.toml"),
+        )
+        .unwrap()
+        .web
+        .admin_token;
+        let (t, origin) = AdminToken::resolve(None, file.as_ref()).unwrap().unwrap();
+        assert_eq!(origin, TokenOrigin::ConfigFile);
+        assert!(t.matches("from-the-file-123"));
+        let (t, origin) = AdminToken::resolve(Some("from-the-env-4567"), file.as_ref())
+            .unwrap()
+            .unwrap();
+        assert_eq!(origin, TokenOrigin::Environment);
+        assert!(t.matches("from-the-env-4567"));
+        assert!(!t.matches("from-the-file-123"));
+        // A blank variable counts as unset.
+        let (_, origin) = AdminToken::resolve(Some("  "), file.as_ref())
+            .unwrap()
+            .unwrap();
+        assert_eq!(origin, TokenOrigin::ConfigFile);
+        assert!(AdminToken::resolve(None, None).unwrap().is_none());
+        let e = AdminToken::resolve(Some("abc"), file.as_ref()).unwrap_err();
+        assert!(
+            e.starts_with("environment variable JUJIAO_ADMIN_TOKEN is too short"),
+            "{e}"
+        );
+        assert!(!e.contains("abc"), "{e}");
     }
 }

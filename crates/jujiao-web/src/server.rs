@@ -2,7 +2,9 @@
 //! index, build the crawler and the scheduler, listen, serve until Ctrl-C.
 
 use crate::scheduler::{Planned, SchedulerHandle};
-use crate::{AdminToken, AppState, CrawlRunner, Indexer, SourceInfo, WebError, router};
+use crate::{
+    AdminToken, AppState, CrawlRunner, Indexer, SourceInfo, TokenOrigin, WebError, router,
+};
 use jujiao_config::Config;
 use jujiao_crawl::Crawler;
 use jujiao_fetch::HttpFetcher;
@@ -68,13 +70,27 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
         });
     }
 
-    let admin_token = AdminToken::from_env();
-    if admin_token.is_none() {
-        tracing::warn!(
-            "{} is not set: \"run now\" is disabled",
-            crate::ADMIN_TOKEN_ENV
-        );
-    }
+    let env_token = std::env::var(crate::ADMIN_TOKEN_ENV).ok();
+    let admin_token =
+        match AdminToken::resolve(env_token.as_deref(), config.web.admin_token.as_ref())
+            .map_err(WebError::AdminToken)?
+        {
+            Some((token, origin)) => {
+                if origin == TokenOrigin::Environment && config.web.admin_token.is_some() {
+                    tracing::info!("admin token from {origin} (overrides [web] admin_token)");
+                } else {
+                    tracing::info!("admin token from {origin}");
+                }
+                Some(token)
+            }
+            None => {
+                tracing::warn!(
+                    "no admin token ([web] admin_token or {}): \"run now\" is disabled",
+                    crate::ADMIN_TOKEN_ENV
+                );
+                None
+            }
+        };
     // Stored images and attachments: `settings.files`, else beside an SQLite database.
     let files = config
         .settings

@@ -212,7 +212,7 @@ async fn run_now(
             &state,
             StatusCode::FORBIDDEN,
             "未设置管理令牌",
-            "服务器没有设置管理令牌（环境变量 JUJIAO_ADMIN_TOKEN），因此不能从网页运行来源。",
+            "服务器没有设置管理令牌（配置文件中的 [web] admin_token，或环境变量 JUJIAO_ADMIN_TOKEN），因此不能从网页运行来源。",
         ),
     }
 }

@@ -104,6 +104,17 @@ async fn search_highlights_filters_and_pages() {
     let app = start(Setup::default()).await;
     let r = app.get("/search?q=%E7%A7%8B%E7%B2%AE").await; // 秋粮
     assert_eq!(r.status(), 200);
+    // Where the time went, for scripts/bench_web.py and the browser's devtools.
+    let timing = r.headers()["server-timing"].to_str().unwrap().to_owned();
+    for part in [
+        "search;dur=",
+        "hits;dur=",
+        "other;dur=",
+        "render;dur=",
+        "total;dur=",
+    ] {
+        assert!(timing.contains(part), "{timing}");
+    }
     let html = text(r).await;
     assert!(html.contains("共找到 <strong>1</strong> 篇"), "{html}");
     assert!(

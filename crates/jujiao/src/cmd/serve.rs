@@ -13,7 +13,8 @@ pub struct Args {
     #[arg(long, env = "JUJIAO_DB")]
     pub db: Option<String>,
     /// Address to listen on. The default serves this machine only; "run now" needs the
-    /// admin token from the JUJIAO_ADMIN_TOKEN environment variable.
+    /// admin token: `[web] admin_token` in the sources file, or the JUJIAO_ADMIN_TOKEN
+    /// environment variable (which overrides it).
     #[arg(long, default_value = jujiao_web::DEFAULT_LISTEN)]
     pub listen: String,
     /// The search index directory; default: beside the database (`<db>.search`).
