@@ -399,3 +399,41 @@ async fn one_image_used_by_three_articles_is_fetched_and_stored_once() {
         "the logo is on disk once"
     );
 }
+
+/// Regression: articles collected at once (a worker's tasks) each looked the URL up
+/// before any had attached it, so a shared image was fetched once per article.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_collected_at_once_fetch_a_shared_image_once() {
+    let logo = jpeg(7, 50_000);
+    let routes = HashMap::from([("/img/logo.jpg".to_owned(), ok("image/jpeg", logo.clone()))]);
+    let s = setup(routes, MediaSettings::default()).await;
+    let b = &s.base;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let a = article(
+            &format!("{b}/art/{i}.html"),
+            &format!("同时采集{i}"),
+            &[format!("{b}/img/logo.jpg")],
+            &[],
+        );
+        let id = record(&s.store, &a).await;
+        let collector = s.collector.clone();
+        tasks.spawn(async move { (id, collector.collect(id, &a, None).await) });
+    }
+    let mut total = jujiao_media::MediaReport::default();
+    let mut ids = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (id, report) = done.unwrap();
+        ids.push(id);
+        total.merge(report);
+    }
+    assert_eq!(hits(&s.site, "/img/logo.jpg"), 1, "{total:?}");
+    assert_eq!((total.fetched, total.reused), (1, 5), "{total:?}");
+    assert!(total.failures.is_empty(), "{total:?}");
+    for id in ids {
+        let files = s.store.article_files(id).await.unwrap();
+        assert_eq!(files.len(), 1, "every article is linked to the logo");
+        assert_eq!(files[0].file.name, "1.jpg");
+    }
+    assert_eq!(s.collector.files().disk_usage(), logo.len() as u64);
+}
