@@ -1,13 +1,20 @@
 #![allow(clippy::unwrap_used)]
 //! `jujiao worker` collects images: two worker processes share the crawl of a loopback
-//! site (one SQLite file, one configured `settings.files` folder, as several workers on
-//! one machine would) whose articles share a logo and a group photo. Each distinct file
-//! is stored once on disk and in the `files` table, linked to every article that shows
-//! it, and `jujiao publish` files it under each article's `图片/` folder.
+//! site whose articles share a logo and a group photo, with one configured
+//! `settings.files` folder — on one SQLite file, and on PostgreSQL as workers on several
+//! machines would. Each distinct file is stored once on disk and in the database, linked
+//! to every article that shows it, and `jujiao publish` files it under each article's
+//! `图片/` folder.
+//!
+//! PostgreSQL is `$JUJIAO_TEST_PG`, else postgres://postgres@127.0.0.1:5432/test; when
+//! that default does not answer the PostgreSQL test prints a message and passes. It
+//! works in its own schema (the workers get it through the URL's `options[search_path]`).
 
 use axum::http::{StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use std::collections::HashMap;
+use jujiao_store::{FileRole, FilingQuery, PgStore};
+use sqlx::{Connection, Executor};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -141,16 +148,87 @@ fn image_folders(dir: &Path, found: &mut HashMap<String, Vec<(String, Vec<u8>)>>
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_workers_store_shared_images_once_and_file_them_for_every_article() {
+async fn two_workers_on_sqlite_store_shared_images_once_and_file_them_for_every_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db").to_str().unwrap().to_owned();
+    two_workers_share_images(dir.path(), &db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_postgres_store_shared_images_once_and_file_them_for_every_article() {
+    let Some(schema) = pg_schema("files").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    two_workers_share_images(dir.path(), &schema.url()).await;
+}
+
+const PG_ENV: &str = "JUJIAO_TEST_PG";
+const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A fresh schema on the test server, dropped at the end.
+struct Schema {
+    server: String,
+    name: String,
+}
+
+impl Schema {
+    fn url(&self) -> String {
+        let sep = if self.server.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={}", self.server, self.name)
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let (url, name) = (self.server.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                    let _ = conn
+                        .execute(format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A fresh, migrated schema, or `None` (test skipped) when the default server does not
+/// answer.
+async fn pg_schema(tag: &str) -> Option<Schema> {
+    let (server, is_explicit) = match std::env::var(PG_ENV) {
+        Ok(u) if !u.trim().is_empty() => (u, true),
+        _ => (PG_DEFAULT.to_owned(), false),
+    };
+    if let Err(e) = sqlx::PgConnection::connect(&server).await {
+        assert!(!is_explicit, "{PG_ENV}: cannot reach {server}: {e}");
+        println!("skipped: no PostgreSQL server at {server} (set {PG_ENV}): {e}");
+        return None;
+    }
+    let name = format!("jujiao_worker_{tag}_{}", std::process::id());
+    let schema = Schema { server, name };
+    PgStore::open_in_schema(&schema.server, &schema.name)
+        .await
+        .unwrap();
+    Some(schema)
+}
+
+/// Two `jujiao worker` processes crawl the site into `db`, then `jujiao publish` writes
+/// the tree; checks the files in the database, on disk and in the tree.
+async fn two_workers_share_images(dir: &Path, db: &str) {
     let hits: Hits = Arc::default();
     let base = serve(Arc::clone(&hits)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("w.db");
-    let shared: PathBuf = dir.path().join("shared-files");
-    let config = dir.path().join("jujiao.toml");
+    let shared: PathBuf = dir.join("shared-files");
+    let config = dir.join("jujiao.toml");
     let text = format!(
         r#"[settings]
-database = "{db}"
+database = "unused.db"
 output = "{tree}"
 files = "{shared}"
 delay = "0s"
@@ -167,12 +245,10 @@ title = "h1"
 body = "div.content p"
 date = "div.info"
 "#,
-        db = db.display(),
-        tree = dir.path().join("unused-tree").display(),
+        tree = dir.join("unused-tree").display(),
         shared = shared.display(),
     );
     jujiao_legacy::write_atomic(&config, text.as_bytes()).unwrap();
-    let db_arg = db.to_str().unwrap().to_owned();
     let config_arg = config.to_str().unwrap().to_owned();
     let children: Vec<_> = (0..2)
         .map(|i| {
@@ -187,7 +263,7 @@ date = "div.info"
                 "--id",
                 &id,
                 "--db",
-                &db_arg,
+                db,
                 "--config",
                 &config_arg,
             ];
@@ -215,35 +291,48 @@ date = "div.info"
         assert_success(out);
     }
 
-    // Each distinct file once in the table and once on disk; each article linked to
+    // Each distinct file once in the database and once on disk; each article linked to
     // all of its images, in page order.
     let distinct = 2 + ARTICLES;
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        db.display()
-    ))
-    .await
-    .unwrap();
-    let (files,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM files")
-        .fetch_one(&mut conn)
+    let store = jujiao_store::open_store(db).await.unwrap();
+    let filed = store
+        .filed_articles(&FilingQuery {
+            since: None,
+            until: None,
+            column: None,
+            after: None,
+            limit: 100,
+        })
         .await
         .unwrap();
-    assert_eq!(files as usize, distinct);
-    let links: Vec<(String, String, i64, String)> = sqlx::query_as(
-        "SELECT a.url, af.source_url, af.position, af.name FROM article_files af \
-         JOIN articles a ON a.id = af.article_id WHERE af.role = 'image' \
-         ORDER BY a.url, af.position",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    for i in 0..ARTICLES {
-        let of_article: Vec<&str> = links
-            .iter()
-            .filter(|l| l.0 == format!("{base}/news/a{i}.html"))
-            .map(|l| l.1.strip_prefix(&base).unwrap())
+    assert_eq!(filed.len(), ARTICLES);
+    let mut hashes = HashSet::new();
+    for f in &filed {
+        let i: usize = f
+            .article
+            .url
+            .strip_prefix(&format!("{base}/news/a"))
+            .and_then(|r| r.strip_suffix(".html"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let images: Vec<_> = store
+            .article_files(f.article_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.file.role == FileRole::Image)
             .collect();
-        assert_eq!(of_article, images_of(i), "article {i}: {links:?}");
+        let urls: Vec<&str> = images
+            .iter()
+            .map(|e| e.file.source_url.strip_prefix(&base).unwrap())
+            .collect();
+        assert_eq!(urls, images_of(i), "article {i}");
+        hashes.extend(images.iter().map(|e| e.file.hash.clone()));
+    }
+    assert_eq!(hashes.len(), distinct);
+    for hash in &hashes {
+        assert!(store.file(hash).await.unwrap().is_some(), "{hash} recorded");
     }
     let on_disk: usize = std::fs::read_dir(&shared)
         .unwrap()
@@ -260,14 +349,13 @@ date = "div.info"
     }
 
     // Published: each article's images in its own 图片/ folder, numbered in page order.
-    let tree = dir.path().join("tree");
-    let shared_arg = shared.to_str().unwrap();
+    let tree = dir.join("tree");
     let out = jujiao(&[
         "publish",
         "--db",
-        &db_arg,
+        db,
         "--files",
-        shared_arg,
+        shared.to_str().unwrap(),
         "--out",
         tree.to_str().unwrap(),
     ])
