@@ -69,15 +69,14 @@ impl Crawler {
         let mut files = MediaReport::default();
         if let Some(collector) = &self.media {
             for (record, outcome) in records.iter().zip(&outcomes) {
+                let article = &record.article;
+                let has_files = !article.images.is_empty() || !article.attachments.is_empty();
                 let id = match outcome {
-                    RecordOutcome::Added { article_id, .. }
-                    | RecordOutcome::Revised { article_id, .. } => *article_id,
+                    RecordOutcome::Added { article_id, .. } if has_files => *article_id,
+                    // Also without files: the revision may have dropped the old ones.
+                    RecordOutcome::Revised { article_id, .. } => *article_id,
                     _ => continue,
                 };
-                let article = &record.article;
-                if article.images.is_empty() && article.attachments.is_empty() {
-                    continue;
-                }
                 files.merge(collector.collect(id, article, Some(source_id)).await);
             }
         }

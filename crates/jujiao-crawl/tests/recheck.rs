@@ -307,4 +307,18 @@ async fn a_revision_found_by_a_recheck_brings_its_new_image() {
     assert_eq!(attached[0].file.name, "1.jpg");
     assert!(attached[0].file.source_url.ends_with("/img/meeting.jpg"));
     assert_eq!(files.read(&attached[0].file.hash).unwrap(), photo());
+
+    // The site takes the photo down again; the next re-check's revision has no image,
+    // so the photo is no longer the article's (nor filed beside it).
+    *site.version.lock().unwrap() = 2;
+    let r = run_with(
+        &config,
+        &store,
+        t0 + chrono::Duration::hours(25),
+        Some(&files),
+    )
+    .await;
+    assert_eq!((r.updated, r.rechecked, r.errors), (1, 1, 0), "{r:?}");
+    assert!(store.article_files(id).await.unwrap().is_empty());
+    assert_eq!(site.image_gets.load(Ordering::SeqCst), 1);
 }

@@ -178,7 +178,8 @@ impl Collector {
     }
 
     /// Collects the files of one recorded article, fetching as source `source` (its
-    /// cookies and headers). Failures are in the report; only a store failure that
+    /// cookies and headers), and forgets files past the article's own (a revision with
+    /// fewer images). Failures are in the report; only a store failure that
     /// leaves nothing attached is also a failure line, never a panic or an abort.
     pub async fn collect(
         &self,
@@ -188,6 +189,19 @@ impl Collector {
     ) -> MediaReport {
         let mut report = MediaReport::default();
         let wanted = wanted(article);
+        // A revision may show fewer files than the text it replaces: those past the end
+        // are no longer the article's (positions within are replaced as collected).
+        for (role, keep) in [
+            (FileRole::Image, article.images.len()),
+            (FileRole::Attachment, article.attachments.len()),
+        ] {
+            let keep = u32::try_from(keep).unwrap_or(u32::MAX);
+            if let Err(e) = self.store.detach_files_after(id, role, keep).await {
+                report
+                    .failures
+                    .push(format!("article {id}: old {role} files not detached: {e}"));
+            }
+        }
         if wanted.is_empty() {
             return report;
         }

@@ -21,7 +21,7 @@ mod workers;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::files::{ArticleFile, ArticleFileEntry, StoredFile};
+use crate::files::{ArticleFile, ArticleFileEntry, FileRole, StoredFile};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, PageCheck,
     RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
@@ -383,6 +383,15 @@ impl Store for SqliteStore {
 
     async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
         files::attach_files(self, article, list).await
+    }
+
+    async fn detach_files_after(
+        &self,
+        article: ArticleId,
+        role: FileRole,
+        keep: u32,
+    ) -> Result<()> {
+        files::detach_files_after(self, article, role, keep).await
     }
 
     async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
