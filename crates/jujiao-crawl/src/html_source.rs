@@ -353,13 +353,13 @@ async fn store_batch(
         urls.push(url);
         records.push(record);
     }
-    match crawler.store.record_articles(&records).await {
-        Ok(outcomes) => {
+    match crawler.record(id, &records).await {
+        Ok(mut recorded) => {
             if let Err(e) = crawler.store.record_page_checks(&checks).await {
                 report.error(format!("store: page validators: {e}"));
             }
-            crate::media::collect_batch(crawler, id, &records, &outcomes, report).await;
-            for (url, outcome) in urls.into_iter().zip(outcomes) {
+            recorded.count_files(report);
+            for (url, outcome) in urls.into_iter().zip(recorded.outcomes) {
                 match outcome {
                     RecordOutcome::Added { article_id, .. } => {
                         report.new += 1;

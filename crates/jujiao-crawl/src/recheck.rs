@@ -160,9 +160,10 @@ pub(crate) async fn run(
         }
     }
     if !records.is_empty() {
-        match crawler.store.record_articles(&records).await {
-            Ok(outcomes) => {
-                for outcome in outcomes {
+        match crawler.record(id, &records).await {
+            Ok(mut recorded) => {
+                recorded.count_files(report);
+                for outcome in recorded.outcomes {
                     match outcome {
                         RecordOutcome::Revised { article_id, .. } => {
                             report.updated += 1;

@@ -208,6 +208,25 @@ impl Worker {
         })
     }
 
+    /// Also collect the images and attachments of the articles it records, into
+    /// `files` (a folder every worker shares), fetched through the worker's shared host
+    /// slots like its pages.
+    #[must_use]
+    pub fn with_media(
+        mut self,
+        files: jujiao_media::FileStore,
+        settings: jujiao_media::MediaSettings,
+    ) -> Self {
+        let collector = jujiao_media::Collector::new(
+            Arc::clone(&self.shared) as Arc<dyn Fetch>,
+            Arc::clone(&self.store),
+            files,
+            settings,
+        );
+        self.crawler = self.crawler.with_media(collector);
+        self
+    }
+
     /// The worker's id.
     pub fn id(&self) -> &str {
         &self.options.id
@@ -636,13 +655,14 @@ impl Worker {
             debug!(worker = %self.options.id, url = %item.url, "{w}");
         }
         match self
-            .store
-            .record_articles(std::slice::from_ref(&prepared.record))
+            .crawler
+            .record(&item.source_id, std::slice::from_ref(&prepared.record))
             .await
         {
-            Ok(outcomes) => {
+            Ok(recorded) => {
                 bump(&self.counters.items_done);
-                for outcome in outcomes {
+                recorded.log_files(&self.options.id, &item.url);
+                for outcome in recorded.outcomes {
                     let (what, id) = match outcome {
                         RecordOutcome::Added { article_id, .. } => {
                             bump(&self.counters.new);

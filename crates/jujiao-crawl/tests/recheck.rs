@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use jujiao_config::Config;
 use jujiao_crawl::{Crawler, Quiet, RunOptions, SourceReport};
 use jujiao_fetch::HttpFetcher;
+use jujiao_media::{Collector, FileStore, MediaSettings};
 use jujiao_store::{SqliteStore, Store};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,13 +25,25 @@ struct Site {
     article_gets: AtomicUsize,
     not_modified: AtomicUsize,
     conditional: AtomicUsize,
+    image_gets: AtomicUsize,
+}
+
+/// A small JPEG (magic bytes, then filler).
+fn photo() -> Vec<u8> {
+    let mut v = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
+    v.extend(std::iter::repeat_n(0x5A, 3000));
+    v.extend([0xFF, 0xD9]);
+    v
 }
 
 fn article_html(version: u32) -> String {
-    let extra = if version > 1 {
-        "<p>　　（本文于6月11日更正：会议时间为上午九时。）</p>"
-    } else {
-        ""
+    let extra = match version {
+        1 => "",
+        2 => "<p>　　（本文于6月11日更正：会议时间为上午九时。）</p>",
+        // The revision adds a photo of the meeting.
+        _ => "<p>　　（本文于6月11日补充会议照片。）</p><p><img src=\"/img/meeting.jpg\"></p>",
     };
     format!(
         "<html><head><meta charset=\"utf-8\"><title>区委常委会召开会议</title></head><body>\
@@ -82,6 +95,15 @@ async fn serve(site: Arc<Site>) -> String {
                 },
             ),
         )
+        .route(
+            "/img/meeting.jpg",
+            axum::routing::get(
+                |axum::extract::State(site): axum::extract::State<Arc<Site>>| async move {
+                    site.image_gets.fetch_add(1, Ordering::SeqCst);
+                    ([(header::CONTENT_TYPE, "image/jpeg")], photo())
+                },
+            ),
+        )
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(site);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -117,9 +139,29 @@ date = "div.info"
 }
 
 async fn run(config: &Config, store: &Arc<dyn Store>, now: DateTime<Utc>) -> SourceReport {
+    run_with(config, store, now, None).await
+}
+
+/// A run that also collects files into `files`, when given.
+async fn run_with(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    now: DateTime<Utc>,
+    files: Option<&FileStore>,
+) -> SourceReport {
     let fetcher = HttpFetcher::new(jujiao_crawl::fetcher_config(config));
     jujiao_crawl::register_sources(config, &fetcher).unwrap();
-    let crawler = Crawler::new(config.clone(), Arc::clone(store), Arc::new(fetcher)).unwrap();
+    let fetcher: Arc<dyn jujiao_fetch::Fetch> = Arc::new(fetcher);
+    let mut crawler =
+        Crawler::new(config.clone(), Arc::clone(store), Arc::clone(&fetcher)).unwrap();
+    if let Some(files) = files {
+        crawler = crawler.with_media(Collector::new(
+            fetcher,
+            Arc::clone(store),
+            files.clone(),
+            MediaSettings::default(),
+        ));
+    }
     crawler
         .run_source(
             "qw",
@@ -221,4 +263,62 @@ async fn rechecks_per_run_are_capped_and_off_when_no_ages() {
     let r = run(&config, &store, t0 + chrono::Duration::hours(2)).await;
     assert_eq!(r.rechecked, 0, "{r:?}");
     assert_eq!(site.article_gets.load(Ordering::SeqCst), 1);
+}
+
+/// Regression: re-checks recorded revisions without collecting their files, so a photo
+/// added to a stored article was never fetched.
+#[tokio::test]
+async fn a_revision_found_by_a_recheck_brings_its_new_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Arc::new(Site::default());
+    *site.version.lock().unwrap() = 1;
+    let base = serve(Arc::clone(&site)).await;
+    let config = config(&base, dir.path());
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(dir.path().join("t.db").to_str().unwrap())
+            .await
+            .unwrap(),
+    );
+    let files = FileStore::new(dir.path().join("files"));
+    let t0 = Utc::now();
+    let r = run_with(&config, &store, t0, Some(&files)).await;
+    assert_eq!((r.new, r.files), (1, 0), "{r:?}");
+    let id = jujiao_store::ArticleId(r.changed_articles[0]);
+    assert!(store.article_files(id).await.unwrap().is_empty());
+
+    // The site adds a photo; the re-check after an hour finds the revision.
+    *site.version.lock().unwrap() = 3;
+    let r = run_with(
+        &config,
+        &store,
+        t0 + chrono::Duration::hours(2),
+        Some(&files),
+    )
+    .await;
+    assert_eq!(
+        (r.updated, r.rechecked, r.files, r.files_failed, r.errors),
+        (1, 1, 1, 0, 0),
+        "{r:?}"
+    );
+    assert_eq!(site.image_gets.load(Ordering::SeqCst), 1);
+    let attached = store.article_files(id).await.unwrap();
+    assert_eq!(attached.len(), 1, "{attached:?}");
+    assert_eq!(attached[0].file.role, jujiao_store::FileRole::Image);
+    assert_eq!(attached[0].file.name, "1.jpg");
+    assert!(attached[0].file.source_url.ends_with("/img/meeting.jpg"));
+    assert_eq!(files.read(&attached[0].file.hash).unwrap(), photo());
+
+    // The site takes the photo down again; the next re-check's revision has no image,
+    // so the photo is no longer the article's (nor filed beside it).
+    *site.version.lock().unwrap() = 2;
+    let r = run_with(
+        &config,
+        &store,
+        t0 + chrono::Duration::hours(25),
+        Some(&files),
+    )
+    .await;
+    assert_eq!((r.updated, r.rechecked, r.errors), (1, 1, 0), "{r:?}");
+    assert!(store.article_files(id).await.unwrap().is_empty());
+    assert_eq!(site.image_gets.load(Ordering::SeqCst), 1);
 }

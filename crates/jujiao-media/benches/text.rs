@@ -1,5 +1,9 @@
-//! Attachment text extraction throughput (MB/s of file bytes) on generated PDFs and
-//! DOCX files: `cargo bench -p jujiao-media --bench text`.
+//! Attachment text extraction throughput (MB/s of file bytes) on generated PDF, DOCX,
+//! XLSX and binary Word 97 (`.doc`/`.wps`) files:
+//! `cargo bench -p jujiao-media --bench text`.
+
+#[path = "../tests/common/word97.rs"]
+mod word97;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lopdf::content::{Content, Operation};
@@ -91,7 +95,33 @@ fn bench(c: &mut Criterion) {
     group.bench_function("docx_5000_paragraphs", |b| {
         b.iter(|| jujiao_media::text::extract(jujiao_media::sniff::DOCX.mime, black_box(&docx)));
     });
+    let xlsx = xlsx(5_000);
+    group.throughput(Throughput::Bytes(xlsx.len() as u64));
+    group.bench_function("xlsx_5000_rows", |b| {
+        b.iter(|| jujiao_media::text::extract(jujiao_media::sniff::XLSX.mime, black_box(&xlsx)));
+    });
+    let paragraph = "各街道、各部门要按照全区统一部署，认真做好垃圾分类宣传和预算审查工作。\r";
+    let doc = word97::word97(&paragraph.repeat(5_000), "");
+    group.throughput(Throughput::Bytes(doc.len() as u64));
+    group.bench_function("doc_5000_paragraphs", |b| {
+        b.iter(|| jujiao_media::text::extract("application/msword", black_box(&doc)));
+    });
     group.finish();
+}
+
+/// An XLSX of `rows` rows of four cells (strings and numbers).
+fn xlsx(rows: u32) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for r in 0..rows {
+        sheet
+            .write_string(r, 0, format!("海淀区第{r}社区"))
+            .expect("cell");
+        sheet.write_string(r, 1, "垃圾分类宣传周").expect("cell");
+        sheet.write_number(r, 2, f64::from(r) * 1.5).expect("cell");
+        sheet.write_string(r, 3, "联系人：张三").expect("cell");
+    }
+    book.save_to_buffer().expect("xlsx")
 }
 
 criterion_group!(benches, bench);

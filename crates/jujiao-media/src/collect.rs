@@ -2,7 +2,11 @@
 //! stores them by hash and tells the store which article uses which file.
 //!
 //! Per article, in page order: a URL some article's file already came from is not
-//! fetched again (its stored hash is reused); otherwise the file is fetched through the
+//! fetched again (its stored hash is reused). Articles collected at once (a worker's
+//! tasks) wanting the same URL take turns on a per-URL lock, and the one that comes
+//! second finds the hash the first stored ([`InFlight`]); just before fetching, the
+//! store is asked again, so a file another worker stored meanwhile is not fetched
+//! either. Otherwise the file is fetched through the
 //! crawler's [`Fetch`] (same per-host gates, robots.txt and retries), capped per file
 //! and per article, checked ([`crate::sniff::check`]), written to the [`FileStore`]
 //! (the same bytes once, whatever the URL), its text extracted off the async threads,
@@ -16,8 +20,30 @@ use crate::{DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_FILE_BYTES};
 use jujiao_fetch::{Fetch, FetchError, FetchRequest};
 use jujiao_model::Article;
 use jujiao_store::{ArticleFile, ArticleId, FileRole, Store, StoredFile, TextStatus};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use url::Url;
+
+/// URLs remembered per process before unused entries are forgotten (the store still
+/// knows every stored URL; this only spares a query and closes the race of two tasks).
+const IN_FLIGHT_KEPT: usize = 4096;
+
+/// Per-URL locks of one collector (shared by its clones): a task fetching a URL holds
+/// its lock; the lock then holds the hash stored for it, if the fetch succeeded.
+#[derive(Debug, Default)]
+struct InFlight {
+    urls: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<String>>>>>,
+}
+
+impl InFlight {
+    fn slot(&self, url: &str) -> Arc<tokio::sync::Mutex<Option<String>>> {
+        let mut urls = self.urls.lock().unwrap_or_else(PoisonError::into_inner);
+        if urls.len() >= IN_FLIGHT_KEPT {
+            urls.retain(|_, slot| Arc::strong_count(slot) > 1);
+        }
+        Arc::clone(urls.entry(url.to_owned()).or_default())
+    }
+}
 
 /// Caps for collecting files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +143,7 @@ pub struct Collector {
     store: Arc<dyn Store>,
     files: FileStore,
     settings: MediaSettings,
+    in_flight: Arc<InFlight>,
 }
 
 impl std::fmt::Debug for Collector {
@@ -141,6 +168,7 @@ impl Collector {
             store,
             files,
             settings,
+            in_flight: Arc::default(),
         }
     }
 
@@ -150,7 +178,8 @@ impl Collector {
     }
 
     /// Collects the files of one recorded article, fetching as source `source` (its
-    /// cookies and headers). Failures are in the report; only a store failure that
+    /// cookies and headers), and forgets files past the article's own (a revision with
+    /// fewer images). Failures are in the report; only a store failure that
     /// leaves nothing attached is also a failure line, never a panic or an abort.
     pub async fn collect(
         &self,
@@ -160,6 +189,19 @@ impl Collector {
     ) -> MediaReport {
         let mut report = MediaReport::default();
         let wanted = wanted(article);
+        // A revision may show fewer files than the text it replaces: those past the end
+        // are no longer the article's (positions within are replaced as collected).
+        for (role, keep) in [
+            (FileRole::Image, article.images.len()),
+            (FileRole::Attachment, article.attachments.len()),
+        ] {
+            let keep = u32::try_from(keep).unwrap_or(u32::MAX);
+            if let Err(e) = self.store.detach_files_after(id, role, keep).await {
+                report
+                    .failures
+                    .push(format!("article {id}: old {role} files not detached: {e}"));
+            }
+        }
         if wanted.is_empty() {
             return report;
         }
@@ -186,8 +228,31 @@ impl Collector {
                 }
                 continue;
             }
+            let slot = self.in_flight.slot(&w.url);
+            let mut stored = slot.lock().await;
+            let earlier = match stored.clone() {
+                Some(hash) => Some(hash),
+                None => self
+                    .store
+                    .files_by_url(std::slice::from_ref(&w.url))
+                    .await
+                    .ok()
+                    .and_then(|mut k| k.remove(&w.url)),
+            };
+            if let Some(hash) = earlier {
+                match self.reuse(w, &hash).await {
+                    Ok(file) => {
+                        report.reused += 1;
+                        attached.push(file);
+                        *stored = Some(hash);
+                    }
+                    Err(reason) => report.failures.push(format!("{}: {reason}", w.url)),
+                }
+                continue;
+            }
             match self.fetch_one(w, source, budget).await {
                 Ok((file, size, is_new)) => {
+                    *stored = Some(file.hash.clone());
                     budget = budget.saturating_sub(size);
                     report.fetched += 1;
                     report.bytes += size;

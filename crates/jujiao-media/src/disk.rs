@@ -2,8 +2,11 @@
 //!
 //! Layout: `<root>/ab/cdef…` (the first two hex digits as a folder, so no folder holds
 //! more than a few thousand files). The same bytes are stored once, whatever number of
-//! articles or URLs reference them. Writes go to a temporary file that is renamed into
-//! place, so a file under its hash is always complete.
+//! articles or URLs reference them. Writes go to a temporary file of a name no other
+//! writer uses (process, host, counter and a random part; created with `create_new`),
+//! which is renamed into place, so a file under its hash is always complete — also when
+//! several tasks, or several workers on machines sharing the folder, store the same
+//! bytes at the same instant (each renames its own complete copy over the same name).
 //!
 //! Where the root is: beside an SQLite database, `<db>.files` (one machine, one
 //! process). With PostgreSQL the workers may run on several machines, so the root is a
@@ -13,8 +16,27 @@
 //! and checked with ordinary tools.
 
 use sha2::{Digest, Sha256};
+use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts temporary files of this process, so that no two writes share one.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary file name unique among all writers of a shared folder: this process's
+/// id and write counter, plus a random number (another machine may run the same pid).
+fn temp_name(hash: &str) -> String {
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut random = std::collections::hash_map::RandomState::new().build_hasher();
+    random.write_u64(n);
+    format!(
+        ".{}.{}.{n}.{:016x}.tmp",
+        &hash[2..10],
+        std::process::id(),
+        random.finish()
+    )
+}
 
 /// Content-addressed files under one root folder.
 #[derive(Debug, Clone)]
@@ -88,13 +110,20 @@ impl FileStore {
         }
         let dir = path.parent().expect("a hash path has a folder");
         std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(".{}.{}.tmp", &hash[2..10], std::process::id()));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
+        let tmp = dir.join(temp_name(&hash));
+        let written = (|| {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
             f.write_all(bytes)?;
             f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
-        std::fs::rename(&tmp, &path)?;
         Ok((hash, true))
     }
 
@@ -142,6 +171,39 @@ mod tests {
         assert_eq!(files.disk_usage(), 11);
         let path = files.path_of(&h1).unwrap();
         assert!(path.starts_with(dir.path().join("files").join(&h1[..2])));
+    }
+
+    /// Regression: every writer of one process used the same temporary name, so two
+    /// tasks storing the same bytes at once truncated each other's temporary file (a
+    /// short file could be renamed into place) or failed on the second rename.
+    #[test]
+    fn same_bytes_stored_at_once_by_many_writers_stay_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = FileStore::new(dir.path().join("files"));
+        let bytes: Vec<u8> = (0..4 * 1024 * 1024u32)
+            .map(|i| u8::try_from(i % 251).unwrap())
+            .collect();
+        let hash = hash_of(&bytes);
+        for _ in 0..3 {
+            std::thread::scope(|scope| {
+                let writers: Vec<_> = (0..8).map(|_| scope.spawn(|| files.put(&bytes))).collect();
+                for w in writers {
+                    let (h, _) = w.join().unwrap().unwrap();
+                    assert_eq!(h, hash);
+                }
+            });
+            assert_eq!(
+                files.read(&hash).unwrap(),
+                bytes,
+                "the stored copy is whole"
+            );
+            std::fs::remove_file(files.path_of(&hash).unwrap()).unwrap();
+        }
+        files.put(&bytes).unwrap();
+        assert_eq!(files.read(&hash).unwrap(), bytes);
+        let folder = files.path_of(&hash).unwrap().parent().unwrap().to_owned();
+        let names: Vec<_> = std::fs::read_dir(folder).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
     }
 
     #[test]

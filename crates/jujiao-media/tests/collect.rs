@@ -399,3 +399,128 @@ async fn one_image_used_by_three_articles_is_fetched_and_stored_once() {
         "the logo is on disk once"
     );
 }
+
+/// Regression: articles collected at once (a worker's tasks) each looked the URL up
+/// before any had attached it, so a shared image was fetched once per article.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_collected_at_once_fetch_a_shared_image_once() {
+    let logo = jpeg(7, 50_000);
+    let routes = HashMap::from([("/img/logo.jpg".to_owned(), ok("image/jpeg", logo.clone()))]);
+    let s = setup(routes, MediaSettings::default()).await;
+    let b = &s.base;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let a = article(
+            &format!("{b}/art/{i}.html"),
+            &format!("同时采集{i}"),
+            &[format!("{b}/img/logo.jpg")],
+            &[],
+        );
+        let id = record(&s.store, &a).await;
+        let collector = s.collector.clone();
+        tasks.spawn(async move { (id, collector.collect(id, &a, None).await) });
+    }
+    let mut total = jujiao_media::MediaReport::default();
+    let mut ids = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (id, report) = done.unwrap();
+        ids.push(id);
+        total.merge(report);
+    }
+    assert_eq!(hits(&s.site, "/img/logo.jpg"), 1, "{total:?}");
+    assert_eq!((total.fetched, total.reused), (1, 5), "{total:?}");
+    assert!(total.failures.is_empty(), "{total:?}");
+    for id in ids {
+        let files = s.store.article_files(id).await.unwrap();
+        assert_eq!(files.len(), 1, "every article is linked to the logo");
+        assert_eq!(files[0].file.name, "1.jpg");
+    }
+    assert_eq!(s.collector.files().disk_usage(), logo.len() as u64);
+}
+
+/// An OLE compound file with one stream and no `WordDocument`: what a binary Excel or
+/// WPS spreadsheet looks like to the text reader.
+fn ole_without_text() -> Vec<u8> {
+    use std::io::Write;
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    file.create_stream("/Workbook")
+        .unwrap()
+        .write_all(&[0x09, 0x08, 0x10, 0x00])
+        .unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+#[tokio::test]
+async fn binary_word_and_wps_files_are_read_and_spreadsheets_marked_unsupported() {
+    let doc = word97(
+        "关于做好防汛工作的通知\r各街道：\r请于\u{13} HYPERLINK \"http://x.example/\" \u{14}6月15日\u{15}前报送值班表。\r",
+        "Contact: Office 3, tel 62551234\r",
+    );
+    let routes = HashMap::from([
+        (
+            "/doc/notice.wps".to_owned(),
+            ok("application/octet-stream", doc.clone()),
+        ),
+        ("/doc/old.doc".to_owned(), ok("application/msword", doc)),
+        (
+            "/doc/table.xls".to_owned(),
+            ok("application/vnd.ms-excel", ole_without_text()),
+        ),
+    ]);
+    let s = setup(routes, MediaSettings::default()).await;
+    let b = &s.base;
+    let a = article(
+        &format!("{b}/art/ole.html"),
+        "防汛通知",
+        &[],
+        &[
+            (
+                format!("{b}/doc/notice.wps"),
+                "防汛通知.wps",
+                AttachmentKind::Wps,
+            ),
+            (format!("{b}/doc/old.doc"), "旧格式", AttachmentKind::Doc),
+            (
+                format!("{b}/doc/table.xls"),
+                "值班表.xls",
+                AttachmentKind::Xls,
+            ),
+        ],
+    );
+    let id = record(&s.store, &a).await;
+    let report = s.collector.collect(id, &a, None).await;
+    assert_eq!((report.fetched, report.deduplicated), (3, 1), "{report:?}");
+    assert!(report.failures.is_empty(), "{report:?}");
+    let files = s.store.article_files(id).await.unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.file.name.as_str()).collect();
+    assert_eq!(names, ["防汛通知.wps", "旧格式.doc", "值班表.xls"]);
+    assert_eq!(files[0].text_status, TextStatus::Text);
+    let text = text_of(&s.store, &files[0].file.hash).await;
+    assert_eq!(
+        text,
+        "关于做好防汛工作的通知\n各街道：\n请于6月15日前报送值班表。\nContact: Office 3, tel 62551234"
+    );
+    assert_eq!(
+        files[2].text_status,
+        TextStatus::None,
+        "not read, not failed"
+    );
+}
+
+#[test]
+fn a_word97_file_reads_through_extract_and_damage_is_a_failure() {
+    let doc = word97("第一段\r第二段", "");
+    let (status, text) = jujiao_media::text::extract("application/msword", &doc);
+    assert_eq!(status, TextStatus::Text);
+    assert_eq!(text.as_deref(), Some("第一段\n第二段"));
+    // A piece table longer than its stream (a damaged file): a failure, not a panic.
+    let mut damaged = doc.clone();
+    let clx = damaged
+        .windows(6)
+        .position(|w| w == [0x01, 0x02, 0x00, 0xAA, 0xBB, 0x02])
+        .unwrap();
+    damaged[clx + 6..clx + 10].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+    let (status, _) = jujiao_media::text::extract("application/msword", &damaged);
+    assert_eq!(status, TextStatus::Failed);
+}

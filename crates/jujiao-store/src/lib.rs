@@ -222,6 +222,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// [`record_file`](Store::record_file).
     async fn attach_files(&self, article: ArticleId, files: &[ArticleFile]) -> Result<()>;
 
+    /// Forgets the article's files of `role` after position `keep`: a revision that
+    /// shows fewer images or attachments than before no longer files the old ones.
+    async fn detach_files_after(&self, article: ArticleId, role: FileRole, keep: u32)
+    -> Result<()>;
+
     /// The files an article references: images first, then attachments, each by
     /// position.
     async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>>;

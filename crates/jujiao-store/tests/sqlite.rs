@@ -290,3 +290,25 @@ async fn concurrent_writers_and_readers_on_one_file() {
     let stats = store.stats().await.unwrap();
     assert_eq!((stats.articles, stats.filings, stats.urls), (400, 400, 400));
 }
+
+/// Regression: two `jujiao worker` processes started at once on a new SQLite file both
+/// migrated it, and the second failed with "table articles already exists".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_stores_opening_a_new_file_at_once_all_open() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("new{round}.db"));
+        let path = path.to_str().unwrap().to_owned();
+        let opens: Vec<_> = (0..6)
+            .map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { SqliteStore::open(&path).await.map(|_| ()) })
+            })
+            .collect();
+        for open in opens {
+            open.await.unwrap().unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.stats().await.unwrap().articles, 0);
+    }
+}

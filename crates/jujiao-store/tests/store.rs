@@ -46,6 +46,7 @@ macro_rules! backend_tests {
                 queue_stats_count_due_leased_and_waiting,
                 files_are_stored_once_and_shared,
                 attaching_an_unknown_file_fails,
+                files_past_a_revisions_own_are_detached,
             );
         }
     };

@@ -56,6 +56,8 @@ pub(crate) struct ImageView {
     pub src: Option<String>,
     /// Size of the stored copy, for attachments (`1.2 MB`).
     pub size: Option<String>,
+    /// Why a stored attachment's text is not searchable, if it is not.
+    pub note: Option<&'static str>,
 }
 
 impl ArticleView {
@@ -80,6 +82,7 @@ impl ArticleView {
                         name: String::new(),
                         src: None,
                         size: None,
+                        note: None,
                     })
                 })
                 .collect(),
@@ -92,6 +95,7 @@ impl ArticleView {
                     name: f.name.clone(),
                     src: None,
                     size: None,
+                    note: None,
                 })
                 .collect(),
             source_name: state.source_name(&a.source),
@@ -135,6 +139,7 @@ fn show_stored_files(
                 name: entry.map(|e| e.file.name.clone()).unwrap_or_default(),
                 src: entry.map(|e| crate::files::file_url(id, e)),
                 size: None,
+                note: None,
             })
         })
         .collect();
@@ -150,9 +155,24 @@ fn show_stored_files(
                 name: entry.map_or_else(|| f.name.clone(), |e| e.file.name.clone()),
                 src: entry.map(|e| crate::files::file_url(id, e)),
                 size: entry.map(|e| human_size(e.size)),
+                note: entry.and_then(text_note),
             }
         })
         .collect();
+}
+
+/// What the page says of a stored attachment whose text is not in the search index:
+/// a scan without a text layer, a format jujiao does not read (binary Excel/WPS
+/// spreadsheets, OFD, archives), or a file that could not be read.
+fn text_note(entry: &jujiao_store::ArticleFileEntry) -> Option<&'static str> {
+    use jujiao_store::TextStatus;
+    match entry.text_status {
+        TextStatus::Text => None,
+        TextStatus::Scanned => Some("扫描件，没有文字层，未编入检索"),
+        TextStatus::None if entry.mime.starts_with("image/") => None,
+        TextStatus::None => Some("不支持读取此格式的文字，未编入检索"),
+        TextStatus::Failed => Some("文字读取失败（文件损坏或加密），未编入检索"),
+    }
 }
 
 /// `532 KB`, `1.2 MB`.

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use jujiao_media::FileStore;
 use jujiao_model::{Attachment, AttachmentKind};
-use jujiao_store::{ArticleFile, FileRole, SqliteStore, Store};
+use jujiao_store::{ArticleFile, FileRole, SqliteStore, Store, StoredFile, TextStatus};
 use jujiao_web::{AppState, Indexer};
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -50,11 +50,23 @@ async fn start() -> App {
         "关于开展垃圾分类宣传周活动的通知",
         &["各街道：现将有关事项通知如下。"],
     );
-    a.attachments = vec![Attachment {
-        url: "https://news.example.com/gov/fangan.docx".into(),
-        name: "实施方案.docx".into(),
-        kind: AttachmentKind::Docx,
-    }];
+    a.attachments = vec![
+        Attachment {
+            url: "https://news.example.com/gov/fangan.docx".into(),
+            name: "实施方案.docx".into(),
+            kind: AttachmentKind::Docx,
+        },
+        Attachment {
+            url: "https://news.example.com/gov/scan.pdf".into(),
+            name: "盖章件.pdf".into(),
+            kind: AttachmentKind::Pdf,
+        },
+        Attachment {
+            url: "https://news.example.com/gov/list.xls".into(),
+            name: "名单.xls".into(),
+            kind: AttachmentKind::Xls,
+        },
+    ];
     let id = store
         .record_articles(&[record(a, "通知公告", day())])
         .await
@@ -70,10 +82,51 @@ async fn start() -> App {
     )
     .await
     .unwrap();
+    // Files whose text is not searchable: a scan and a binary spreadsheet.
+    let mut unread = Vec::new();
+    for (bytes, mime, status) in [
+        (
+            &b"%PDF-1.4 scanned"[..],
+            "application/pdf",
+            TextStatus::Scanned,
+        ),
+        (
+            &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 xls"[..],
+            "application/vnd.ms-excel",
+            TextStatus::None,
+        ),
+    ] {
+        let (hash, _) = files.put(bytes).unwrap();
+        store
+            .record_file(&StoredFile {
+                hash: hash.clone(),
+                size: bytes.len() as u64,
+                mime: mime.into(),
+                text_status: status,
+                text: None,
+            })
+            .await
+            .unwrap();
+        unread.push(hash);
+    }
     store
         .attach_files(
             id,
             &[
+                ArticleFile {
+                    role: FileRole::Attachment,
+                    position: 2,
+                    name: "盖章件.pdf".into(),
+                    source_url: "https://news.example.com/gov/scan.pdf".into(),
+                    hash: unread[0].clone(),
+                },
+                ArticleFile {
+                    role: FileRole::Attachment,
+                    position: 3,
+                    name: "名单.xls".into(),
+                    source_url: "https://news.example.com/gov/list.xls".into(),
+                    hash: unread[1].clone(),
+                },
                 ArticleFile {
                     role: FileRole::Image,
                     position: 1,
@@ -177,6 +230,18 @@ async fn the_article_page_shows_stored_images_and_lists_attachments() {
         !page.contains("news.example.com/img/7.jpg\""),
         "no hot-link"
     );
+    // Attachments whose text is not searchable say so; the readable one says nothing.
+    for (name, note) in [
+        ("盖章件.pdf", "扫描件，没有文字层，未编入检索"),
+        ("名单.xls", "不支持读取此格式的文字，未编入检索"),
+    ] {
+        let at = page.find(&format!("download>{name}</a>")).unwrap();
+        let line = &page[at..at + page[at..].find("</li>").unwrap()];
+        assert!(line.contains(note), "{line}");
+    }
+    let docx_at = page.find("download>实施方案.docx</a>").unwrap();
+    let docx_line = &page[docx_at..docx_at + page[docx_at..].find("</li>").unwrap()];
+    assert!(!docx_line.contains("未编入检索"), "{docx_line}");
 
     let img = app.get(&format!("/articles/{id}/files/image/1")).await;
     assert_eq!(img.status(), 200);

@@ -1,14 +1,21 @@
 //! Text of attachments, for search: the PDF text layer ([`pdf`], lopdf), DOCX
 //! ([`office::docx_text`]) and XLSX ([`office::xlsx_text`]) read from their zip parts
-//! with quick-xml. A WPS file saved in the OOXML format reads as DOCX; the old binary
-//! WPS/DOC/XLS formats are not read (their text needs a compound-file and piece-table
-//! reader) and are marked [`TextStatus::None`].
+//! with quick-xml, and binary Word 97–2003 `.doc` and WPS `.wps` files
+//! ([`word97::word97_text`]: compound file, FIB, piece table). A WPS file saved in the
+//! OOXML format reads as DOCX. Binary Excel/WPS spreadsheets (`.xls`, `.et`), OFD,
+//! archives and images are not read: [`TextStatus::None`], which the web app shows as
+//! "format not supported for text" for documents; so are encrypted and Word 6/95 files.
 
 mod office;
 mod pdf;
+mod word97;
 
 pub use office::{docx_text, xlsx_text};
 pub use pdf::{PdfText, pdf_text};
+pub use word97::{Word97Error, word97_text};
+
+/// MIME types of binary Word documents (the WPS one as `sniff` names it).
+const WORD97_MIMES: [&str; 2] = ["application/msword", "application/vnd.ms-works"];
 
 use crate::sniff;
 use jujiao_store::TextStatus;
@@ -27,6 +34,14 @@ pub fn extract(mime: &str, bytes: &[u8]) -> (TextStatus, Option<String>) {
         },
         m if m == sniff::DOCX.mime => docx_text(bytes),
         m if m == sniff::XLSX.mime => xlsx_text(bytes),
+        m if WORD97_MIMES.contains(&m) => match word97_text(bytes) {
+            Ok(t) => Ok(t),
+            Err(e @ Word97Error::Unsupported(_)) => {
+                tracing::debug!(mime, error = %e, "attachment text not read");
+                return (TextStatus::None, None);
+            }
+            Err(e) => Err(e.into()),
+        },
         _ => return (TextStatus::None, None),
     };
     match result {

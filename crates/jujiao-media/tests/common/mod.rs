@@ -2,6 +2,9 @@
 //! XLSX, images) and a loopback site that serves them, counting requests per path.
 #![allow(dead_code)]
 
+mod word97;
+pub use word97::word97;
+
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;

@@ -79,6 +79,23 @@ pub(super) async fn attach_files(
     tx.commit().await.map_err(store.query_error(OP))
 }
 
+pub(super) async fn detach_files_after(
+    store: &PgStore,
+    article: ArticleId,
+    role: FileRole,
+    keep: u32,
+) -> Result<()> {
+    const OP: &str = "detaching files from an article";
+    sqlx::query("DELETE FROM article_files WHERE article_id = $1 AND role = $2 AND position > $3")
+        .bind(article.0)
+        .bind(role.as_str())
+        .bind(i32::try_from(keep).unwrap_or(i32::MAX))
+        .execute(&store.pool)
+        .await
+        .map_err(store.query_error(OP))?;
+    Ok(())
+}
+
 pub(super) async fn article_files(
     store: &PgStore,
     article: ArticleId,

@@ -27,7 +27,7 @@ mod work;
 mod workers;
 
 use crate::error::{Result, StoreError};
-use crate::files::{ArticleFile, ArticleFileEntry, StoredFile};
+use crate::files::{ArticleFile, ArticleFileEntry, FileRole, StoredFile};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, PageCheck,
     RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
@@ -361,6 +361,15 @@ impl Store for PgStore {
 
     async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
         files::attach_files(self, article, list).await
+    }
+
+    async fn detach_files_after(
+        &self,
+        article: ArticleId,
+        role: FileRole,
+        keep: u32,
+    ) -> Result<()> {
+        files::detach_files_after(self, article, role, keep).await
     }
 
     async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {

@@ -21,7 +21,7 @@ mod workers;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::files::{ArticleFile, ArticleFileEntry, StoredFile};
+use crate::files::{ArticleFile, ArticleFileEntry, FileRole, StoredFile};
 use crate::types::{
     ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, PageCheck,
     RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
@@ -57,6 +57,9 @@ const CACHE_SIZE: &str = "-16384";
 
 /// SQLite's result code for "file is not a database".
 const SQLITE_NOTADB: &str = "26";
+
+/// Tries at the migrations when another process migrates the same new file.
+const MIGRATE_ATTEMPTS: u32 = 8;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -140,22 +143,40 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Applies the migrations not yet applied. SQLite has no lock for this (sqlx takes
+    /// an advisory lock on PostgreSQL only), so two processes opening a new database at
+    /// once — `jujiao worker` started twice — may both try a migration: the second fails
+    /// ("table … already exists") once the first committed it. Each migration commits
+    /// with its own record, so trying again sees it applied and goes on.
     async fn migrate(&self, path: &Path) -> Result<()> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(|source| match source {
-                sqlx::migrate::MigrateError::Execute(e) if is_not_a_database(&e) => {
-                    StoreError::NotADatabase {
-                        path: path.to_path_buf(),
-                        source: e,
-                    }
+        let mut attempt = 0;
+        let result = loop {
+            match MIGRATOR.run(&self.pool).await {
+                Err(
+                    sqlx::migrate::MigrateError::Execute(e)
+                    | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
+                ) if attempt < MIGRATE_ATTEMPTS && !is_not_a_database(&e) => {
+                    attempt += 1;
+                    tracing::debug!(db = %self.location, attempt, error = %e,
+                        "migration failed, another process may be migrating; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)))
+                        .await;
                 }
-                source => StoreError::Migrate {
-                    location: self.location.clone(),
-                    source,
-                },
-            })
+                other => break other,
+            }
+        };
+        result.map_err(|source| match source {
+            sqlx::migrate::MigrateError::Execute(e) if is_not_a_database(&e) => {
+                StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
+            }
+            source => StoreError::Migrate {
+                location: self.location.clone(),
+                source,
+            },
+        })
     }
 
     /// Closes the pool, waiting for connections to finish (and WAL to checkpoint).
@@ -362,6 +383,15 @@ impl Store for SqliteStore {
 
     async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
         files::attach_files(self, article, list).await
+    }
+
+    async fn detach_files_after(
+        &self,
+        article: ArticleId,
+        role: FileRole,
+        keep: u32,
+    ) -> Result<()> {
+        files::detach_files_after(self, article, role, keep).await
     }
 
     async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {

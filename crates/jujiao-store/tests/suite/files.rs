@@ -180,3 +180,52 @@ pub async fn attaching_an_unknown_file_fails(store: Arc<dyn Store>) {
     assert!(err.is_err(), "a reference to an unrecorded file is refused");
     assert!(store.article_files(id).await.unwrap().is_empty());
 }
+
+pub async fn files_past_a_revisions_own_are_detached(store: Arc<dyn Store>) {
+    let (one, two) = ("c".repeat(64), "d".repeat(64));
+    for h in [&one, &two] {
+        store
+            .record_file(&stored(h, "image/jpeg", None))
+            .await
+            .unwrap();
+    }
+    let id = store
+        .record_articles(&[record("https://f.example/r", "修订", &["一"])])
+        .await
+        .unwrap()[0]
+        .article_id();
+    store
+        .attach_files(
+            id,
+            &[
+                reference(FileRole::Image, 1, "1.jpg", "https://f.example/1.jpg", &one),
+                reference(FileRole::Image, 2, "2.jpg", "https://f.example/2.jpg", &two),
+                reference(
+                    FileRole::Attachment,
+                    1,
+                    "a.pdf",
+                    "https://f.example/a",
+                    &two,
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .detach_files_after(id, FileRole::Image, 1)
+        .await
+        .unwrap();
+    let left: Vec<(FileRole, u32)> = store
+        .article_files(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| (e.file.role, e.file.position))
+        .collect();
+    assert_eq!(left, [(FileRole::Image, 1), (FileRole::Attachment, 1)]);
+    store
+        .detach_files_after(id, FileRole::Attachment, 0)
+        .await
+        .unwrap();
+    assert_eq!(store.article_files(id).await.unwrap().len(), 1);
+}

@@ -16,13 +16,9 @@ pub fn file_store(settings: Option<&Settings>, db: &str) -> Option<FileStore> {
     }
 }
 
-/// The crawl's collector, when `settings.media` is on and a file folder is known.
-pub fn collector(
-    settings: &Settings,
-    db: &str,
-    fetcher: Arc<dyn Fetch>,
-    store: Arc<dyn Store>,
-) -> Option<Collector> {
+/// Where the crawl keeps files and its caps, when `settings.media` is on and a file
+/// folder is known (else a warning and `None`).
+pub fn media(settings: &Settings, db: &str) -> Option<(FileStore, MediaSettings)> {
     if !settings.media {
         return None;
     }
@@ -33,13 +29,22 @@ pub fn collector(
         );
         return None;
     };
-    Some(Collector::new(
-        fetcher,
-        store,
+    Some((
         files,
         MediaSettings {
             max_file_bytes: settings.media_max_file_bytes,
             max_article_bytes: settings.media_max_article_bytes,
         },
     ))
+}
+
+/// The crawl's collector, when `settings.media` is on and a file folder is known.
+pub fn collector(
+    settings: &Settings,
+    db: &str,
+    fetcher: Arc<dyn Fetch>,
+    store: Arc<dyn Store>,
+) -> Option<Collector> {
+    let (files, caps) = media(settings, db)?;
+    Some(Collector::new(fetcher, store, files, caps))
 }

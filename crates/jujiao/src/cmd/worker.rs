@@ -77,12 +77,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     }
     let (date_style, mode) = (config.settings.date_folder, config.settings.filenames);
     let hosts = SharedHosts::hosts_of(&config);
-    let worker = Arc::new(Worker::new(
-        config,
-        Arc::clone(&store),
-        Arc::new(fetcher),
-        options,
-    )?);
+    let media = super::media::media(&config.settings, &db);
+    let files_folder = media.as_ref().map(|(files, _)| files.root().to_owned());
+    // The tree written with `--out` carries the stored files (`<title>/图片/`, `附件/`).
+    let publish_files = super::media::file_store(Some(&config.settings), &db);
+    let mut worker = Worker::new(config, Arc::clone(&store), Arc::new(fetcher), options)?;
+    if let Some((files, caps)) = media {
+        worker = worker.with_media(files, caps);
+    }
+    let worker = Arc::new(worker);
     let skipped = worker
         .seed()
         .await
@@ -93,12 +96,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         );
     }
     eprintln!(
-        "worker {} on {}: {} hosts, {} items at a time, lease {}s{}",
+        "worker {} on {}: {} hosts, {} items at a time, lease {}s, files {}{}",
         worker.id(),
         store.location(),
         hosts.len(),
         args.tasks.max(1),
         args.lease.as_secs(),
+        files_folder.map_or_else(|| "not collected".to_owned(), |f| f.display().to_string()),
         if args.until_idle {
             ", stops when the crawl has caught up"
         } else {
@@ -138,6 +142,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
             out: out.clone(),
             date_style,
             mode,
+            files: publish_files,
             ..PublishOptions::default()
         };
         let published = jujiao_tree::publish(store.as_ref(), &options)

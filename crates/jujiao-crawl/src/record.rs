@@ -1,0 +1,129 @@
+//! The one way the crawler records articles: [`Crawler::record`]. The batch goes to the
+//! store in one transaction (`Store::record_articles`); then the images and attachments
+//! of its added and revised articles are collected by the crawler's
+//! [`jujiao_media::Collector`], if it has one (`Crawler::with_media`).
+//!
+//! Every path that records articles goes through here — a run's article pages
+//! (`html_source`, which JSON, form and feed sources share), re-checks of stored pages
+//! (`recheck`: a revision may bring new images) and a worker's article items
+//! (`worker`) — so no path can record an article and forget its files. The test at the
+//! bottom fails if any other module of the crate calls the store's `record_articles`.
+//!
+//! Files are collected one article after the other: they are mostly on the article's
+//! own host, which the fetcher holds to its per-host limit anyway.
+
+use crate::Crawler;
+use crate::report::SourceReport;
+use jujiao_media::MediaReport;
+use jujiao_store::{ArticleRecord, RecordOutcome, StoreError};
+
+/// What recording a batch did.
+#[derive(Debug)]
+pub(crate) struct Recorded {
+    /// One outcome per record, in order.
+    pub outcomes: Vec<RecordOutcome>,
+    /// The files of the added and revised articles.
+    pub files: MediaReport,
+}
+
+impl Recorded {
+    /// Counts the files in a source's report; each file not kept is a file failure
+    /// (never an article error: a missing image does not make a source fail).
+    pub(crate) fn count_files(&mut self, report: &mut SourceReport) {
+        report.files += u64::from(self.files.fetched + self.files.reused);
+        for failure in self.files.failures.drain(..) {
+            report.file_failed(format!("file {failure}"));
+        }
+    }
+
+    /// Logs a worker's files for one article page: each file not kept as a warning
+    /// (the worker's error count is for pages: a missing image fails no item).
+    pub(crate) fn log_files(&self, worker: &str, url: &str) {
+        let f = &self.files;
+        if f.fetched + f.reused > 0 {
+            tracing::debug!(
+                worker,
+                url,
+                fetched = f.fetched,
+                reused = f.reused,
+                bytes = f.bytes,
+                "files collected"
+            );
+        }
+        for failure in &f.failures {
+            tracing::warn!(worker, url, "file not kept: {failure}");
+        }
+    }
+}
+
+impl Crawler {
+    /// Records `records` (all of source `source_id`) in one transaction, then collects
+    /// the files of the articles added or revised. A store failure records nothing and
+    /// collects nothing; a file failure is in [`Recorded::files`].
+    pub(crate) async fn record(
+        &self,
+        source_id: &str,
+        records: &[ArticleRecord],
+    ) -> Result<Recorded, StoreError> {
+        let outcomes = self.store.record_articles(records).await?;
+        let mut files = MediaReport::default();
+        if let Some(collector) = &self.media {
+            for (record, outcome) in records.iter().zip(&outcomes) {
+                let article = &record.article;
+                let has_files = !article.images.is_empty() || !article.attachments.is_empty();
+                let id = match outcome {
+                    RecordOutcome::Added { article_id, .. } if has_files => *article_id,
+                    // Also without files: the revision may have dropped the old ones.
+                    RecordOutcome::Revised { article_id, .. } => *article_id,
+                    _ => continue,
+                };
+                files.merge(collector.collect(id, article, Some(source_id)).await);
+            }
+        }
+        Ok(Recorded { outcomes, files })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The crate's modules, read at compile time: a new module must be added here,
+    /// which is the moment to ask whether it records articles.
+    const MODULES: &[(&str, &str)] = &[
+        ("api_source.rs", include_str!("api_source.rs")),
+        ("attachment.rs", include_str!("attachment.rs")),
+        ("check.rs", include_str!("check.rs")),
+        ("edition.rs", include_str!("edition.rs")),
+        ("feed.rs", include_str!("feed.rs")),
+        ("html_source.rs", include_str!("html_source.rs")),
+        ("json_list.rs", include_str!("json_list.rs")),
+        ("lib.rs", include_str!("lib.rs")),
+        ("recheck.rs", include_str!("recheck.rs")),
+        ("report.rs", include_str!("report.rs")),
+        ("shared_hosts.rs", include_str!("shared_hosts.rs")),
+        ("urls.rs", include_str!("urls.rs")),
+        ("worker.rs", include_str!("worker.rs")),
+    ];
+
+    #[test]
+    fn every_module_records_articles_through_crawler_record() {
+        let mut listed: Vec<&str> = MODULES.iter().map(|(name, _)| *name).collect();
+        listed.push("record.rs");
+        listed.sort_unstable();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut present: Vec<String> = std::fs::read_dir(&dir)
+            .expect("the crate's src folder is readable")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".rs"))
+            .collect();
+        present.sort_unstable();
+        assert_eq!(listed, present, "list every module of src/ in MODULES");
+        for (name, text) in MODULES {
+            assert!(
+                !text.contains(".record_articles("),
+                "{name} calls the store's record_articles: record through Crawler::record \
+                 so the articles' images and attachments are collected"
+            );
+        }
+    }
+}
