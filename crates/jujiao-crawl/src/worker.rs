@@ -229,6 +229,7 @@ impl Worker {
                         url: u.to_string(),
                         due_at: now,
                         note: None,
+                        run: None,
                     }));
                 }
                 _ => skipped.push(c.source.id.clone()),
@@ -510,6 +511,7 @@ impl Worker {
                     json!({"text": c.text, "list_date": c.list_date.map(|d| d.to_string())})
                         .to_string(),
                 ),
+                run: None,
             })
             .collect();
         if let Err(e) = self.store.schedule_work(&queued).await {
