@@ -6,9 +6,15 @@
 //! loops; each claims one due item with a lease ([`Store::claim_due_work`]), handles it
 //! with the same steps a whole run uses (`html_source::read_list_url` for a list page,
 //! the article `Job` for an article page) and completes it
-//! ([`Store::complete_work`]). A worker killed mid-item simply stops renewing nothing:
-//! its lease runs out and another worker claims the item. Every fetch holds a host slot
-//! in the store ([`SharedHosts`]), so per-host politeness holds across all workers. An
+//! ([`Store::complete_work`]). While it works, the worker renews the leases of its items
+//! in hand and the holds on its host slots every third of the lease
+//! ([`Store::renew_leases`], [`Store::renew_host_holds`]), so a slow page is never taken
+//! over while it is being fetched; a worker killed mid-item stops renewing, its leases
+//! run out and another worker claims the items. Before recording a result the worker
+//! checks that it still holds the item's lease: one that lost it (it was stalled past
+//! the lease and another worker took the item) records nothing on top. Every fetch
+//! holds a host slot in the store ([`SharedHosts`]), so per-host politeness holds across
+//! all workers. An
 //! article is recorded in its own transaction; the store's per-URL rules (and, on
 //! PostgreSQL, its advisory locks) make a page handled twice still one article with one
 //! filing. Each worker reports a heartbeat ([`Store::report_worker`]) that
@@ -27,8 +33,8 @@ use chrono::{DateTime, Utc};
 use jujiao_config::{Config, HtmlSource, SourceKind};
 use jujiao_fetch::Fetch;
 use jujiao_store::{
-    NewWork, RecordOutcome, Store, Validators as StoreValidators, WorkItem, WorkKind, WorkerState,
-    WorkerStatus,
+    NewWork, RecordOutcome, Store, Validators as StoreValidators, WorkId, WorkItem, WorkKind,
+    WorkerState, WorkerStatus,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -152,6 +158,8 @@ pub struct Worker {
     started_at: DateTime<Utc>,
     /// Items in hand: URL by item id.
     current: Mutex<BTreeMap<i64, String>>,
+    /// Items in hand whose lease was found taken over: their results are not recorded.
+    lost: Mutex<HashSet<i64>>,
     changed: Mutex<Vec<i64>>,
     last_error: Mutex<Option<String>>,
     is_stopping: AtomicBool,
@@ -202,6 +210,7 @@ impl Worker {
             counters: Counters::default(),
             started_at: Utc::now(),
             current: Mutex::new(BTreeMap::new()),
+            lost: Mutex::new(HashSet::new()),
             changed: Mutex::new(Vec::new()),
             last_error: Mutex::new(None),
             is_stopping: AtomicBool::new(false),
@@ -271,6 +280,16 @@ impl Worker {
                 }
             })
         };
+        let renewal = {
+            let me = Arc::clone(&self);
+            tokio::spawn(async move {
+                let every = renewal_period(me.options.lease);
+                loop {
+                    tokio::time::sleep(every).await;
+                    me.renew().await;
+                }
+            })
+        };
         let mut tasks = tokio::task::JoinSet::new();
         for n in 0..self.options.tasks.max(1) {
             let me = Arc::clone(&self);
@@ -284,6 +303,7 @@ impl Worker {
             }
         }
         heartbeat.abort();
+        renewal.abort();
         self.heartbeat(WorkerState::Stopped).await;
         let report = self.report();
         info!(
@@ -354,6 +374,66 @@ impl Worker {
         }
     }
 
+    /// Renews the leases of the items in hand and the holds on the host slots being
+    /// fetched on; an item whose lease is gone is marked lost.
+    async fn renew(&self) {
+        let ids: Vec<WorkId> = self
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .map(|id| WorkId(*id))
+            .collect();
+        match self
+            .store
+            .renew_leases(&self.options.id, &ids, self.options.lease)
+            .await
+        {
+            Ok(held) => {
+                let held: HashSet<i64> = held.into_iter().map(|id| id.0).collect();
+                let mut lost = self.lost.lock().unwrap_or_else(PoisonError::into_inner);
+                lost.extend(ids.iter().map(|id| id.0).filter(|id| !held.contains(id)));
+            }
+            Err(e) => warn!(worker = %self.options.id, error = %e, "cannot renew the leases"),
+        }
+        if let Err(e) = self.shared.renew_holds().await {
+            warn!(worker = %self.options.id, error = %e, "cannot renew the host slot holds");
+        }
+    }
+
+    /// Whether the worker still holds `item`'s lease (renewing it): false when another
+    /// worker took it over after it ran out, or when renewing found it gone before.
+    async fn still_holds(&self, item: &WorkItem) -> bool {
+        let is_lost = self
+            .lost
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&item.id.0);
+        if is_lost {
+            return false;
+        }
+        match self
+            .store
+            .renew_leases(&self.options.id, &[item.id], self.options.lease)
+            .await
+        {
+            Ok(held) if held.contains(&item.id) => true,
+            Ok(_) => {
+                self.lost
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(item.id.0);
+                false
+            }
+            // The store did not answer: recording will most likely fail as well, and a
+            // result recorded twice is still one article (the store's per-URL rules).
+            Err(e) => {
+                warn!(worker = %self.options.id, error = %e, "cannot check a lease");
+                true
+            }
+        }
+    }
+
     async fn task_loop(&self, n: usize, mut stop: watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
@@ -405,6 +485,18 @@ impl Worker {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&item.id.0);
+            let is_lost = self
+                .lost
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&item.id.0);
+            if is_lost {
+                // Another worker has the item now: its result, not ours, counts.
+                bump(&self.counters.leases_lost);
+                warn!(worker = %self.options.id, url = %item.url,
+                    "lease ran out before the item was done (another worker has it): result dropped");
+                continue;
+            }
             match self
                 .store
                 .complete_work(item.id, &self.options.id, next_due)
@@ -486,6 +578,9 @@ impl Worker {
             .list_pages
             .fetch_add(report.list_pages, Ordering::Relaxed);
         bump(&self.counters.items_done);
+        if !self.still_holds(item).await {
+            return None;
+        }
         let urls: Vec<String> = candidates.iter().map(|c| c.url.to_string()).collect();
         let known = match self.store.known_urls(&urls).await {
             Ok(k) => k,
@@ -637,6 +732,9 @@ impl Worker {
         if let Some(w) = &prepared.warning {
             debug!(worker = %self.options.id, url = %item.url, "{w}");
         }
+        if !self.still_holds(item).await {
+            return None;
+        }
         match self
             .store
             .record_articles(std::slice::from_ref(&prepared.record))
@@ -679,6 +777,11 @@ impl Worker {
             }
         }
     }
+}
+
+/// A third of the lease: two renewals may fail before the lease runs out.
+fn renewal_period(lease: Duration) -> Duration {
+    (lease / 3).max(Duration::from_millis(10))
 }
 
 /// Logs a list page's warnings.

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used)]
 //! The worker loop on SQLite, in process: several workers (each with its own store
 //! connection to one file) share a crawl of loopback sites; per-host limits are counted
-//! by the servers; a stop request ends a worker after its items in hand.
+//! by the servers; a stop request ends a worker after its items in hand; a page slower
+//! than the lease keeps its lease and host slot.
 
 use jujiao_config::Config;
 use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
@@ -41,6 +42,15 @@ async fn setup(shape: FarmShape, concurrency: usize, delay: &str) -> Setup {
 }
 
 async fn worker(s: &Setup, id: &str, tasks: usize) -> (Arc<Worker>, Arc<dyn Store>) {
+    worker_with_lease(s, id, tasks, jujiao_crawl::worker::DEFAULT_LEASE).await
+}
+
+async fn worker_with_lease(
+    s: &Setup,
+    id: &str,
+    tasks: usize,
+    lease: Duration,
+) -> (Arc<Worker>, Arc<dyn Store>) {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(s.db.to_str().unwrap()).await.unwrap());
     let fetcher = HttpFetcher::new(worker_fetcher_config(&s.config));
     jujiao_crawl::register_sources(&without_source_delays(&s.config), &fetcher).unwrap();
@@ -49,6 +59,7 @@ async fn worker(s: &Setup, id: &str, tasks: usize) -> (Arc<Worker>, Arc<dyn Stor
     options.until_idle = true;
     options.poll = Duration::from_millis(50);
     options.heartbeat = Duration::from_millis(100);
+    options.lease = lease;
     let w = Worker::new(
         s.config.clone(),
         Arc::clone(&store),
@@ -123,6 +134,44 @@ async fn two_workers_on_one_sqlite_file_share_the_crawl_within_host_limits() {
     // Only the list pages (3 hosts × 3 pages) were read again, plus each host's
     // robots.txt (the new worker's fetcher has not read them yet).
     assert_eq!(after - before, 9 + 3, "{rc:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_slower_than_the_lease_keeps_its_lease_and_host_slot() {
+    // Every answer takes 700 ms; leases are 240 ms (renewed every 80 ms). Without
+    // renewal the second worker would take over the list page and the articles while
+    // the first is still fetching them, and would fetch beside it on the host's only
+    // slot.
+    let s = setup(
+        FarmShape {
+            hosts: 1,
+            articles: 3,
+            per_page: 10,
+            delay: Duration::from_millis(700),
+        },
+        1,
+        "0s",
+    )
+    .await;
+    let lease = Duration::from_millis(240);
+    let (a, store) = worker_with_lease(&s, "a", 2, lease).await;
+    let (b, _) = worker_with_lease(&s, "b", 2, lease).await;
+    let (_tx, rx) = watch::channel(false);
+    let (ra, rb) = tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::join!(Arc::clone(&a).run(rx.clone()), Arc::clone(&b).run(rx))
+    })
+    .await
+    .expect("the workers finish");
+    assert_all_stored_once(&s, store.as_ref()).await;
+    assert_eq!(ra.new + rb.new, 3, "{ra:?} {rb:?}");
+    assert_eq!(ra.leases_lost + rb.leases_lost, 0, "{ra:?} {rb:?}");
+    let by_path = s.farm.stats(0).by_path();
+    let twice: Vec<_> = by_path
+        .iter()
+        .filter(|(p, n)| p.as_str() != "/robots.txt" && **n > 1)
+        .collect();
+    assert!(twice.is_empty(), "fetched twice: {twice:?}");
+    assert_eq!(s.farm.stats(0).most_in_flight(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
