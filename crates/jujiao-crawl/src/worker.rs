@@ -20,6 +20,12 @@
 //! filing. Each worker reports a heartbeat ([`Store::report_worker`]) that
 //! `jujiao serve` shows.
 //!
+//! A worker's visit of a list URL is a run of its source, as `jujiao crawl` records one:
+//! the run is finished with the list page's figures and health verdict when the visit
+//! is over, and the article pages it queued carry its id, so each one's outcome (new,
+//! updated, dropped after its retries) is added to that run when it is done, by
+//! whichever worker fetches it ([`Store::add_to_run`]).
+//!
 //! What the list page knew about a link (its text, its date) travels with the article
 //! item as a JSON note. Article items are due at a small per-URL offset so that items of
 //! many hosts interleave, and an item whose host is busy is put back for a moment
@@ -33,8 +39,8 @@ use chrono::{DateTime, Utc};
 use jujiao_config::{Config, HtmlSource, SourceKind};
 use jujiao_fetch::Fetch;
 use jujiao_store::{
-    NewWork, RecordOutcome, Store, Validators as StoreValidators, WorkId, WorkItem, WorkKind,
-    WorkerState, WorkerStatus,
+    NewWork, RecordOutcome, RunId, RunSummary, Store, Validators as StoreValidators, WorkId,
+    WorkItem, WorkKind, WorkerState, WorkerStatus,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -434,6 +440,34 @@ impl Worker {
         }
     }
 
+    /// Adds an article item's outcome to the run of the list-page visit that queued it.
+    async fn add_to_run(&self, run: Option<RunId>, tally: RunSummary) {
+        let Some(run) = run else { return };
+        if let Err(e) = self.store.add_to_run(run, &tally).await {
+            warn!(worker = %self.options.id, run = run.0, error = %e,
+                "cannot add an article's outcome to its run");
+        }
+    }
+
+    /// The run figures of recorded articles: one article page, counted by outcome.
+    fn outcome_tally(outcomes: &[RecordOutcome]) -> RunSummary {
+        let mut tally = RunSummary {
+            article_pages: 1,
+            ..RunSummary::default()
+        };
+        for outcome in outcomes {
+            match outcome {
+                RecordOutcome::Added { .. } => tally.new += 1,
+                RecordOutcome::Revised { .. } => tally.updated += 1,
+                RecordOutcome::Duplicate { .. } | RecordOutcome::NearDuplicate { .. } => {
+                    tally.duplicates += 1;
+                }
+                _ => tally.unchanged += 1,
+            }
+        }
+        tally
+    }
+
     async fn task_loop(&self, n: usize, mut stop: watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
@@ -581,11 +615,15 @@ impl Worker {
         if !self.still_holds(item).await {
             return None;
         }
+        let run = self.start_run(&compiled.source.id).await;
         let urls: Vec<String> = candidates.iter().map(|c| c.url.to_string()).collect();
         let known = match self.store.known_urls(&urls).await {
             Ok(k) => k,
             Err(e) => {
-                self.failed(format!("list page {}: store: {e}", item.url));
+                let message = format!("list page {}: store: {e}", item.url);
+                self.failed(message.clone());
+                report.error(message);
+                self.finish_run(run, &mut report).await;
                 return Some(retry);
             }
         };
@@ -606,14 +644,14 @@ impl Worker {
                     json!({"text": c.text, "list_date": c.list_date.map(|d| d.to_string())})
                         .to_string(),
                 ),
-                run: None,
+                run,
             })
             .collect();
         if let Err(e) = self.store.schedule_work(&queued).await {
-            self.failed(format!(
-                "list page {}: cannot queue its links: {e}",
-                item.url
-            ));
+            let message = format!("list page {}: cannot queue its links: {e}", item.url);
+            self.failed(message.clone());
+            report.error(message);
+            self.finish_run(run, &mut report).await;
             return Some(retry);
         }
         self.counters
@@ -634,6 +672,7 @@ impl Worker {
             errors = report.errors,
             "list page read"
         );
+        self.finish_run(run, &mut report).await;
         // The links are safe in the queue now: the validators may say "seen".
         if !has_failed && !is_capped {
             for (url, v) in validators {
@@ -726,6 +765,16 @@ impl Worker {
                 }
                 warn!(worker = %self.options.id, attempt = item.attempts, "{message}; dropped");
                 bump(&self.counters.items_done);
+                if self.still_holds(item).await {
+                    let tally = RunSummary {
+                        article_pages: 1,
+                        errors: 1,
+                        error_samples: vec![message],
+                        verdict: crate::report::Verdict::Errors.as_str().to_owned(),
+                        ..RunSummary::default()
+                    };
+                    self.add_to_run(item.run, tally).await;
+                }
                 return None;
             }
         };
@@ -742,6 +791,8 @@ impl Worker {
         {
             Ok(outcomes) => {
                 bump(&self.counters.items_done);
+                self.add_to_run(item.run, Self::outcome_tally(&outcomes))
+                    .await;
                 for outcome in outcomes {
                     let (what, id) = match outcome {
                         RecordOutcome::Added { article_id, .. } => {
@@ -775,6 +826,31 @@ impl Worker {
                 self.failed(format!("{}: not stored: {e}", item.url));
                 Some(Utc::now() + chrono_span(backoff(item.attempts)))
             }
+        }
+    }
+}
+
+impl Worker {
+    /// Starts the run of a list-page visit (`None` when the store refuses: the visit
+    /// goes on unrecorded).
+    async fn start_run(&self, source_id: &str) -> Option<RunId> {
+        match self.store.start_run(source_id).await {
+            Ok(run) => Some(run),
+            Err(e) => {
+                warn!(worker = %self.options.id, source = %source_id, error = %e,
+                    "cannot record the run");
+                None
+            }
+        }
+    }
+
+    /// Finishes a list-page visit's run with its figures and verdict; its articles add
+    /// theirs when they are done.
+    async fn finish_run(&self, run: Option<RunId>, report: &mut SourceReport) {
+        let Some(run) = run else { return };
+        report.decide_verdict();
+        if let Err(e) = self.store.finish_run(run, &report.to_summary()).await {
+            warn!(worker = %self.options.id, run = run.0, error = %e, "cannot finish the run");
         }
     }
 }

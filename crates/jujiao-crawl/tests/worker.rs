@@ -2,7 +2,8 @@
 //! The worker loop on SQLite, in process: several workers (each with its own store
 //! connection to one file) share a crawl of loopback sites; per-host limits are counted
 //! by the servers; a stop request ends a worker after its items in hand; a page slower
-//! than the lease keeps its lease and host slot.
+//! than the lease keeps its lease and host slot; each list-page visit is a run of its
+//! source with its articles' figures.
 
 use jujiao_config::Config;
 use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
@@ -124,6 +125,20 @@ async fn two_workers_on_one_sqlite_file_share_the_crawl_within_host_limits() {
     let workers = store.workers().await.unwrap();
     assert_eq!(workers.len(), 2);
     assert!(workers.iter().all(|w| w.state == WorkerState::Stopped));
+    // Each source's list-page visit is a run, finished with its articles' figures
+    // (fetched by either worker) and a verdict, as `jujiao crawl` records one.
+    for h in 0..3 {
+        let runs = store.recent_runs(&format!("host{h}"), 10).await.unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert!(runs[0].finished_at.is_some());
+        let sum = runs[0].summary.clone().unwrap();
+        assert_eq!(
+            (sum.list_pages, sum.article_pages, sum.new, sum.errors),
+            (3, 10 * 3, 10 * 3, 0),
+            "{sum:?}"
+        );
+        assert_eq!(sum.verdict, "ok");
+    }
     // A second round finds every list page known and fetches no article again.
     let before: usize = (0..3).map(|h| s.farm.stats(h).requests()).sum();
     let (c, _) = worker(&s, "c", 2).await;
