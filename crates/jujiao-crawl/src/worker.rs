@@ -24,7 +24,9 @@
 //! the run is finished with the list page's figures and health verdict when the visit
 //! is over, and the article pages it queued carry its id, so each one's outcome (new,
 //! updated, dropped after its retries) is added to that run when it is done, by
-//! whichever worker fetches it ([`Store::add_to_run`]).
+//! whichever worker fetches it ([`Store::add_to_run`]). At start a worker seeds the
+//! queue with the list URLs ([`Store::seed_list_pages`]): a page already queued keeps
+//! its schedule, so restarting workers does not fetch list pages before they are due.
 //!
 //! What the list page knew about a link (its text, its date) travels with the article
 //! item as a JSON note. Article items are due at a small per-URL offset so that items of
@@ -39,8 +41,8 @@ use chrono::{DateTime, Utc};
 use jujiao_config::{Config, HtmlSource, SourceKind};
 use jujiao_fetch::Fetch;
 use jujiao_store::{
-    NewWork, RecordOutcome, RunId, RunSummary, Store, Validators as StoreValidators, WorkId,
-    WorkItem, WorkKind, WorkerState, WorkerStatus,
+    ListPageSeed, NewWork, RecordOutcome, RunId, RunSummary, Store, Validators as StoreValidators,
+    WorkId, WorkItem, WorkKind, WorkerState, WorkerStatus,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -228,29 +230,29 @@ impl Worker {
         &self.options.id
     }
 
-    /// Queues every list URL of the configured HTML sources, due now (an item already
-    /// queued keeps the earlier due time). Sources of other kinds are named in the
-    /// answer: workers do not run them (`jujiao crawl` does).
+    /// Queues the list URLs of the configured HTML sources that are not queued yet, due
+    /// now; one already queued keeps its schedule (due one `interval` after its last
+    /// visit, brought forward to at most one `interval` from now), so a restart does not
+    /// fetch it early. Sources of other kinds are named in the answer: workers do not
+    /// run them (`jujiao crawl` does).
     pub async fn seed(&self) -> Result<Vec<String>, jujiao_store::StoreError> {
-        let now = Utc::now();
-        let mut items = Vec::new();
+        let mut pages = Vec::new();
         let mut skipped = Vec::new();
         for c in &self.crawler.sources {
             match &c.source.kind {
                 SourceKind::Html(html) => {
-                    items.extend(html.list_urls.iter().map(|u| NewWork {
-                        kind: WorkKind::ListPage,
+                    pages.extend(html.list_urls.iter().map(|u| ListPageSeed {
                         source_id: c.source.id.clone(),
                         url: u.to_string(),
-                        due_at: now,
-                        note: None,
-                        run: None,
+                        interval: c.source.interval,
                     }));
                 }
                 _ => skipped.push(c.source.id.clone()),
             }
         }
-        self.store.schedule_work(&items).await?;
+        let added = self.store.seed_list_pages(&pages).await?;
+        debug!(worker = %self.options.id, added, known = (pages.len() as u64).saturating_sub(added),
+            "list pages seeded");
         Ok(skipped)
     }
 

@@ -3,7 +3,7 @@
 //! connection to one file) share a crawl of loopback sites; per-host limits are counted
 //! by the servers; a stop request ends a worker after its items in hand; a page slower
 //! than the lease keeps its lease and host slot; each list-page visit is a run of its
-//! source with its articles' figures.
+//! source with its articles' figures; a restarted worker fetches no list page early.
 
 use jujiao_config::Config;
 use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
@@ -139,16 +139,40 @@ async fn two_workers_on_one_sqlite_file_share_the_crawl_within_host_limits() {
         );
         assert_eq!(sum.verdict, "ok");
     }
-    // A second round finds every list page known and fetches no article again.
-    let before: usize = (0..3).map(|h| s.farm.stats(h).requests()).sum();
-    let (c, _) = worker(&s, "c", 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_worker_fetches_no_list_page_before_it_is_due() {
+    let s = setup(
+        FarmShape {
+            hosts: 2,
+            articles: 6,
+            per_page: 3,
+            delay: Duration::ZERO,
+        },
+        2,
+        "0s",
+    )
+    .await;
+    let (a, store) = worker(&s, "a", 2).await;
     let (_tx, rx) = watch::channel(false);
-    let rc = c.run(rx).await;
-    assert_eq!(rc.new, 0);
-    let after: usize = (0..3).map(|h| s.farm.stats(h).requests()).sum();
-    // Only the list pages (3 hosts × 3 pages) were read again, plus each host's
-    // robots.txt (the new worker's fetcher has not read them yet).
-    assert_eq!(after - before, 9 + 3, "{rc:?}");
+    let ra = a.run(rx).await;
+    assert_eq!(ra.new, 12, "{ra:?}");
+    assert_eq!(ra.list_pages, 2 * 2, "{ra:?}");
+    // Run again right away (the sources' interval is an hour): no list page is due, so
+    // the second worker fetches nothing at all — no list page, no robots.txt.
+    let before: Vec<usize> = (0..2).map(|h| s.farm.stats(h).requests()).collect();
+    let (b, _) = worker(&s, "b", 2).await;
+    let (_tx, rx) = watch::channel(false);
+    let rb = b.run(rx).await;
+    assert_eq!((rb.new, rb.list_pages, rb.items_done), (0, 0, 0), "{rb:?}");
+    let after: Vec<usize> = (0..2).map(|h| s.farm.stats(h).requests()).collect();
+    assert_eq!(after, before);
+    // The restart did not reset the schedule: each list page is still waiting.
+    let queue = store.queue_stats().await.unwrap();
+    assert_eq!((queue.due, queue.waiting), (0, 2), "{queue:?}");
+    // And no second run was recorded.
+    assert_eq!(store.recent_runs("host0", 10).await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,8 +3,9 @@
 //! through PostgreSQL. Every article ends up stored and filed exactly once, the site
 //! never sees more requests in flight than its per-host limit (counted by the server),
 //! and when one worker is killed with SIGKILL mid-run the others finish its items once
-//! its leases run out. A worker whose items were taken over while it fetched them
-//! records nothing on top.
+//! its leases run out. A worker run again right after fetches nothing (no list page is
+//! due), and a worker whose items were taken over while it fetched them records
+//! nothing on top.
 //!
 //! The server is `$JUJIAO_TEST_PG`, else postgres://postgres@127.0.0.1:5432/test; when
 //! that default does not answer the tests print a message and pass. Each test works in
@@ -187,6 +188,25 @@ async fn three_workers_store_each_article_once_and_keep_the_host_limit() {
     assert!(busy >= 2, "only {busy} worker(s) did anything: {workers:?}");
     let total: u64 = workers.iter().map(|w| w.articles_new).sum();
     assert_eq!(total as usize, farm.total_articles());
+
+    // Run again at once: the list page is not due for an hour, so nothing is fetched.
+    let before = farm.stats(0).requests();
+    let config2 = config.clone();
+    let again = tokio::task::spawn_blocking(move || {
+        wait_all(
+            vec![worker(&config2, &db, "again", "30s")],
+            Duration::from_secs(60),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(again[0].status.success());
+    assert_eq!(
+        farm.stats(0).requests(),
+        before,
+        "the second run fetched pages"
+    );
+    assert_eq!(store.recent_runs("host0", 10).await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
