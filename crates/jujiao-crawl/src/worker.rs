@@ -397,16 +397,26 @@ impl Worker {
             .renew_leases(&self.options.id, &ids, self.options.lease)
             .await
         {
-            Ok(held) => {
-                let held: HashSet<i64> = held.into_iter().map(|id| id.0).collect();
-                let mut lost = self.lost.lock().unwrap_or_else(PoisonError::into_inner);
-                lost.extend(ids.iter().map(|id| id.0).filter(|id| !held.contains(id)));
-            }
+            Ok(held) => self.mark_lost(&ids, &held),
             Err(e) => warn!(worker = %self.options.id, error = %e, "cannot renew the leases"),
         }
         if let Err(e) = self.shared.renew_holds().await {
             warn!(worker = %self.options.id, error = %e, "cannot renew the host slot holds");
         }
+    }
+
+    /// Marks lost the items of `asked` that renewing did not find `held`, if they are
+    /// still in hand: one finished meanwhile was completed by this worker (and a list
+    /// page keeps its id for its next visit, which must not start out lost).
+    fn mark_lost(&self, asked: &[WorkId], held: &[WorkId]) {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut lost = self.lost.lock().unwrap_or_else(PoisonError::into_inner);
+        lost.extend(
+            asked
+                .iter()
+                .filter(|id| !held.contains(id) && current.contains_key(&id.0))
+                .map(|id| id.0),
+        );
     }
 
     /// Whether the worker still holds `item`'s lease (renewing it): false when another
@@ -517,15 +527,16 @@ impl Worker {
                 WorkKind::ListPage => self.list_item(&item).await,
                 _ => self.article_item(&item).await,
             };
-            self.current
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&item.id.0);
-            let is_lost = self
-                .lost
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&item.id.0);
+            let is_lost = {
+                // Both under the `current` lock, which `renew` holds while it marks
+                // items lost: no mark can land after the item left the hand.
+                let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+                current.remove(&item.id.0);
+                self.lost
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&item.id.0)
+            };
             if is_lost {
                 // Another worker has the item now: its result, not ours, counts.
                 bump(&self.counters.leases_lost);
@@ -900,6 +911,34 @@ fn jitter(base: Duration, task: usize) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A worker on an in-memory store, with no source.
+    async fn idle_worker() -> Worker {
+        let config = Config::parse(
+            "[settings]\nallow_private = true\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let store: Arc<dyn Store> = Arc::new(jujiao_store::SqliteStore::in_memory().await.unwrap());
+        let fetcher = Arc::new(jujiao_fetch::HttpFetcher::new(
+            crate::shared_hosts::worker_fetcher_config(&config),
+        ));
+        Worker::new(config, store, fetcher, WorkerOptions::new("w")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_item_finished_while_its_renewal_ran_is_not_marked_lost() {
+        let w = idle_worker().await;
+        // Renewal asked about items 1 and 2; meanwhile item 1 was finished and left
+        // the hand (a list page keeps its id and comes back for its next visit).
+        w.current
+            .lock()
+            .unwrap()
+            .insert(2, "http://a.example/2".into());
+        w.mark_lost(&[WorkId(1), WorkId(2), WorkId(3)], &[WorkId(3)]);
+        let lost = w.lost.lock().unwrap().clone();
+        assert_eq!(lost, HashSet::from([2]));
+    }
 
     #[test]
     fn backoff_grows() {
