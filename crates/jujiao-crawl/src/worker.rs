@@ -660,11 +660,13 @@ impl Worker {
                 run,
             })
             .collect();
+        // Finished before its articles are queued: once they are, any worker may add an
+        // outcome to the run at once, which finishing afterwards would overwrite.
+        self.finish_run(run, &mut report).await;
         if let Err(e) = self.store.schedule_work(&queued).await {
             let message = format!("list page {}: cannot queue its links: {e}", item.url);
             self.failed(message.clone());
-            report.error(message);
-            self.finish_run(run, &mut report).await;
+            self.add_to_run(run, failure_tally(0, message)).await;
             return Some(retry);
         }
         self.counters
@@ -685,7 +687,6 @@ impl Worker {
             errors = report.errors,
             "list page read"
         );
-        self.finish_run(run, &mut report).await;
         // The links are safe in the queue now: the validators may say "seen".
         if !has_failed && !is_capped {
             for (url, v) in validators {
@@ -779,14 +780,7 @@ impl Worker {
                 warn!(worker = %self.options.id, attempt = item.attempts, "{message}; dropped");
                 bump(&self.counters.items_done);
                 if self.still_holds(item).await {
-                    let tally = RunSummary {
-                        article_pages: 1,
-                        errors: 1,
-                        error_samples: vec![message],
-                        verdict: crate::report::Verdict::Errors.as_str().to_owned(),
-                        ..RunSummary::default()
-                    };
-                    self.add_to_run(item.run, tally).await;
+                    self.add_to_run(item.run, failure_tally(1, message)).await;
                 }
                 return None;
             }
@@ -865,6 +859,18 @@ impl Worker {
         if let Err(e) = self.store.finish_run(run, &report.to_summary()).await {
             warn!(worker = %self.options.id, run = run.0, error = %e, "cannot finish the run");
         }
+    }
+}
+
+/// The run figures of a failure: an error with its message, which makes an `ok` run
+/// "some pages failed".
+fn failure_tally(article_pages: u64, message: String) -> RunSummary {
+    RunSummary {
+        article_pages,
+        errors: 1,
+        error_samples: vec![message],
+        verdict: crate::report::Verdict::Errors.as_str().to_owned(),
+        ..RunSummary::default()
     }
 }
 
