@@ -9,7 +9,9 @@
 //! slot idle for the delay (the source's own, else the global one, raised to the
 //! host's robots.txt `Crawl-delay`) between two requests. The wrapped fetcher is built
 //! with its own gates open ([`worker_fetcher_config`]) so the delay is not paid twice.
-//! A worker that dies while holding a slot frees it when its hold runs out.
+//! A worker that dies while holding a slot frees it when its hold runs out; a live one
+//! renews the holds of its fetches in progress ([`SharedHosts::renew_holds`], called
+//! with the worker's lease renewal), so a fetch slower than the hold keeps its slot.
 
 use jujiao_config::{Config, SourceKind};
 use jujiao_fetch::politeness::HostKey;
@@ -55,6 +57,9 @@ pub struct SharedHosts {
     /// How long a slot stays held if its holder never gives it back.
     hold: Duration,
     source_delays: HashMap<String, Duration>,
+    /// The slots this worker holds now, with how many fetches hold each (one, unless
+    /// a hold ran out and the same slot was taken again).
+    held: std::sync::Mutex<HashMap<(String, u32), usize>>,
 }
 
 impl std::fmt::Debug for SharedHosts {
@@ -97,6 +102,7 @@ impl SharedHosts {
             politeness,
             hold,
             source_delays,
+            held: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -135,9 +141,30 @@ impl SharedHosts {
             .hold_host_slot(&host, &self.holder, self.concurrency, self.hold)
             .await?
         {
-            HostHold::Held { slot } => Ok(Ok(HeldSlot { host, slot })),
+            HostHold::Held { slot } => {
+                *self.held_slots().entry((host.clone(), slot)).or_default() += 1;
+                Ok(Ok(HeldSlot { host, slot }))
+            }
             HostHold::NotBefore(at) => Ok(Err(at)),
         }
+    }
+
+    fn held_slots(&self) -> std::sync::MutexGuard<'_, HashMap<(String, u32), usize>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Renews the holds on the slots this worker's fetches hold now, to the hold
+    /// duration from now; answers how many were renewed.
+    pub async fn renew_holds(&self) -> Result<u64, jujiao_store::StoreError> {
+        let slots: Vec<(String, u32)> = self.held_slots().keys().cloned().collect();
+        if slots.is_empty() {
+            return Ok(0);
+        }
+        self.store
+            .renew_host_holds(&self.holder, &slots, self.hold)
+            .await
     }
 
     /// Waits (polling) until a slot of `url`'s host is held.
@@ -176,6 +203,16 @@ impl SharedHosts {
     async fn release(&self, held: HeldSlot, request: &FetchRequest) {
         if held.host.is_empty() {
             return;
+        }
+        {
+            let mut slots = self.held_slots();
+            let key = (held.host.clone(), held.slot);
+            if let Some(n) = slots.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    slots.remove(&key);
+                }
+            }
         }
         let source_delay = request
             .source

@@ -6,13 +6,27 @@
 //! loops; each claims one due item with a lease ([`Store::claim_due_work`]), handles it
 //! with the same steps a whole run uses (`html_source::read_list_url` for a list page,
 //! the article `Job` for an article page) and completes it
-//! ([`Store::complete_work`]). A worker killed mid-item simply stops renewing nothing:
-//! its lease runs out and another worker claims the item. Every fetch holds a host slot
-//! in the store ([`SharedHosts`]), so per-host politeness holds across all workers. An
+//! ([`Store::complete_work`]). While it works, the worker renews the leases of its items
+//! in hand and the holds on its host slots every third of the lease
+//! ([`Store::renew_leases`], [`Store::renew_host_holds`]), so a slow page is never taken
+//! over while it is being fetched; a worker killed mid-item stops renewing, its leases
+//! run out and another worker claims the items. Before recording a result the worker
+//! checks that it still holds the item's lease: one that lost it (it was stalled past
+//! the lease and another worker took the item) records nothing on top. Every fetch
+//! holds a host slot in the store ([`SharedHosts`]), so per-host politeness holds across
+//! all workers. An
 //! article is recorded in its own transaction; the store's per-URL rules (and, on
 //! PostgreSQL, its advisory locks) make a page handled twice still one article with one
 //! filing. Each worker reports a heartbeat ([`Store::report_worker`]) that
 //! `jujiao serve` shows.
+//!
+//! A worker's visit of a list URL is a run of its source, as `jujiao crawl` records one:
+//! the run is finished with the list page's figures and health verdict when the visit
+//! is over, and the article pages it queued carry its id, so each one's outcome (new,
+//! updated, dropped after its retries) is added to that run when it is done, by
+//! whichever worker fetches it ([`Store::add_to_run`]). At start a worker seeds the
+//! queue with the list URLs ([`Store::seed_list_pages`]): a page already queued keeps
+//! its schedule, so restarting workers does not fetch list pages before they are due.
 //!
 //! What the list page knew about a link (its text, its date) travels with the article
 //! item as a JSON note. Article items are due at a small per-URL offset so that items of
@@ -27,8 +41,8 @@ use chrono::{DateTime, Utc};
 use jujiao_config::{Config, HtmlSource, SourceKind};
 use jujiao_fetch::Fetch;
 use jujiao_store::{
-    NewWork, RecordOutcome, Store, Validators as StoreValidators, WorkItem, WorkKind, WorkerState,
-    WorkerStatus,
+    ListPageSeed, NewWork, RecordOutcome, RunId, RunSummary, Store, Validators as StoreValidators,
+    WorkId, WorkItem, WorkKind, WorkerState, WorkerStatus,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -152,6 +166,8 @@ pub struct Worker {
     started_at: DateTime<Utc>,
     /// Items in hand: URL by item id.
     current: Mutex<BTreeMap<i64, String>>,
+    /// Items in hand whose lease was found taken over: their results are not recorded.
+    lost: Mutex<HashSet<i64>>,
     changed: Mutex<Vec<i64>>,
     last_error: Mutex<Option<String>>,
     is_stopping: AtomicBool,
@@ -202,6 +218,7 @@ impl Worker {
             counters: Counters::default(),
             started_at: Utc::now(),
             current: Mutex::new(BTreeMap::new()),
+            lost: Mutex::new(HashSet::new()),
             changed: Mutex::new(Vec::new()),
             last_error: Mutex::new(None),
             is_stopping: AtomicBool::new(false),
@@ -232,28 +249,29 @@ impl Worker {
         &self.options.id
     }
 
-    /// Queues every list URL of the configured HTML sources, due now (an item already
-    /// queued keeps the earlier due time). Sources of other kinds are named in the
-    /// answer: workers do not run them (`jujiao crawl` does).
+    /// Queues the list URLs of the configured HTML sources that are not queued yet, due
+    /// now; one already queued keeps its schedule (due one `interval` after its last
+    /// visit, brought forward to at most one `interval` from now), so a restart does not
+    /// fetch it early. Sources of other kinds are named in the answer: workers do not
+    /// run them (`jujiao crawl` does).
     pub async fn seed(&self) -> Result<Vec<String>, jujiao_store::StoreError> {
-        let now = Utc::now();
-        let mut items = Vec::new();
+        let mut pages = Vec::new();
         let mut skipped = Vec::new();
         for c in &self.crawler.sources {
             match &c.source.kind {
                 SourceKind::Html(html) => {
-                    items.extend(html.list_urls.iter().map(|u| NewWork {
-                        kind: WorkKind::ListPage,
+                    pages.extend(html.list_urls.iter().map(|u| ListPageSeed {
                         source_id: c.source.id.clone(),
                         url: u.to_string(),
-                        due_at: now,
-                        note: None,
+                        interval: c.source.interval,
                     }));
                 }
                 _ => skipped.push(c.source.id.clone()),
             }
         }
-        self.store.schedule_work(&items).await?;
+        let added = self.store.seed_list_pages(&pages).await?;
+        debug!(worker = %self.options.id, added, known = (pages.len() as u64).saturating_sub(added),
+            "list pages seeded");
         Ok(skipped)
     }
 
@@ -289,6 +307,16 @@ impl Worker {
                 }
             })
         };
+        let renewal = {
+            let me = Arc::clone(&self);
+            tokio::spawn(async move {
+                let every = renewal_period(me.options.lease);
+                loop {
+                    tokio::time::sleep(every).await;
+                    me.renew().await;
+                }
+            })
+        };
         let mut tasks = tokio::task::JoinSet::new();
         for n in 0..self.options.tasks.max(1) {
             let me = Arc::clone(&self);
@@ -302,6 +330,7 @@ impl Worker {
             }
         }
         heartbeat.abort();
+        renewal.abort();
         self.heartbeat(WorkerState::Stopped).await;
         let report = self.report();
         info!(
@@ -372,6 +401,104 @@ impl Worker {
         }
     }
 
+    /// Renews the leases of the items in hand and the holds on the host slots being
+    /// fetched on; an item whose lease is gone is marked lost.
+    async fn renew(&self) {
+        let ids: Vec<WorkId> = self
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .map(|id| WorkId(*id))
+            .collect();
+        match self
+            .store
+            .renew_leases(&self.options.id, &ids, self.options.lease)
+            .await
+        {
+            Ok(held) => self.mark_lost(&ids, &held),
+            Err(e) => warn!(worker = %self.options.id, error = %e, "cannot renew the leases"),
+        }
+        if let Err(e) = self.shared.renew_holds().await {
+            warn!(worker = %self.options.id, error = %e, "cannot renew the host slot holds");
+        }
+    }
+
+    /// Marks lost the items of `asked` that renewing did not find `held`, if they are
+    /// still in hand: one finished meanwhile was completed by this worker (and a list
+    /// page keeps its id for its next visit, which must not start out lost).
+    fn mark_lost(&self, asked: &[WorkId], held: &[WorkId]) {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut lost = self.lost.lock().unwrap_or_else(PoisonError::into_inner);
+        lost.extend(
+            asked
+                .iter()
+                .filter(|id| !held.contains(id) && current.contains_key(&id.0))
+                .map(|id| id.0),
+        );
+    }
+
+    /// Whether the worker still holds `item`'s lease (renewing it): false when another
+    /// worker took it over after it ran out, or when renewing found it gone before.
+    async fn still_holds(&self, item: &WorkItem) -> bool {
+        let is_lost = self
+            .lost
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&item.id.0);
+        if is_lost {
+            return false;
+        }
+        match self
+            .store
+            .renew_leases(&self.options.id, &[item.id], self.options.lease)
+            .await
+        {
+            Ok(held) if held.contains(&item.id) => true,
+            Ok(_) => {
+                self.lost
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(item.id.0);
+                false
+            }
+            // The store did not answer: recording will most likely fail as well, and a
+            // result recorded twice is still one article (the store's per-URL rules).
+            Err(e) => {
+                warn!(worker = %self.options.id, error = %e, "cannot check a lease");
+                true
+            }
+        }
+    }
+
+    /// Adds an article item's outcome to the run of the list-page visit that queued it.
+    async fn add_to_run(&self, run: Option<RunId>, tally: RunSummary) {
+        let Some(run) = run else { return };
+        if let Err(e) = self.store.add_to_run(run, &tally).await {
+            warn!(worker = %self.options.id, run = run.0, error = %e,
+                "cannot add an article's outcome to its run");
+        }
+    }
+
+    /// The run figures of recorded articles: one article page, counted by outcome.
+    fn outcome_tally(outcomes: &[RecordOutcome]) -> RunSummary {
+        let mut tally = RunSummary {
+            article_pages: 1,
+            ..RunSummary::default()
+        };
+        for outcome in outcomes {
+            match outcome {
+                RecordOutcome::Added { .. } => tally.new += 1,
+                RecordOutcome::Revised { .. } => tally.updated += 1,
+                RecordOutcome::Duplicate { .. } | RecordOutcome::NearDuplicate { .. } => {
+                    tally.duplicates += 1;
+                }
+                _ => tally.unchanged += 1,
+            }
+        }
+        tally
+    }
+
     async fn task_loop(&self, n: usize, mut stop: watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
@@ -419,10 +546,23 @@ impl Worker {
                 WorkKind::ListPage => self.list_item(&item).await,
                 _ => self.article_item(&item).await,
             };
-            self.current
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&item.id.0);
+            let is_lost = {
+                // Both under the `current` lock, which `renew` holds while it marks
+                // items lost: no mark can land after the item left the hand.
+                let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+                current.remove(&item.id.0);
+                self.lost
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&item.id.0)
+            };
+            if is_lost {
+                // Another worker has the item now: its result, not ours, counts.
+                bump(&self.counters.leases_lost);
+                warn!(worker = %self.options.id, url = %item.url,
+                    "lease ran out before the item was done (another worker has it): result dropped");
+                continue;
+            }
             match self
                 .store
                 .complete_work(item.id, &self.options.id, next_due)
@@ -504,11 +644,18 @@ impl Worker {
             .list_pages
             .fetch_add(report.list_pages, Ordering::Relaxed);
         bump(&self.counters.items_done);
+        if !self.still_holds(item).await {
+            return None;
+        }
+        let run = self.start_run(&compiled.source.id).await;
         let urls: Vec<String> = candidates.iter().map(|c| c.url.to_string()).collect();
         let known = match self.store.known_urls(&urls).await {
             Ok(k) => k,
             Err(e) => {
-                self.failed(format!("list page {}: store: {e}", item.url));
+                let message = format!("list page {}: store: {e}", item.url);
+                self.failed(message.clone());
+                report.error(message);
+                self.finish_run(run, &mut report).await;
                 return Some(retry);
             }
         };
@@ -529,13 +676,16 @@ impl Worker {
                     json!({"text": c.text, "list_date": c.list_date.map(|d| d.to_string())})
                         .to_string(),
                 ),
+                run,
             })
             .collect();
+        // Finished before its articles are queued: once they are, any worker may add an
+        // outcome to the run at once, which finishing afterwards would overwrite.
+        self.finish_run(run, &mut report).await;
         if let Err(e) = self.store.schedule_work(&queued).await {
-            self.failed(format!(
-                "list page {}: cannot queue its links: {e}",
-                item.url
-            ));
+            let message = format!("list page {}: cannot queue its links: {e}", item.url);
+            self.failed(message.clone());
+            self.add_to_run(run, failure_tally(0, message)).await;
             return Some(retry);
         }
         self.counters
@@ -648,11 +798,17 @@ impl Worker {
                 }
                 warn!(worker = %self.options.id, attempt = item.attempts, "{message}; dropped");
                 bump(&self.counters.items_done);
+                if self.still_holds(item).await {
+                    self.add_to_run(item.run, failure_tally(1, message)).await;
+                }
                 return None;
             }
         };
         if let Some(w) = &prepared.warning {
             debug!(worker = %self.options.id, url = %item.url, "{w}");
+        }
+        if !self.still_holds(item).await {
+            return None;
         }
         match self
             .crawler
@@ -662,6 +818,8 @@ impl Worker {
             Ok(recorded) => {
                 bump(&self.counters.items_done);
                 recorded.log_files(&self.options.id, &item.url);
+                self.add_to_run(item.run, Self::outcome_tally(&recorded.outcomes))
+                    .await;
                 for outcome in recorded.outcomes {
                     let (what, id) = match outcome {
                         RecordOutcome::Added { article_id, .. } => {
@@ -697,6 +855,48 @@ impl Worker {
             }
         }
     }
+}
+
+impl Worker {
+    /// Starts the run of a list-page visit (`None` when the store refuses: the visit
+    /// goes on unrecorded).
+    async fn start_run(&self, source_id: &str) -> Option<RunId> {
+        match self.store.start_run(source_id).await {
+            Ok(run) => Some(run),
+            Err(e) => {
+                warn!(worker = %self.options.id, source = %source_id, error = %e,
+                    "cannot record the run");
+                None
+            }
+        }
+    }
+
+    /// Finishes a list-page visit's run with its figures and verdict; its articles add
+    /// theirs when they are done.
+    async fn finish_run(&self, run: Option<RunId>, report: &mut SourceReport) {
+        let Some(run) = run else { return };
+        report.decide_verdict();
+        if let Err(e) = self.store.finish_run(run, &report.to_summary()).await {
+            warn!(worker = %self.options.id, run = run.0, error = %e, "cannot finish the run");
+        }
+    }
+}
+
+/// The run figures of a failure: an error with its message, which makes an `ok` run
+/// "some pages failed".
+fn failure_tally(article_pages: u64, message: String) -> RunSummary {
+    RunSummary {
+        article_pages,
+        errors: 1,
+        error_samples: vec![message],
+        verdict: crate::report::Verdict::Errors.as_str().to_owned(),
+        ..RunSummary::default()
+    }
+}
+
+/// A third of the lease: two renewals may fail before the lease runs out.
+fn renewal_period(lease: Duration) -> Duration {
+    (lease / 3).max(Duration::from_millis(10))
 }
 
 /// Logs a list page's warnings.
@@ -737,6 +937,34 @@ fn jitter(base: Duration, task: usize) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A worker on an in-memory store, with no source.
+    async fn idle_worker() -> Worker {
+        let config = Config::parse(
+            "[settings]\nallow_private = true\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let store: Arc<dyn Store> = Arc::new(jujiao_store::SqliteStore::in_memory().await.unwrap());
+        let fetcher = Arc::new(jujiao_fetch::HttpFetcher::new(
+            crate::shared_hosts::worker_fetcher_config(&config),
+        ));
+        Worker::new(config, store, fetcher, WorkerOptions::new("w")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_item_finished_while_its_renewal_ran_is_not_marked_lost() {
+        let w = idle_worker().await;
+        // Renewal asked about items 1 and 2; meanwhile item 1 was finished and left
+        // the hand (a list page keeps its id and comes back for its next visit).
+        w.current
+            .lock()
+            .unwrap()
+            .insert(2, "http://a.example/2".into());
+        w.mark_lost(&[WorkId(1), WorkId(2), WorkId(3)], &[WorkId(3)]);
+        let lost = w.lost.lock().unwrap().clone();
+        assert_eq!(lost, HashSet::from([2]));
+    }
 
     #[test]
     fn backoff_grows() {

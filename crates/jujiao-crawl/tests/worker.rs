@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used)]
 //! The worker loop on SQLite, in process: several workers (each with its own store
 //! connection to one file) share a crawl of loopback sites; per-host limits are counted
-//! by the servers; a stop request ends a worker after its items in hand.
+//! by the servers; a stop request ends a worker after its items in hand; a page slower
+//! than the lease keeps its lease and host slot; each list-page visit is a run of its
+//! source with its articles' figures; a restarted worker fetches no list page early.
 
 use jujiao_config::Config;
 use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
@@ -41,6 +43,15 @@ async fn setup(shape: FarmShape, concurrency: usize, delay: &str) -> Setup {
 }
 
 async fn worker(s: &Setup, id: &str, tasks: usize) -> (Arc<Worker>, Arc<dyn Store>) {
+    worker_with_lease(s, id, tasks, jujiao_crawl::worker::DEFAULT_LEASE).await
+}
+
+async fn worker_with_lease(
+    s: &Setup,
+    id: &str,
+    tasks: usize,
+    lease: Duration,
+) -> (Arc<Worker>, Arc<dyn Store>) {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(s.db.to_str().unwrap()).await.unwrap());
     let fetcher = HttpFetcher::new(worker_fetcher_config(&s.config));
     jujiao_crawl::register_sources(&without_source_delays(&s.config), &fetcher).unwrap();
@@ -49,6 +60,7 @@ async fn worker(s: &Setup, id: &str, tasks: usize) -> (Arc<Worker>, Arc<dyn Stor
     options.until_idle = true;
     options.poll = Duration::from_millis(50);
     options.heartbeat = Duration::from_millis(100);
+    options.lease = lease;
     let w = Worker::new(
         s.config.clone(),
         Arc::clone(&store),
@@ -113,16 +125,92 @@ async fn two_workers_on_one_sqlite_file_share_the_crawl_within_host_limits() {
     let workers = store.workers().await.unwrap();
     assert_eq!(workers.len(), 2);
     assert!(workers.iter().all(|w| w.state == WorkerState::Stopped));
-    // A second round finds every list page known and fetches no article again.
-    let before: usize = (0..3).map(|h| s.farm.stats(h).requests()).sum();
-    let (c, _) = worker(&s, "c", 2).await;
+    // Each source's list-page visit is a run, finished with its articles' figures
+    // (fetched by either worker) and a verdict, as `jujiao crawl` records one.
+    for h in 0..3 {
+        let runs = store.recent_runs(&format!("host{h}"), 10).await.unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert!(runs[0].finished_at.is_some());
+        let sum = runs[0].summary.clone().unwrap();
+        assert_eq!(
+            (sum.list_pages, sum.article_pages, sum.new, sum.errors),
+            (3, 10 * 3, 10 * 3, 0),
+            "{sum:?}"
+        );
+        assert_eq!(sum.verdict, "ok");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_worker_fetches_no_list_page_before_it_is_due() {
+    let s = setup(
+        FarmShape {
+            hosts: 2,
+            articles: 6,
+            per_page: 3,
+            delay: Duration::ZERO,
+        },
+        2,
+        "0s",
+    )
+    .await;
+    let (a, store) = worker(&s, "a", 2).await;
     let (_tx, rx) = watch::channel(false);
-    let rc = c.run(rx).await;
-    assert_eq!(rc.new, 0);
-    let after: usize = (0..3).map(|h| s.farm.stats(h).requests()).sum();
-    // Only the list pages (3 hosts × 3 pages) were read again, plus each host's
-    // robots.txt (the new worker's fetcher has not read them yet).
-    assert_eq!(after - before, 9 + 3, "{rc:?}");
+    let ra = a.run(rx).await;
+    assert_eq!(ra.new, 12, "{ra:?}");
+    assert_eq!(ra.list_pages, 2 * 2, "{ra:?}");
+    // Run again right away (the sources' interval is an hour): no list page is due, so
+    // the second worker fetches nothing at all — no list page, no robots.txt.
+    let before: Vec<usize> = (0..2).map(|h| s.farm.stats(h).requests()).collect();
+    let (b, _) = worker(&s, "b", 2).await;
+    let (_tx, rx) = watch::channel(false);
+    let rb = b.run(rx).await;
+    assert_eq!((rb.new, rb.list_pages, rb.items_done), (0, 0, 0), "{rb:?}");
+    let after: Vec<usize> = (0..2).map(|h| s.farm.stats(h).requests()).collect();
+    assert_eq!(after, before);
+    // The restart did not reset the schedule: each list page is still waiting.
+    let queue = store.queue_stats().await.unwrap();
+    assert_eq!((queue.due, queue.waiting), (0, 2), "{queue:?}");
+    // And no second run was recorded.
+    assert_eq!(store.recent_runs("host0", 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_slower_than_the_lease_keeps_its_lease_and_host_slot() {
+    // Every answer takes 700 ms; leases are 240 ms (renewed every 80 ms). Without
+    // renewal the second worker would take over the list page and the articles while
+    // the first is still fetching them, and would fetch beside it on the host's only
+    // slot.
+    let s = setup(
+        FarmShape {
+            hosts: 1,
+            articles: 3,
+            per_page: 10,
+            delay: Duration::from_millis(700),
+        },
+        1,
+        "0s",
+    )
+    .await;
+    let lease = Duration::from_millis(240);
+    let (a, store) = worker_with_lease(&s, "a", 2, lease).await;
+    let (b, _) = worker_with_lease(&s, "b", 2, lease).await;
+    let (_tx, rx) = watch::channel(false);
+    let (ra, rb) = tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::join!(Arc::clone(&a).run(rx.clone()), Arc::clone(&b).run(rx))
+    })
+    .await
+    .expect("the workers finish");
+    assert_all_stored_once(&s, store.as_ref()).await;
+    assert_eq!(ra.new + rb.new, 3, "{ra:?} {rb:?}");
+    assert_eq!(ra.leases_lost + rb.leases_lost, 0, "{ra:?} {rb:?}");
+    let by_path = s.farm.stats(0).by_path();
+    let twice: Vec<_> = by_path
+        .iter()
+        .filter(|(p, n)| p.as_str() != "/robots.txt" && **n > 1)
+        .collect();
+    assert!(twice.is_empty(), "fetched twice: {twice:?}");
+    assert_eq!(s.farm.stats(0).most_in_flight(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,7 +32,8 @@ pub use types::{
     SourceKind, StoreStats, StoredArticle, StoredFiling, StoredPage, Validators, WorkId,
 };
 pub use work::{
-    HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerState, WorkerStatus,
+    HostHold, HostSlot, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind, WorkerState,
+    WorkerStatus,
 };
 
 use async_trait::async_trait;
@@ -44,6 +45,9 @@ use std::time::Duration;
 
 /// The database file name used when the configuration names none.
 pub const DEFAULT_DB: &str = "jujiao.db";
+
+/// Most error samples a run keeps ([`Store::add_to_run`]).
+pub const RUN_ERROR_SAMPLES: usize = 10;
 
 /// Everything jujiao stores. Implementations are shared between tasks
 /// (`Arc<dyn Store>`); every method is one atomic unit of work.
@@ -132,9 +136,34 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The latest run of every source that has one, by source id.
     async fn last_runs(&self) -> Result<Vec<Run>>;
 
+    /// Adds one article's outcome to a run that was already finished (a worker's run:
+    /// its list-page visit finishes it, the articles it queued are fetched later, by any
+    /// worker): the counters of `tally` are added, its error samples appended while the
+    /// run keeps fewer than [`RUN_ERROR_SAMPLES`], its verdict (when not empty) replaces
+    /// an `ok` one, and the finish time becomes now. An unknown id is
+    /// [`StoreError::NotFound`].
+    async fn add_to_run(&self, run: RunId, tally: &RunSummary) -> Result<()>;
+
     /// Queues work. A `(kind, url)` already queued is not added twice: its due time
     /// becomes the earlier of the two, its lease (if any) is kept.
     async fn schedule_work(&self, items: &[NewWork]) -> Result<()>;
+
+    /// Seeds the queue with list pages at a worker's start: a page not yet queued is
+    /// added, due now; a page already queued keeps its schedule (a restart does not make
+    /// it due), only brought forward to at most its `interval` from now. Answers how
+    /// many pages were added.
+    async fn seed_list_pages(&self, pages: &[ListPageSeed]) -> Result<u64>;
+
+    /// Renews `worker`'s leases on items it is still working on, to `lease` from now,
+    /// and answers the ids it still holds: an item missing from the answer was taken
+    /// over (its lease had run out) or completed by someone else, so its result must
+    /// not be recorded.
+    async fn renew_leases(
+        &self,
+        worker: &str,
+        ids: &[WorkId],
+        lease: Duration,
+    ) -> Result<Vec<WorkId>>;
 
     /// Leases up to `limit` items of the given kinds that are due and not leased (or
     /// whose lease has ended) to `worker` for `lease`, earliest due first. Concurrent
@@ -197,6 +226,16 @@ pub trait Store: Send + Sync + fmt::Debug {
         holder: &str,
         gap: Duration,
     ) -> Result<bool>;
+
+    /// Renews `holder`'s holds on host slots it is still fetching on (`(host, slot)`),
+    /// to `hold` from now (never shorter); a slot no longer held by `holder` is left
+    /// alone. Answers how many were renewed.
+    async fn renew_host_holds(
+        &self,
+        holder: &str,
+        slots: &[(String, u32)],
+        hold: Duration,
+    ) -> Result<u64>;
 
     /// Records a worker's heartbeat and activity (insert or replace by id).
     async fn report_worker(&self, status: &WorkerStatus) -> Result<()>;

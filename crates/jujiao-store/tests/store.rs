@@ -47,6 +47,10 @@ macro_rules! backend_tests {
                 files_are_stored_once_and_shared,
                 attaching_an_unknown_file_fails,
                 files_past_a_revisions_own_are_detached,
+                leases_are_renewed_only_by_their_holder,
+                host_holds_are_renewed_only_by_their_holder,
+                seeded_list_pages_keep_their_schedule,
+                article_outcomes_add_to_their_run,
             );
         }
     };

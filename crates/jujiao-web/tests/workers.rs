@@ -52,6 +52,7 @@ async fn workers_page_and_api_show_heartbeats_and_the_queue() {
             url: "http://gov.example.com/a/2.html".into(),
             due_at: Utc::now() - Duration::seconds(1),
             note: None,
+            run: None,
         }])
         .await
         .unwrap();

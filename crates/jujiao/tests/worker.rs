@@ -3,7 +3,9 @@
 //! through PostgreSQL. Every article ends up stored and filed exactly once, the site
 //! never sees more requests in flight than its per-host limit (counted by the server),
 //! and when one worker is killed with SIGKILL mid-run the others finish its items once
-//! its leases run out.
+//! its leases run out. A worker run again right after fetches nothing (no list page is
+//! due), and a worker whose items were taken over while it fetched them records
+//! nothing on top.
 //!
 //! The server is `$JUJIAO_TEST_PG`, else postgres://postgres@127.0.0.1:5432/test; when
 //! that default does not answer the tests print a message and pass. Each test works in
@@ -74,22 +76,22 @@ async fn pg_schema(tag: &str) -> Option<(PgStore, Schema)> {
 }
 
 fn worker(config: &Path, db: &str, id: &str, lease: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_jujiao"))
-        .args([
-            "worker",
-            "--until-idle",
-            "--tasks",
-            "4",
-            "--heartbeat",
-            "200ms",
-        ])
+    worker_command(config, db, id, lease)
+        .arg("--until-idle")
+        .spawn()
+        .unwrap()
+}
+
+fn worker_command(config: &Path, db: &str, id: &str, lease: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jujiao"));
+    command
+        .args(["worker", "--tasks", "4", "--heartbeat", "200ms"])
         .args(["--lease", lease, "--id", id, "--db", db, "--config"])
         .arg(config)
         .env("JUJIAO_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::piped());
+    command
 }
 
 fn wait_all(children: Vec<Child>, limit: Duration) -> Vec<std::process::Output> {
@@ -186,6 +188,97 @@ async fn three_workers_store_each_article_once_and_keep_the_host_limit() {
     assert!(busy >= 2, "only {busy} worker(s) did anything: {workers:?}");
     let total: u64 = workers.iter().map(|w| w.articles_new).sum();
     assert_eq!(total as usize, farm.total_articles());
+
+    // Run again at once: the list page is not due for an hour, so nothing is fetched.
+    let before = farm.stats(0).requests();
+    let config2 = config.clone();
+    let again = tokio::task::spawn_blocking(move || {
+        wait_all(
+            vec![worker(&config2, &db, "again", "30s")],
+            Duration::from_secs(60),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(again[0].status.success());
+    assert_eq!(
+        farm.stats(0).requests(),
+        before,
+        "the second run fetched pages"
+    );
+    assert_eq!(store.recent_runs("host0", 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_items_were_taken_over_records_nothing_on_top() {
+    let Some((store, schema)) = pg_schema("stale").await else {
+        return;
+    };
+    let farm = Farm::start(FarmShape {
+        hosts: 1,
+        articles: 2,
+        per_page: 10,
+        delay: Duration::from_millis(1500),
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &farm, 2);
+    let db = schema.url();
+    let child = worker_command(&config, &db, "slow", "30s").spawn().unwrap();
+    // While it fetches article pages, another worker takes them over (as if the slow
+    // one had been stalled past its lease).
+    let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
+    let started = Instant::now();
+    let taken: Vec<(String,)> = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the worker never fetched an article page"
+        );
+        let fetching = farm.stats(0).by_path().keys().any(|p| p.contains("/t2025"));
+        if fetching {
+            break sqlx::query_as(
+                "UPDATE work_queue SET leased_by = 'thief',                     lease_until = now() + interval '1 hour'                  WHERE leased_by = 'slow' AND kind = 'article' RETURNING url",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert!(!taken.is_empty(), "nothing in hand to take over");
+    // Stop it after its items in hand (SIGTERM).
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::task::spawn_blocking(move || wait_all(vec![child], Duration::from_secs(60)))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{} leases lost", taken.len())),
+        "{stdout}"
+    );
+    // Its results for the items it lost were not recorded: they are the thief's.
+    let urls: Vec<String> = taken.into_iter().map(|(u,)| u).collect();
+    assert!(
+        store.known_urls(&urls).await.unwrap().is_empty(),
+        "a stale result was recorded: {urls:?}"
+    );
+    let queue = store.queue_stats().await.unwrap();
+    assert_eq!(queue.leased as usize, urls.len(), "{queue:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -184,3 +184,43 @@ pub(super) async fn last_runs(store: &PgStore) -> Result<Vec<Run>> {
     .map_err(store.query_error(OP))?;
     rows.iter().map(|row| decode_run(store, OP, row)).collect()
 }
+
+pub(super) async fn add_to_run(store: &PgStore, run: RunId, t: &RunSummary) -> Result<()> {
+    const OP: &str = "adding to a run";
+    let mut tx = store.pool.begin().await.map_err(store.query_error(OP))?;
+    let done = sqlx::query(crate::work::sql::ADD_TO_RUN)
+        .bind(run.0)
+        .bind(now())
+        .bind(signed(t.article_pages))
+        .bind(signed(t.new))
+        .bind(signed(t.updated))
+        .bind(signed(t.unchanged))
+        .bind(signed(t.duplicates))
+        .bind(signed(t.errors))
+        .bind(&t.verdict)
+        .execute(&mut *tx)
+        .await
+        .map_err(store.query_error(OP))?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound {
+            operation: OP,
+            location: store.location.clone(),
+            what: "run",
+            id: run.0,
+        });
+    }
+    for sample in &t.error_samples {
+        sqlx::query(
+            "UPDATE runs SET error_samples = \
+                (COALESCE(error_samples, '[]')::jsonb || jsonb_build_array($2::text))::text \
+             WHERE id = $1 AND jsonb_array_length(COALESCE(error_samples, '[]')::jsonb) < $3",
+        )
+        .bind(run.0)
+        .bind(sample)
+        .bind(i64::try_from(crate::RUN_ERROR_SAMPLES).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await
+        .map_err(store.query_error(OP))?;
+    }
+    tx.commit().await.map_err(store.query_error(OP))
+}

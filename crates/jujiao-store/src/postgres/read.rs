@@ -59,6 +59,10 @@ impl Decoder<'_> {
         self.get(i)
     }
 
+    pub(super) fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        self.get(i)
+    }
+
     pub(super) fn count(&self, i: usize) -> Result<u64> {
         let n = self.int(i)?;
         u64::try_from(n).map_err(|_| self.corrupt("count", format!("{n} is negative")))

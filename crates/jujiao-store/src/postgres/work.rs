@@ -7,7 +7,9 @@ use super::crawl::now;
 use super::read::Decoder;
 use crate::error::Result;
 use crate::types::WorkId;
-use crate::work::{HostSlot, NewWork, WorkItem, WorkKind, after, earliest};
+use crate::work::{
+    HostSlot, ListPageSeed, NewWork, WorkItem, WorkKind, after, earliest, sql, work_item_from_row,
+};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use std::time::Duration;
@@ -20,11 +22,13 @@ pub(super) async fn schedule_work(store: &PgStore, items: &[NewWork]) -> Result<
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO work_queue (kind, url, source_id, due_at, note) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) \
+        "INSERT INTO work_queue (kind, url, source_id, due_at, note, run_id) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], \
+            $6::bigint[]) \
          ON CONFLICT (kind, url) DO UPDATE \
          SET due_at = LEAST(work_queue.due_at, excluded.due_at), \
-             note = COALESCE(work_queue.note, excluded.note)",
+             note = COALESCE(work_queue.note, excluded.note), \
+             run_id = COALESCE(work_queue.run_id, excluded.run_id)",
     )
     .bind(items.iter().map(|i| i.kind.as_str()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.url.as_str()).collect::<Vec<_>>())
@@ -36,6 +40,7 @@ pub(super) async fn schedule_work(store: &PgStore, items: &[NewWork]) -> Result<
     )
     .bind(items.iter().map(|i| i.due_at).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.note.as_deref()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.run.map(|r| r.0)).collect::<Vec<_>>())
     .execute(&store.pool)
     .await
     .map_err(store.query_error(OP))?;
@@ -43,22 +48,11 @@ pub(super) async fn schedule_work(store: &PgStore, items: &[NewWork]) -> Result<
 }
 
 fn decode_item(store: &PgStore, operation: &'static str, row: &PgRow) -> Result<WorkItem> {
-    let d = Decoder {
+    Ok(work_item_from_row!(Decoder {
         store,
         operation,
         row,
-    };
-    let kind = d.text(1)?;
-    Ok(WorkItem {
-        id: WorkId(d.int(0)?),
-        kind: WorkKind::parse(&kind).ok_or_else(|| d.corrupt("work kind", kind.clone()))?,
-        source_id: d.text(2)?,
-        url: d.text(3)?,
-        due_at: d.timestamp(4)?,
-        lease_until: d.timestamp(5)?,
-        attempts: d.revision(6)?,
-        note: d.opt_text(7)?,
-    })
+    }))
 }
 
 pub(super) async fn claim_due_work(
@@ -74,15 +68,16 @@ pub(super) async fn claim_due_work(
     }
     let now = now();
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "WITH picked AS (SELECT id FROM work_queue \
             WHERE due_at <= $3 AND kind = ANY($4) \
               AND (lease_until IS NULL OR lease_until <= $3) \
             ORDER BY due_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
-         UPDATE work_queue w SET leased_by = $1, lease_until = $2, attempts = w.attempts + 1 \
-         FROM picked WHERE w.id = picked.id \
-         RETURNING w.id, w.kind, w.source_id, w.url, w.due_at, w.lease_until, w.attempts, w.note",
-    )
+         UPDATE work_queue SET leased_by = $1, lease_until = $2, attempts = attempts + 1 \
+         FROM picked WHERE work_queue.id = picked.id \
+         RETURNING {}",
+        qualified(sql::WORK_ITEM_COLUMNS)
+    ))
     .bind(worker)
     .bind(after(now, lease))
     .bind(now)
@@ -107,21 +102,84 @@ pub(super) async fn complete_work(
 ) -> Result<bool> {
     const OP: &str = "completing work";
     let done = match next_due {
-        None => sqlx::query("DELETE FROM work_queue WHERE id = $1 AND leased_by = $2")
+        None => sqlx::query(sql::COMPLETE_REMOVE).bind(id.0).bind(worker),
+        Some(t) => sqlx::query(sql::COMPLETE_AGAIN)
             .bind(id.0)
-            .bind(worker),
-        Some(t) => sqlx::query(
-            "UPDATE work_queue SET due_at = $3, leased_by = NULL, lease_until = NULL, \
-             attempts = 0 WHERE id = $1 AND leased_by = $2",
-        )
-        .bind(id.0)
-        .bind(worker)
-        .bind(t),
+            .bind(worker)
+            .bind(t),
     }
     .execute(&store.pool)
     .await
     .map_err(store.query_error(OP))?;
     Ok(done.rows_affected() == 1)
+}
+
+/// `columns` with each name qualified by `work_queue.` (an `UPDATE … FROM` returns
+/// columns of both tables).
+fn qualified(columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("work_queue.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) async fn seed_list_pages(store: &PgStore, pages: &[ListPageSeed]) -> Result<u64> {
+    const OP: &str = "seeding the list pages";
+    let now = now();
+    let mut tx = store.pool.begin().await.map_err(store.query_error(OP))?;
+    let mut added = 0;
+    for page in pages {
+        sqlx::query(sql::SEED_BRING_FORWARD)
+            .bind(&page.url)
+            .bind(after(now, page.interval))
+            .execute(&mut *tx)
+            .await
+            .map_err(store.query_error(OP))?;
+        added += sqlx::query(sql::SEED_INSERT)
+            .bind(&page.url)
+            .bind(&page.source_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store.query_error(OP))?
+            .rows_affected();
+    }
+    tx.commit().await.map_err(store.query_error(OP))?;
+    Ok(added)
+}
+
+pub(super) async fn renew_leases(
+    store: &PgStore,
+    worker: &str,
+    ids: &[WorkId],
+    lease: Duration,
+) -> Result<Vec<WorkId>> {
+    const OP: &str = "renewing leases";
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "UPDATE work_queue SET lease_until = $3 WHERE id = ANY($2) AND leased_by = $1 RETURNING id",
+    )
+    .bind(worker)
+    .bind(ids.iter().map(|i| i.0).collect::<Vec<_>>())
+    .bind(after(now(), lease))
+    .fetch_all(&store.pool)
+    .await
+    .map_err(store.query_error(OP))?;
+    rows.iter()
+        .map(|row| {
+            Ok(WorkId(
+                Decoder {
+                    store,
+                    operation: OP,
+                    row,
+                }
+                .int(0)?,
+            ))
+        })
+        .collect()
 }
 
 pub(super) async fn release_expired_leases(store: &PgStore) -> Result<u64> {

@@ -5,7 +5,7 @@ use super::PgStore;
 use super::crawl::now;
 use super::read::Decoder;
 use crate::error::Result;
-use crate::work::{HostHold, QueueStats, WorkerState, WorkerStatus, after};
+use crate::work::{HostHold, QueueStats, WorkerStatus, after, sql, worker_from_row};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -79,18 +79,38 @@ pub(super) async fn release_host_slot(
 ) -> Result<bool> {
     const OP: &str = "releasing a host slot";
     let slot = i32::try_from(slot).unwrap_or(i32::MAX);
-    let done = sqlx::query(
-        "UPDATE host_slots SET next_start_at = $4, held_by = NULL \
-         WHERE host = $1 AND slot = $2 AND held_by = $3",
-    )
-    .bind(host)
-    .bind(slot)
-    .bind(holder)
-    .bind(after(now(), gap))
-    .execute(&store.pool)
-    .await
-    .map_err(store.query_error(OP))?;
+    let done = sqlx::query(sql::RELEASE_HOLD)
+        .bind(host)
+        .bind(slot)
+        .bind(holder)
+        .bind(after(now(), gap))
+        .execute(&store.pool)
+        .await
+        .map_err(store.query_error(OP))?;
     Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn renew_host_holds(
+    store: &PgStore,
+    holder: &str,
+    slots: &[(String, u32)],
+    hold: Duration,
+) -> Result<u64> {
+    const OP: &str = "renewing host slot holds";
+    let until = after(now(), hold);
+    let mut renewed = 0;
+    for (host, slot) in slots {
+        renewed += sqlx::query(sql::RENEW_HOLD)
+            .bind(host)
+            .bind(i32::try_from(*slot).unwrap_or(i32::MAX))
+            .bind(holder)
+            .bind(until)
+            .execute(&store.pool)
+            .await
+            .map_err(store.query_error(OP))?
+            .rows_affected();
+    }
+    Ok(renewed)
 }
 
 fn count(n: u64) -> i64 {
@@ -99,66 +119,37 @@ fn count(n: u64) -> i64 {
 
 pub(super) async fn report_worker(store: &PgStore, s: &WorkerStatus) -> Result<()> {
     const OP: &str = "recording a worker's heartbeat";
-    sqlx::query(
-        "INSERT INTO workers (id, host_name, pid, state, started_at, last_seen, items_done, \
-            articles_new, errors, current_item, last_error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (id) DO UPDATE SET host_name = excluded.host_name, pid = excluded.pid, \
-            state = excluded.state, started_at = excluded.started_at, \
-            last_seen = excluded.last_seen, items_done = excluded.items_done, \
-            articles_new = excluded.articles_new, errors = excluded.errors, \
-            current_item = excluded.current_item, last_error = excluded.last_error",
-    )
-    .bind(&s.id)
-    .bind(&s.host_name)
-    .bind(i64::from(s.pid))
-    .bind(s.state.as_str())
-    .bind(s.started_at)
-    .bind(s.last_seen)
-    .bind(count(s.items_done))
-    .bind(count(s.articles_new))
-    .bind(count(s.errors))
-    .bind(s.current_item.as_deref())
-    .bind(s.last_error.as_deref())
-    .execute(&store.pool)
-    .await
-    .map_err(store.query_error(OP))?;
+    sqlx::query(sql::REPORT_WORKER)
+        .bind(&s.id)
+        .bind(&s.host_name)
+        .bind(i64::from(s.pid))
+        .bind(s.state.as_str())
+        .bind(s.started_at)
+        .bind(s.last_seen)
+        .bind(count(s.items_done))
+        .bind(count(s.articles_new))
+        .bind(count(s.errors))
+        .bind(s.current_item.as_deref())
+        .bind(s.last_error.as_deref())
+        .execute(&store.pool)
+        .await
+        .map_err(store.query_error(OP))?;
     Ok(())
 }
 
 pub(super) async fn workers(store: &PgStore) -> Result<Vec<WorkerStatus>> {
     const OP: &str = "listing workers";
-    let rows = sqlx::query(
-        "SELECT id, host_name, pid, state, started_at, last_seen, items_done, articles_new, \
-            errors, current_item, last_error FROM workers ORDER BY last_seen DESC, id",
-    )
-    .fetch_all(&store.pool)
-    .await
-    .map_err(store.query_error(OP))?;
+    let rows = sqlx::query(sql::WORKERS)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(store.query_error(OP))?;
     rows.iter()
         .map(|row| {
-            let d = Decoder {
+            Ok(worker_from_row!(Decoder {
                 store,
                 operation: OP,
                 row,
-            };
-            let state = d.text(3)?;
-            let pid = d.int(2)?;
-            Ok(WorkerStatus {
-                id: d.text(0)?,
-                host_name: d.text(1)?,
-                pid: u32::try_from(pid)
-                    .map_err(|_| d.corrupt("worker pid", format!("{pid} is out of range")))?,
-                state: WorkerState::parse(&state)
-                    .ok_or_else(|| d.corrupt("worker state", state.clone()))?,
-                started_at: d.timestamp(4)?,
-                last_seen: d.timestamp(5)?,
-                items_done: d.count(6)?,
-                articles_new: d.count(7)?,
-                errors: d.count(8)?,
-                current_item: d.opt_text(9)?,
-                last_error: d.opt_text(10)?,
-            })
+            }))
         })
         .collect()
 }

@@ -305,6 +305,32 @@ impl Store for SqliteStore {
         crawl::last_runs(self).await
     }
 
+    async fn add_to_run(&self, run: RunId, tally: &RunSummary) -> Result<()> {
+        crawl::add_to_run(self, run, tally).await
+    }
+
+    async fn seed_list_pages(&self, pages: &[crate::ListPageSeed]) -> Result<u64> {
+        work::seed_list_pages(self, pages).await
+    }
+
+    async fn renew_leases(
+        &self,
+        worker: &str,
+        ids: &[WorkId],
+        lease: Duration,
+    ) -> Result<Vec<WorkId>> {
+        work::renew_leases(self, worker, ids, lease).await
+    }
+
+    async fn renew_host_holds(
+        &self,
+        holder: &str,
+        slots: &[(String, u32)],
+        hold: Duration,
+    ) -> Result<u64> {
+        workers::renew_host_holds(self, holder, slots, hold).await
+    }
+
     async fn schedule_work(&self, items: &[NewWork]) -> Result<()> {
         work::schedule_work(self, items).await
     }

@@ -7,7 +7,9 @@ use super::read::Decoder;
 use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::types::WorkId;
-use crate::work::{HostSlot, NewWork, WorkItem, WorkKind, after, earliest};
+use crate::work::{
+    HostSlot, ListPageSeed, NewWork, WorkItem, WorkKind, after, earliest, sql, work_item_from_row,
+};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use std::time::Duration;
@@ -24,16 +26,17 @@ pub(super) async fn schedule_work(store: &SqliteStore, items: &[NewWork]) -> Res
         .map_err(store.query_error(OP))?;
     for item in earliest(items) {
         sqlx::query(
-            "INSERT INTO work_queue (kind, url, source_id, due_at, note) \
-             VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO work_queue (kind, url, source_id, due_at, note, run_id) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (kind, url) DO UPDATE SET due_at = MIN(due_at, excluded.due_at), \
-             note = COALESCE(note, excluded.note)",
+             note = COALESCE(note, excluded.note), run_id = COALESCE(run_id, excluded.run_id)",
         )
         .bind(item.kind.as_str())
         .bind(&item.url)
         .bind(&item.source_id)
         .bind(codec::timestamp_text(item.due_at))
         .bind(item.note.as_deref())
+        .bind(item.run.map(|r| r.0))
         .execute(&mut *tx)
         .await
         .map_err(store.query_error(OP))?;
@@ -42,22 +45,11 @@ pub(super) async fn schedule_work(store: &SqliteStore, items: &[NewWork]) -> Res
 }
 
 fn decode_item(store: &SqliteStore, operation: &'static str, row: &SqliteRow) -> Result<WorkItem> {
-    let d = Decoder {
+    Ok(work_item_from_row!(Decoder {
         store,
         operation,
         row,
-    };
-    let kind = d.text(1)?;
-    Ok(WorkItem {
-        id: WorkId(d.int(0)?),
-        kind: WorkKind::parse(&kind).ok_or_else(|| d.corrupt("work kind", kind.clone()))?,
-        source_id: d.text(2)?,
-        url: d.text(3)?,
-        due_at: d.timestamp(4)?,
-        lease_until: d.timestamp(5)?,
-        attempts: d.revision(6)?,
-        note: d.opt_text(7)?,
-    })
+    }))
 }
 
 pub(super) async fn claim_due_work(
@@ -80,14 +72,15 @@ pub(super) async fn claim_due_work(
     })?;
     // One statement: SQLite runs it under its write lock, so two workers cannot pick
     // the same rows.
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "UPDATE work_queue SET leased_by = $1, lease_until = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM work_queue \
             WHERE due_at <= $3 AND kind IN (SELECT value FROM json_each($4)) \
               AND (lease_until IS NULL OR lease_until <= $3) \
             ORDER BY due_at, id LIMIT $5) \
-         RETURNING id, kind, source_id, url, due_at, lease_until, attempts, note",
-    )
+         RETURNING {}",
+        sql::WORK_ITEM_COLUMNS
+    ))
     .bind(worker)
     .bind(codec::timestamp_text(after(now, lease)))
     .bind(codec::timestamp_text(now))
@@ -112,21 +105,79 @@ pub(super) async fn complete_work(
 ) -> Result<bool> {
     const OP: &str = "completing work";
     let done = match next_due {
-        None => sqlx::query("DELETE FROM work_queue WHERE id = $1 AND leased_by = $2")
+        None => sqlx::query(sql::COMPLETE_REMOVE).bind(id.0).bind(worker),
+        Some(t) => sqlx::query(sql::COMPLETE_AGAIN)
             .bind(id.0)
-            .bind(worker),
-        Some(t) => sqlx::query(
-            "UPDATE work_queue SET due_at = $3, leased_by = NULL, lease_until = NULL, \
-             attempts = 0 WHERE id = $1 AND leased_by = $2",
-        )
-        .bind(id.0)
-        .bind(worker)
-        .bind(codec::timestamp_text(t)),
+            .bind(worker)
+            .bind(codec::timestamp_text(t)),
     }
     .execute(&store.pool)
     .await
     .map_err(store.query_error(OP))?;
     Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn seed_list_pages(store: &SqliteStore, pages: &[ListPageSeed]) -> Result<u64> {
+    const OP: &str = "seeding the list pages";
+    let now = Utc::now();
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(store.query_error(OP))?;
+    let mut added = 0;
+    for page in pages {
+        sqlx::query(sql::SEED_BRING_FORWARD)
+            .bind(&page.url)
+            .bind(codec::timestamp_text(after(now, page.interval)))
+            .execute(&mut *tx)
+            .await
+            .map_err(store.query_error(OP))?;
+        added += sqlx::query(sql::SEED_INSERT)
+            .bind(&page.url)
+            .bind(&page.source_id)
+            .bind(codec::timestamp_text(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(store.query_error(OP))?
+            .rows_affected();
+    }
+    tx.commit().await.map_err(store.query_error(OP))?;
+    Ok(added)
+}
+
+pub(super) async fn renew_leases(
+    store: &SqliteStore,
+    worker: &str,
+    ids: &[WorkId],
+    lease: Duration,
+) -> Result<Vec<WorkId>> {
+    const OP: &str = "renewing leases";
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let until = codec::timestamp_text(after(Utc::now(), lease));
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(store.query_error(OP))?;
+    let mut held = Vec::new();
+    for id in ids {
+        let done =
+            sqlx::query("UPDATE work_queue SET lease_until = $3 WHERE id = $2 AND leased_by = $1")
+                .bind(worker)
+                .bind(id.0)
+                .bind(&until)
+                .execute(&mut *tx)
+                .await
+                .map_err(store.query_error(OP))?;
+        if done.rows_affected() == 1 {
+            held.push(*id);
+        }
+    }
+    tx.commit().await.map_err(store.query_error(OP))?;
+    Ok(held)
 }
 
 pub(super) async fn release_expired_leases(store: &SqliteStore) -> Result<u64> {

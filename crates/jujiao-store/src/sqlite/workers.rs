@@ -6,7 +6,7 @@ use super::SqliteStore;
 use super::read::Decoder;
 use crate::codec;
 use crate::error::Result;
-use crate::work::{HostHold, QueueStats, WorkerState, WorkerStatus, after};
+use crate::work::{HostHold, QueueStats, WorkerStatus, after, sql, worker_from_row};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -90,18 +90,38 @@ pub(super) async fn release_host_slot(
     gap: Duration,
 ) -> Result<bool> {
     const OP: &str = "releasing a host slot";
-    let done = sqlx::query(
-        "UPDATE host_slots SET next_start_at = $4, held_by = NULL \
-         WHERE host = $1 AND slot = $2 AND held_by = $3",
-    )
-    .bind(host)
-    .bind(i64::from(slot))
-    .bind(holder)
-    .bind(codec::timestamp_text(after(Utc::now(), gap)))
-    .execute(&store.pool)
-    .await
-    .map_err(store.query_error(OP))?;
+    let done = sqlx::query(sql::RELEASE_HOLD)
+        .bind(host)
+        .bind(i64::from(slot))
+        .bind(holder)
+        .bind(codec::timestamp_text(after(Utc::now(), gap)))
+        .execute(&store.pool)
+        .await
+        .map_err(store.query_error(OP))?;
     Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn renew_host_holds(
+    store: &SqliteStore,
+    holder: &str,
+    slots: &[(String, u32)],
+    hold: Duration,
+) -> Result<u64> {
+    const OP: &str = "renewing host slot holds";
+    let until = codec::timestamp_text(after(Utc::now(), hold));
+    let mut renewed = 0;
+    for (host, slot) in slots {
+        renewed += sqlx::query(sql::RENEW_HOLD)
+            .bind(host)
+            .bind(i64::from(*slot))
+            .bind(holder)
+            .bind(&until)
+            .execute(&store.pool)
+            .await
+            .map_err(store.query_error(OP))?
+            .rows_affected();
+    }
+    Ok(renewed)
 }
 
 fn count(n: u64) -> i64 {
@@ -110,64 +130,37 @@ fn count(n: u64) -> i64 {
 
 pub(super) async fn report_worker(store: &SqliteStore, s: &WorkerStatus) -> Result<()> {
     const OP: &str = "recording a worker's heartbeat";
-    sqlx::query(
-        "INSERT INTO workers (id, host_name, pid, state, started_at, last_seen, items_done, \
-            articles_new, errors, current_item, last_error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (id) DO UPDATE SET host_name = excluded.host_name, pid = excluded.pid, \
-            state = excluded.state, started_at = excluded.started_at, \
-            last_seen = excluded.last_seen, items_done = excluded.items_done, \
-            articles_new = excluded.articles_new, errors = excluded.errors, \
-            current_item = excluded.current_item, last_error = excluded.last_error",
-    )
-    .bind(&s.id)
-    .bind(&s.host_name)
-    .bind(i64::from(s.pid))
-    .bind(s.state.as_str())
-    .bind(codec::timestamp_text(s.started_at))
-    .bind(codec::timestamp_text(s.last_seen))
-    .bind(count(s.items_done))
-    .bind(count(s.articles_new))
-    .bind(count(s.errors))
-    .bind(s.current_item.as_deref())
-    .bind(s.last_error.as_deref())
-    .execute(&store.pool)
-    .await
-    .map_err(store.query_error(OP))?;
+    sqlx::query(sql::REPORT_WORKER)
+        .bind(&s.id)
+        .bind(&s.host_name)
+        .bind(i64::from(s.pid))
+        .bind(s.state.as_str())
+        .bind(codec::timestamp_text(s.started_at))
+        .bind(codec::timestamp_text(s.last_seen))
+        .bind(count(s.items_done))
+        .bind(count(s.articles_new))
+        .bind(count(s.errors))
+        .bind(s.current_item.as_deref())
+        .bind(s.last_error.as_deref())
+        .execute(&store.pool)
+        .await
+        .map_err(store.query_error(OP))?;
     Ok(())
 }
 
 pub(super) async fn workers(store: &SqliteStore) -> Result<Vec<WorkerStatus>> {
     const OP: &str = "listing workers";
-    let rows = sqlx::query(
-        "SELECT id, host_name, pid, state, started_at, last_seen, items_done, articles_new, \
-            errors, current_item, last_error FROM workers ORDER BY last_seen DESC, id",
-    )
-    .fetch_all(&store.pool)
-    .await
-    .map_err(store.query_error(OP))?;
+    let rows = sqlx::query(sql::WORKERS)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(store.query_error(OP))?;
     rows.iter()
         .map(|row| {
-            let d = Decoder {
+            Ok(worker_from_row!(Decoder {
                 store,
                 operation: OP,
                 row,
-            };
-            let state = d.text(3)?;
-            Ok(WorkerStatus {
-                id: d.text(0)?,
-                host_name: d.text(1)?,
-                pid: d.revision(2)?,
-                state: WorkerState::parse(&state)
-                    .ok_or_else(|| d.corrupt("worker state", state.clone()))?,
-                started_at: d.timestamp(4)?,
-                last_seen: d.timestamp(5)?,
-                items_done: d.count(6)?,
-                articles_new: d.count(7)?,
-                errors: d.count(8)?,
-                current_item: d.opt_text(9)?,
-                last_error: d.opt_text(10)?,
-            })
+            }))
         })
         .collect()
 }

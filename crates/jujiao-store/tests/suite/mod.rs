@@ -4,6 +4,7 @@
 mod articles;
 mod crawl;
 mod files;
+mod leases;
 mod near;
 mod work;
 mod workers;
@@ -11,6 +12,7 @@ mod workers;
 pub use articles::*;
 pub use crawl::*;
 pub use files::*;
+pub use leases::*;
 pub use near::*;
 pub use work::*;
 pub use workers::*;

@@ -20,6 +20,7 @@ fn work(kind: WorkKind, url: &str, due_at: DateTime<Utc>) -> NewWork {
         url: url.into(),
         due_at,
         note: None,
+        run: None,
     }
 }
 

@@ -20,6 +20,7 @@ fn item(kind: WorkKind, url: &str, due_at: DateTime<Utc>, note: Option<&str>) ->
         url: url.into(),
         due_at,
         note: note.map(str::to_owned),
+        run: None,
     }
 }
 

@@ -36,8 +36,9 @@ pub struct Args {
     /// Work items (list pages, article pages) handled at once.
     #[arg(long, default_value_t = DEFAULT_TASKS)]
     pub tasks: usize,
-    /// How long a claimed item (and a host slot) stays this worker's; if the worker
-    /// dies, others take its items over after this. E.g. 90s, 2m.
+    /// How long a claimed item (and a host slot) stays this worker's; renewed every
+    /// third of it while the worker works on the item; if the worker dies, others take
+    /// its items over after this. E.g. 90s, 2m.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     pub lease: Duration,
     /// How often the worker records its heartbeat and activity (shown by `jujiao serve`).

@@ -1,0 +1,263 @@
+#![allow(clippy::unwrap_used)]
+//! A worker's run and the articles it queued: whatever the timing, the run's figures
+//! are those of all its articles. The store here holds `finish_run` back for a while
+//! (a slow database), so the visit's articles are due and fetched by the other tasks
+//! before the visiting task's `finish_run` lands.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jujiao_config::Config;
+use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
+use jujiao_crawl::{Worker, WorkerOptions};
+use jujiao_demosite::farm::{Farm, FarmShape};
+use jujiao_fetch::HttpFetcher;
+use jujiao_store::*;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A store whose `finish_run` waits `.1` before it is done.
+#[derive(Debug)]
+struct SlowFinish(Arc<dyn Store>, Duration);
+
+#[async_trait::async_trait]
+impl Store for SlowFinish {
+    fn location(&self) -> &str {
+        self.0.location()
+    }
+
+    async fn record_articles(&self, batch: &[ArticleRecord]) -> Result<Vec<RecordOutcome>> {
+        self.0.record_articles(batch).await
+    }
+
+    async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>> {
+        self.0.filed_articles(query).await
+    }
+
+    async fn filing_counts(
+        &self,
+        since: Option<NaiveDate>,
+        until: Option<NaiveDate>,
+    ) -> Result<Vec<FilingCount>> {
+        self.0.filing_counts(since, until).await
+    }
+
+    async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>> {
+        self.0.article(id).await
+    }
+
+    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {
+        self.0.revisions(id).await
+    }
+
+    async fn sources_of(&self, id: ArticleId) -> Result<Vec<ArticleSource>> {
+        self.0.sources_of(id).await
+    }
+
+    async fn known_urls(&self, urls: &[String]) -> Result<HashSet<String>> {
+        self.0.known_urls(urls).await
+    }
+
+    async fn stats(&self) -> Result<StoreStats> {
+        self.0.stats().await
+    }
+
+    async fn list_page_validators(&self, url: &str) -> Result<Option<Validators>> {
+        self.0.list_page_validators(url).await
+    }
+
+    async fn set_list_page_validators(&self, url: &str, validators: &Validators) -> Result<()> {
+        self.0.set_list_page_validators(url, validators).await
+    }
+
+    async fn recheck_candidates(
+        &self,
+        source_id: &str,
+        seen_since: DateTime<Utc>,
+    ) -> Result<Vec<StoredPage>> {
+        self.0.recheck_candidates(source_id, seen_since).await
+    }
+
+    async fn record_page_checks(&self, checks: &[PageCheck]) -> Result<()> {
+        self.0.record_page_checks(checks).await
+    }
+
+    async fn start_run(&self, source_id: &str) -> Result<RunId> {
+        self.0.start_run(source_id).await
+    }
+
+    async fn finish_run(&self, run: RunId, summary: &RunSummary) -> Result<()> {
+        tokio::time::sleep(self.1).await;
+        self.0.finish_run(run, summary).await
+    }
+
+    async fn recent_runs(&self, source_id: &str, limit: u32) -> Result<Vec<Run>> {
+        self.0.recent_runs(source_id, limit).await
+    }
+
+    async fn last_runs(&self) -> Result<Vec<Run>> {
+        self.0.last_runs().await
+    }
+
+    async fn add_to_run(&self, run: RunId, tally: &RunSummary) -> Result<()> {
+        self.0.add_to_run(run, tally).await
+    }
+
+    async fn schedule_work(&self, items: &[NewWork]) -> Result<()> {
+        self.0.schedule_work(items).await
+    }
+
+    async fn seed_list_pages(&self, pages: &[ListPageSeed]) -> Result<u64> {
+        self.0.seed_list_pages(pages).await
+    }
+
+    async fn renew_leases(
+        &self,
+        worker: &str,
+        ids: &[WorkId],
+        lease: Duration,
+    ) -> Result<Vec<WorkId>> {
+        self.0.renew_leases(worker, ids, lease).await
+    }
+
+    async fn claim_due_work(
+        &self,
+        worker: &str,
+        kinds: &[WorkKind],
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<WorkItem>> {
+        self.0.claim_due_work(worker, kinds, limit, lease).await
+    }
+
+    async fn complete_work(
+        &self,
+        id: WorkId,
+        worker: &str,
+        next_due: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        self.0.complete_work(id, worker, next_due).await
+    }
+
+    async fn release_expired_leases(&self) -> Result<u64> {
+        self.0.release_expired_leases().await
+    }
+
+    async fn claim_host_slot(
+        &self,
+        host: &str,
+        interval: Duration,
+        concurrency: u32,
+    ) -> Result<HostSlot> {
+        self.0.claim_host_slot(host, interval, concurrency).await
+    }
+
+    async fn hold_host_slot(
+        &self,
+        host: &str,
+        holder: &str,
+        concurrency: u32,
+        hold: Duration,
+    ) -> Result<HostHold> {
+        self.0.hold_host_slot(host, holder, concurrency, hold).await
+    }
+
+    async fn release_host_slot(
+        &self,
+        host: &str,
+        slot: u32,
+        holder: &str,
+        gap: Duration,
+    ) -> Result<bool> {
+        self.0.release_host_slot(host, slot, holder, gap).await
+    }
+
+    async fn renew_host_holds(
+        &self,
+        holder: &str,
+        slots: &[(String, u32)],
+        hold: Duration,
+    ) -> Result<u64> {
+        self.0.renew_host_holds(holder, slots, hold).await
+    }
+
+    async fn report_worker(&self, status: &WorkerStatus) -> Result<()> {
+        self.0.report_worker(status).await
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerStatus>> {
+        self.0.workers().await
+    }
+
+    async fn queue_stats(&self) -> Result<QueueStats> {
+        self.0.queue_stats().await
+    }
+
+    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>> {
+        self.0.files_by_url(urls).await
+    }
+
+    async fn record_file(&self, file: &StoredFile) -> Result<bool> {
+        self.0.record_file(file).await
+    }
+
+    async fn attach_files(&self, article: ArticleId, files: &[ArticleFile]) -> Result<()> {
+        self.0.attach_files(article, files).await
+    }
+
+    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
+        self.0.article_files(article).await
+    }
+
+    async fn file(&self, hash: &str) -> Result<Option<StoredFile>> {
+        self.0.file(hash).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_counts_every_article_however_slowly_it_is_finished() {
+    let farm = Farm::start(FarmShape {
+        hosts: 1,
+        articles: 8,
+        per_page: 10,
+        delay: Duration::ZERO,
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let text = farm.config_toml(
+        &dir.path().join("tree").to_string_lossy(),
+        &db.to_string_lossy(),
+        4,
+        "0s",
+    );
+    let config = Config::parse(&text, Path::new("farm.toml")).unwrap();
+    let inner: Arc<dyn Store> = Arc::new(SqliteStore::open(&db.to_string_lossy()).await.unwrap());
+    // Longer than the spread of the articles' due times (500 ms): every article is
+    // due, and fetched by the idle tasks, while the visit's run is being finished.
+    let store: Arc<dyn Store> = Arc::new(SlowFinish(inner, Duration::from_millis(800)));
+    let fetcher = HttpFetcher::new(worker_fetcher_config(&config));
+    jujiao_crawl::register_sources(&without_source_delays(&config), &fetcher).unwrap();
+    let mut options = WorkerOptions::new("w");
+    options.tasks = 4;
+    options.until_idle = true;
+    options.poll = Duration::from_millis(20);
+    let worker = Worker::new(config, Arc::clone(&store), Arc::new(fetcher), options).unwrap();
+    worker.seed().await.unwrap();
+    let (_tx, rx) = watch::channel(false);
+    let report = tokio::time::timeout(Duration::from_secs(60), Arc::new(worker).run(rx))
+        .await
+        .unwrap();
+    assert_eq!(report.new, 8, "{report:?}");
+    let runs = store.recent_runs("host0", 10).await.unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let sum = runs[0].summary.clone().unwrap();
+    assert_eq!(
+        (sum.list_pages, sum.article_pages, sum.new),
+        (1, 8, 8),
+        "{sum:?}"
+    );
+    assert_eq!(sum.verdict, "ok");
+}
