@@ -206,6 +206,15 @@ impl Store for SlowFinish {
         self.0.attach_files(article, files).await
     }
 
+    async fn detach_files_after(
+        &self,
+        article: ArticleId,
+        role: FileRole,
+        keep: u32,
+    ) -> Result<()> {
+        self.0.detach_files_after(article, role, keep).await
+    }
+
     async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
         self.0.article_files(article).await
     }
