@@ -187,8 +187,7 @@ pub(super) async fn last_runs(store: &PgStore) -> Result<Vec<Run>> {
 
 pub(super) async fn add_to_run(store: &PgStore, run: RunId, t: &RunSummary) -> Result<()> {
     const OP: &str = "adding to a run";
-    let mut tx = store.pool.begin().await.map_err(store.query_error(OP))?;
-    let done = sqlx::query(crate::work::sql::ADD_TO_RUN)
+    let add = sqlx::query(crate::work::sql::ADD_TO_RUN)
         .bind(run.0)
         .bind(now())
         .bind(signed(t.article_pages))
@@ -197,17 +196,30 @@ pub(super) async fn add_to_run(store: &PgStore, run: RunId, t: &RunSummary) -> R
         .bind(signed(t.unchanged))
         .bind(signed(t.duplicates))
         .bind(signed(t.errors))
-        .bind(&t.verdict)
-        .execute(&mut *tx)
-        .await
-        .map_err(store.query_error(OP))?;
+        .bind(&t.verdict);
+    let not_found = || StoreError::NotFound {
+        operation: OP,
+        location: store.location.clone(),
+        what: "run",
+        id: run.0,
+    };
+    // The usual case (no error to keep) is one statement: no transaction, so the run's
+    // row is locked only for the UPDATE itself while many workers add to the same run.
+    if t.error_samples.is_empty() {
+        let done = add
+            .execute(&store.pool)
+            .await
+            .map_err(store.query_error(OP))?;
+        return if done.rows_affected() == 0 {
+            Err(not_found())
+        } else {
+            Ok(())
+        };
+    }
+    let mut tx = store.pool.begin().await.map_err(store.query_error(OP))?;
+    let done = add.execute(&mut *tx).await.map_err(store.query_error(OP))?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound {
-            operation: OP,
-            location: store.location.clone(),
-            what: "run",
-            id: run.0,
-        });
+        return Err(not_found());
     }
     for sample in &t.error_samples {
         sqlx::query(
