@@ -144,13 +144,16 @@ impl Iterator for CharSpans<'_> {
 /// Splits text into CJK characters and runs of other letters/digits, normalised; see
 /// the module documentation. Everything else (punctuation, spaces) separates tokens.
 pub(crate) fn char_tokens(text: &str) -> Vec<CharToken> {
-    CharSpans::new(text)
-        .map(|(from, to)| CharToken {
-            text: normalise(&text[from..to]),
-            from,
-            to,
-        })
-        .collect()
+    char_token_iter(text).collect()
+}
+
+/// [`char_tokens`] one at a time, for callers that run over whole bodies.
+pub(crate) fn char_token_iter(text: &str) -> impl Iterator<Item = CharToken> + '_ {
+    CharSpans::new(text).map(|(from, to)| CharToken {
+        text: normalise(&text[from..to]),
+        from,
+        to,
+    })
 }
 
 /// The text of the pair of two neighbouring [`char_tokens`]. Two runs of letters or

@@ -2,8 +2,9 @@
 //! Regression: indexing a 10 MB body (the reliability suite's "10mb-one-line" page) built
 //! a vector of every character token, every pair and every jieba word of the body before
 //! tantivy saw the first one: ~400 MB of heap for one article, and the crawl peaked at
-//! ~700 MiB. The tokenizers now stream. This file holds one test so that the process's
-//! peak memory is this test's own.
+//! ~700 MiB; a search hit on it listed every token again for its snippet. Both now
+//! stream. This file holds one test so that the process's peak memory is this test's
+//! own.
 
 use chrono::NaiveDate;
 use jujiao_search::{IndexDoc, SearchIndex, SearchQuery};
@@ -42,7 +43,17 @@ fn a_10mb_body_is_indexed_in_bounded_memory_and_found() {
         // keeps a few copies of it (stored field, per-field values) plus its postings.
         assert!(after - before < 200, "indexing took {} MiB", after - before);
     }
-    // The text at the very end is indexed: nothing was cut off.
+    // The text at the very end is indexed: nothing was cut off. Finding it builds the
+    // hit's snippet from the whole body, which once listed every token of it (~170 MB).
     let found = index.search(&SearchQuery::new("鸿雁传书")).unwrap();
     assert_eq!(found.total, 1);
+    assert!(found.hits[0].snippet_html.contains("<mark>鸿雁传书</mark>"));
+    if let (Some(before), Some(after)) = (before, peak_rss_mib()) {
+        eprintln!("peak RSS {after} MiB after the search");
+        assert!(
+            after - before < 200,
+            "indexing and searching took {} MiB",
+            after - before
+        );
+    }
 }
