@@ -37,8 +37,8 @@ pub enum Error {
         #[source]
         reason: Rejection,
     },
-    /// Larger than [`crate::MAX_FILE_BYTES`]; not read.
-    #[error("{path}: too large ({size} bytes, limit {limit})")]
+    /// Larger than [`crate::MAX_FILE_BYTES`]; not read, or not written.
+    #[error("{path}: too large for a briefing file ({size} bytes, limit {limit})")]
     TooLarge {
         path: PathBuf,
         size: u64,

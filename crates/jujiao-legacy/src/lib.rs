@@ -28,15 +28,23 @@ pub use read::{LegacyDoc, parse};
 pub use render::{render, render_canonical};
 pub use write::{
     DateFolderStyle, Placer, PlanItem, Planned, Planner, WriteOutcome, join_under_root,
-    sweep_temp_files, write_atomic,
+    sweep_temp_files, write_atomic, write_briefing,
 };
 
 use std::io::Read;
 use std::path::Path;
 
-/// Files larger than this are not read: the largest real briefing file is well under
-/// 1 MiB, so anything near this is not a briefing file.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest briefing file: [`read_file`] reads nothing larger and
+/// [`write_briefing`] writes nothing larger, so every file jujiao publishes can be
+/// imported again.
+///
+/// Real briefing files are well under 1 MiB. The limit is set by what the crawler may
+/// publish: a page is at most the fetcher's body cap (20 MiB by default,
+/// `max_body_bytes`), and the canonical form wraps each paragraph in ~135 bytes of
+/// markup, so a 10 MB page of short paragraphs becomes a 17 MB file. 64 MiB holds any
+/// 20 MiB page whose paragraphs average 50 bytes (17 characters) or more; a page of
+/// still shorter paragraphs is refused by the writer, reported as a failed file.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads and parses one file, checking first that it is a regular file no larger than
 /// [`MAX_FILE_BYTES`].

@@ -252,6 +252,21 @@ pub fn sweep_temp_files(root: &Path) -> usize {
     removed
 }
 
+/// Writes a briefing file's `text` with [`write_atomic`], unless it is larger than
+/// [`crate::MAX_FILE_BYTES`]: [`crate::read_file`] would refuse it, so it is not written
+/// ([`Error::TooLarge`]) and the caller reports it as a failed file.
+pub fn write_briefing(path: &Path, text: &str) -> Result<WriteOutcome, Error> {
+    let size = text.len() as u64;
+    if size > crate::MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: crate::MAX_FILE_BYTES,
+        });
+    }
+    write_atomic(path, text.as_bytes())
+}
+
 /// Writes `bytes` to `path` so that readers never see a partial file: parent folders
 /// are created, the bytes go to a temporary file in the same folder, which is renamed
 /// over `path`. A file that already holds these bytes is left alone.

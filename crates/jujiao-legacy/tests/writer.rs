@@ -287,3 +287,40 @@ fn sweep_removes_only_temp_files_left_by_a_killed_writer() {
     assert!(sub.join(".jujiao-notes.txt").exists());
     assert!(!sub.join(".jujiao-123-4.tmp").exists());
 }
+
+/// Regression: a 10 MB page of one-line paragraphs (the hostile scenario
+/// "10mb-one-line") was published as a 17 MB file that the reader refused (it read
+/// 16 MiB at most): whatever the writer writes, the reader must read.
+#[test]
+fn a_published_10mb_page_is_read_back() {
+    let filler = "区委常委会召开会议，传达学习上级会议精神，研究部署下一阶段重点工作，强调要坚持稳中求进工作总基调，扎实推进各项任务落实。";
+    let paragraphs = vec![filler; 10 * 1024 * 1024 / (filler.len() + 7) + 1];
+    let text = jujiao_legacy::render_canonical("一行十兆的文章", &paragraphs);
+    assert!(text.len() > 16 * 1024 * 1024, "{} bytes", text.len());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir
+        .path()
+        .join("测试")
+        .join("06月10日")
+        .join("一行十兆的文章.txt");
+    jujiao_legacy::write_briefing(&path, &text).expect("written");
+    let doc = jujiao_legacy::read_file(&path).expect("read back");
+    assert_eq!(doc.paragraphs.len(), paragraphs.len());
+    assert_eq!(jujiao_legacy::render(&doc), text);
+}
+
+#[test]
+fn a_briefing_larger_than_the_reader_accepts_is_not_written() {
+    let limit = usize::try_from(jujiao_legacy::MAX_FILE_BYTES).expect("fits");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.txt");
+    let text = format!("标题\n{}", "x".repeat(limit));
+    assert!(matches!(
+        jujiao_legacy::write_briefing(&path, &text),
+        Err(Error::TooLarge { size, limit: l, .. }) if size == text.len() as u64 && l == jujiao_legacy::MAX_FILE_BYTES
+    ));
+    assert!(!path.exists());
+    let at_limit = &text[..limit];
+    jujiao_legacy::write_briefing(&path, at_limit).expect("a file at the limit is written");
+    jujiao_legacy::read_bytes(&path).expect("and read");
+}

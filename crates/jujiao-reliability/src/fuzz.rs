@@ -2,10 +2,11 @@
 //! jujiao does not control: web pages (decode + extract + link discovery), legacy
 //! briefing files written by old tools, the sources file and the CSS-selector subset.
 //!
-//! It is not coverage-guided (libFuzzer needs a nightly compiler and the
-//! `crates/jujiao-extract/fuzz` target keeps that route open); instead every execution
+//! It is not coverage-guided (libFuzzer needs a nightly compiler: the cargo-fuzz
+//! project in `fuzz/`, run by `scripts/fuzz.sh`, is that route); instead every execution
 //! takes a real seed (the crates' own fixtures, the shipped configs, pages shaped like
-//! the hostile scenarios) and stacks 1–8 mutations that are known to break parsers:
+//! the hostile scenarios, the cargo-fuzz seeds and its kept crash inputs under
+//! `fuzz/regressions/`) and stacks 1–8 mutations that are known to break parsers:
 //! bit flips, boundary bytes, deleted, duplicated and massively repeated ranges
 //! (depth and size), splices across seeds and a dictionary of syntax tokens. The
 //! generator is seeded, so a run is reproducible from `(target, seed, executions)`.
@@ -46,6 +47,17 @@ impl Target {
         Target::Config,
         Target::Selector,
     ];
+
+    /// The matching cargo-fuzz target (`fuzz/fuzz_targets/<name>.rs`), whose seeds and
+    /// kept regression inputs this fuzzer starts from too.
+    pub fn fuzz_dir(self) -> &'static str {
+        match self {
+            Target::Extract => "decode_extract",
+            Target::Legacy => "legacy_reader",
+            Target::Config => "config",
+            Target::Selector => "selectors",
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -116,6 +128,9 @@ pub fn seeds(target: Target, root: &Path) -> Vec<Vec<u8>> {
         .map(|s| s.as_bytes().to_vec())
         .collect(),
     };
+    // The cargo-fuzz project's seeds and the inputs that once crashed its target.
+    seeds.extend(read_dir(&format!("fuzz/seeds/{}", target.fuzz_dir())));
+    seeds.extend(read_dir(&format!("fuzz/regressions/{}", target.fuzz_dir())));
     if seeds.is_empty() {
         seeds.push(b"<p>x</p>".to_vec());
     }

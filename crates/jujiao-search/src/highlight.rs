@@ -6,7 +6,8 @@
 //! Everything outside the `<mark>` tags is HTML-escaped.
 
 use crate::query::SearchTerm;
-use crate::tokenize::char_tokens;
+use crate::tokenize::{CharToken, char_token_iter};
+use std::collections::VecDeque;
 use std::ops::Range;
 
 /// Length of a snippet in characters.
@@ -15,20 +16,37 @@ pub const SNIPPET_CHARS: usize = 120;
 const LEAD_CHARS: usize = 20;
 
 /// Byte ranges of `text` where a term occurs, sorted, overlapping or touching ones merged.
+///
+/// The tokens are read one at a time through a window as long as the longest term: a
+/// hit in a 10 MB article once built the token list of its whole body (~170 MB).
 pub(crate) fn matches<'a>(
     text: &str,
     terms: impl IntoIterator<Item = &'a SearchTerm>,
 ) -> Vec<Range<usize>> {
-    let tokens = char_tokens(text);
+    let terms: Vec<&SearchTerm> = terms.into_iter().filter(|t| !t.chars.is_empty()).collect();
+    let longest = terms.iter().map(|t| t.chars.len()).max().unwrap_or(0);
     let mut ranges = Vec::new();
-    for term in terms {
-        let n = term.chars.len();
-        if n == 0 || n > tokens.len() {
-            continue;
+    let mut window: VecDeque<CharToken> = VecDeque::with_capacity(longest);
+    for token in char_token_iter(text) {
+        if longest == 0 {
+            break;
         }
-        for window in tokens.windows(n) {
-            if window.iter().zip(&term.chars).all(|(t, c)| &t.text == c) {
-                ranges.push(window[0].from..window[n - 1].to);
+        if window.len() == longest {
+            window.pop_front();
+        }
+        window.push_back(token);
+        // Every term that ends at this token.
+        for term in &terms {
+            let n = term.chars.len();
+            let Some(start) = window.len().checked_sub(n) else {
+                continue;
+            };
+            if window
+                .range(start..)
+                .zip(&term.chars)
+                .all(|(t, c)| &t.text == c)
+            {
+                ranges.push(window[start].from..window[window.len() - 1].to);
             }
         }
     }

@@ -66,6 +66,12 @@ pub(crate) fn is_cjk(c: char) -> bool {
 /// The lower-case, width-folded form of a token's text.
 pub(crate) fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    normalise_into(text, &mut out);
+    out
+}
+
+/// [`normalise`] appending to `out`, so a token stream reuses one buffer.
+fn normalise_into(text: &str, out: &mut String) {
     for c in text.chars().map(fold_width) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -73,7 +79,6 @@ pub(crate) fn normalise(text: &str) -> String {
             out.extend(c.to_lowercase());
         }
     }
-    out
 }
 
 /// One token of [`char_tokens`]: its normalised text and its byte range in the input.
@@ -84,81 +89,159 @@ pub(crate) struct CharToken {
     pub to: usize,
 }
 
+/// The byte ranges of the tokens of [`char_tokens`], computed as they are asked for:
+/// the token streams run over whole article bodies (a 10 MB page is 3.5 million
+/// characters), which must not become a vector of tokens first.
+#[derive(Debug, Clone)]
+struct CharSpans<'a> {
+    len: usize,
+    chars: std::str::CharIndices<'a>,
+    /// Start of the run of letters/digits being read.
+    run: Option<usize>,
+    /// A CJK character that ended a run, returned on the next call.
+    pending: Option<(usize, usize)>,
+}
+
+impl<'a> CharSpans<'a> {
+    fn new(text: &'a str) -> Self {
+        CharSpans {
+            len: text.len(),
+            chars: text.char_indices(),
+            run: None,
+            pending: None,
+        }
+    }
+}
+
+impl Iterator for CharSpans<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        if let Some(span) = self.pending.take() {
+            return Some(span);
+        }
+        loop {
+            let Some((i, c)) = self.chars.next() else {
+                return self.run.take().map(|start| (start, self.len));
+            };
+            let folded = fold_width(c);
+            if is_cjk(folded) {
+                let own = (i, i + c.len_utf8());
+                if let Some(start) = self.run.take() {
+                    self.pending = Some(own);
+                    return Some((start, i));
+                }
+                return Some(own);
+            } else if folded.is_alphanumeric() {
+                self.run.get_or_insert(i);
+            } else if let Some(start) = self.run.take() {
+                return Some((start, i));
+            }
+        }
+    }
+}
+
 /// Splits text into CJK characters and runs of other letters/digits, normalised; see
 /// the module documentation. Everything else (punctuation, spaces) separates tokens.
 pub(crate) fn char_tokens(text: &str) -> Vec<CharToken> {
-    let mut out = Vec::new();
-    let mut run: Option<usize> = None;
-    let flush = |out: &mut Vec<CharToken>, start: usize, end: usize| {
-        out.push(CharToken {
-            text: normalise(&text[start..end]),
-            from: start,
-            to: end,
-        });
-    };
-    for (i, c) in text.char_indices() {
-        let folded = fold_width(c);
-        if is_cjk(folded) {
-            if let Some(start) = run.take() {
-                flush(&mut out, start, i);
-            }
-            flush(&mut out, i, i + c.len_utf8());
-        } else if folded.is_alphanumeric() {
-            run.get_or_insert(i);
-        } else if let Some(start) = run.take() {
-            flush(&mut out, start, i);
-        }
-    }
-    if let Some(start) = run {
-        flush(&mut out, start, text.len());
-    }
-    out
+    char_token_iter(text).collect()
+}
+
+/// [`char_tokens`] one at a time, for callers that run over whole bodies.
+pub(crate) fn char_token_iter(text: &str) -> impl Iterator<Item = CharToken> + '_ {
+    CharSpans::new(text).map(|(from, to)| CharToken {
+        text: normalise(&text[from..to]),
+        from,
+        to,
+    })
 }
 
 /// The text of the pair of two neighbouring [`char_tokens`]. Two runs of letters or
 /// digits get a space between them (`covid 19`), so that a pair has one reading.
 pub(crate) fn pair_text(first: &str, second: &str) -> String {
     let mut text = String::with_capacity(first.len() + second.len() + 1);
+    push_pair(&mut text, first, second);
+    text
+}
+
+fn push_pair(text: &mut String, first: &str, second: &str) {
     text.push_str(first);
     let is_run = |t: &str| t.chars().next().is_some_and(|c| !is_cjk(c));
     if is_run(first) && is_run(second) {
         text.push(' ');
     }
     text.push_str(second);
-    text
 }
 
-/// The pairs of neighbouring tokens of `tokens`, each spanning both; see the module
-/// documentation. Empty for fewer than two tokens.
-pub(crate) fn pair_tokens(tokens: &[CharToken]) -> Vec<CharToken> {
-    tokens
-        .windows(2)
-        .map(|w| CharToken {
-            text: pair_text(&w[0].text, &w[1].text),
-            from: w[0].from,
-            to: w[1].to,
-        })
-        .collect()
+/// jieba segments this much text at a time (rounded up to the next character that
+/// separates words), so that its working memory stays small on long bodies.
+const WORD_CHUNK: usize = 32 * 1024;
+/// A chunk with no separating character is cut here regardless (at a character
+/// boundary): only a text of this many bytes without any punctuation or space gets one
+/// word boundary of its segmentation moved.
+const WORD_CHUNK_MAX: usize = 256 * 1024;
+
+/// True for characters jieba never joins into a word: anything but letters, digits and
+/// the connectors of its `RE_HAN_DEFAULT` class (`+#&._%-`). Cutting the text right
+/// after one changes nothing in its segmentation.
+fn is_word_separator(c: char) -> bool {
+    !c.is_alphanumeric() && !matches!(c, '+' | '#' | '&' | '.' | '_' | '%' | '-')
 }
 
-/// Words for ranking: jieba's search mode over the text, normalised, punctuation dropped.
-/// `search_mode = false` gives the plain segmentation used for query terms.
-pub(crate) fn word_tokens(text: &str, search_mode: bool) -> Vec<CharToken> {
+/// The end of the chunk of `text` that starts at `start`; see [`WORD_CHUNK`].
+fn word_chunk_end(text: &str, start: usize) -> usize {
+    let soft = start + WORD_CHUNK;
+    if soft >= text.len() {
+        return text.len();
+    }
+    let mut hard = (start + WORD_CHUNK_MAX).min(text.len());
+    while !text.is_char_boundary(hard) {
+        hard -= 1;
+    }
+    let mut from = soft;
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    match text[from..hard]
+        .char_indices()
+        .find(|(_, c)| is_word_separator(*c))
+    {
+        Some((i, c)) => from + i + c.len_utf8(),
+        None => hard,
+    }
+}
+
+/// Words of one piece of text (offsets relative to it); see [`word_tokens`].
+fn words_of(text: &str, search_mode: bool, offset: usize, out: &mut Vec<CharToken>) {
     let jieba = jieba();
     let words = if search_mode {
         jieba.cut_for_search(text, true)
     } else {
         jieba.cut(text, true)
     };
-    words
-        .into_iter()
-        .filter(|w| w.word.chars().any(|c| fold_width(c).is_alphanumeric()))
-        .map(|w| CharToken {
-            text: normalise(w.word.trim()),
-            from: w.byte_start,
-            to: w.byte_end,
-        })
-        .collect()
+    out.extend(
+        words
+            .into_iter()
+            .filter(|w| w.word.chars().any(|c| fold_width(c).is_alphanumeric()))
+            .map(|w| CharToken {
+                text: normalise(w.word.trim()),
+                from: offset + w.byte_start,
+                to: offset + w.byte_end,
+            }),
+    );
+}
+
+/// Words for ranking: jieba's search mode over the text, normalised, punctuation dropped.
+/// `search_mode = false` gives the plain segmentation used for query terms.
+pub(crate) fn word_tokens(text: &str, search_mode: bool) -> Vec<CharToken> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = word_chunk_end(text, start);
+        words_of(&text[start..end], search_mode, start, &mut out);
+        start = end;
+    }
+    out
 }
 
 /// The `jj_chars` tokenizer; see the module documentation.
@@ -174,61 +257,162 @@ pub(crate) struct PairTokenizer;
 pub(crate) struct WordTokenizer;
 
 impl Tokenizer for CharTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = CharTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(char_tokens(text))
-    }
-}
-
-impl Tokenizer for PairTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(pair_tokens(&char_tokens(text)))
-    }
-}
-
-impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(word_tokens(text, true))
-    }
-}
-
-/// A token stream over tokens computed up front, with consecutive positions.
-#[derive(Debug)]
-pub(crate) struct VecTokenStream {
-    tokens: std::vec::IntoIter<CharToken>,
-    position: usize,
-    current: Token,
-}
-
-impl VecTokenStream {
-    fn new(tokens: Vec<CharToken>) -> Self {
-        VecTokenStream {
-            tokens: tokens.into_iter(),
-            position: 0,
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CharTokenStream<'a> {
+        CharTokenStream {
+            text,
+            spans: CharSpans::new(text),
             current: Token::default(),
+            position: 0,
         }
     }
 }
 
-impl TokenStream for VecTokenStream {
+impl Tokenizer for PairTokenizer {
+    type TokenStream<'a> = PairTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairTokenStream<'a> {
+        PairTokenStream {
+            text,
+            spans: CharSpans::new(text),
+            previous: None,
+            scratch: String::new(),
+            current: Token::default(),
+            position: 0,
+        }
+    }
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
+        WordTokenStream {
+            text,
+            next_chunk: 0,
+            words: Vec::new().into_iter(),
+            current: Token::default(),
+            position: 0,
+        }
+    }
+}
+
+/// The tokens of [`char_tokens`] one at a time, with consecutive positions.
+#[derive(Debug)]
+pub(crate) struct CharTokenStream<'a> {
+    text: &'a str,
+    spans: CharSpans<'a>,
+    current: Token,
+    position: usize,
+}
+
+impl TokenStream for CharTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some(t) = self.tokens.next() else {
+        let Some((from, to)) = self.spans.next() else {
             return false;
         };
-        self.current = Token {
-            offset_from: t.from,
-            offset_to: t.to,
-            position: self.position,
-            text: t.text,
-            position_length: 1,
-        };
+        self.current.text.clear();
+        normalise_into(&self.text[from..to], &mut self.current.text);
+        self.current.offset_from = from;
+        self.current.offset_to = to;
+        self.current.position = self.position;
+        self.current.position_length = 1;
         self.position += 1;
         true
+    }
+
+    fn token(&self) -> &Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.current
+    }
+}
+
+/// Pairs of neighbouring [`char_tokens`] one at a time (see the module
+/// documentation), with consecutive positions; none for fewer than two tokens.
+#[derive(Debug)]
+pub(crate) struct PairTokenStream<'a> {
+    text: &'a str,
+    spans: CharSpans<'a>,
+    /// The previous token's normalised text and start.
+    previous: Option<(String, usize)>,
+    scratch: String,
+    current: Token,
+    position: usize,
+}
+
+impl TokenStream for PairTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            let Some((from, to)) = self.spans.next() else {
+                return false;
+            };
+            self.scratch.clear();
+            normalise_into(&self.text[from..to], &mut self.scratch);
+            let Some((first, first_from)) = self.previous.as_mut() else {
+                self.previous = Some((std::mem::take(&mut self.scratch), from));
+                continue;
+            };
+            self.current.text.clear();
+            push_pair(&mut self.current.text, first, &self.scratch);
+            self.current.offset_from = *first_from;
+            self.current.offset_to = to;
+            self.current.position = self.position;
+            self.current.position_length = 1;
+            self.position += 1;
+            std::mem::swap(first, &mut self.scratch);
+            *first_from = from;
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.current
+    }
+}
+
+/// [`word_tokens`] in search mode, segmented one chunk of text at a time (see
+/// [`WORD_CHUNK`]), with consecutive positions.
+#[derive(Debug)]
+pub(crate) struct WordTokenStream<'a> {
+    text: &'a str,
+    next_chunk: usize,
+    words: std::vec::IntoIter<CharToken>,
+    current: Token,
+    position: usize,
+}
+
+impl TokenStream for WordTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            if let Some(t) = self.words.next() {
+                self.current = Token {
+                    offset_from: t.from,
+                    offset_to: t.to,
+                    position: self.position,
+                    text: t.text,
+                    position_length: 1,
+                };
+                self.position += 1;
+                return true;
+            }
+            if self.next_chunk >= self.text.len() {
+                return false;
+            }
+            let start = self.next_chunk;
+            let end = word_chunk_end(self.text, start);
+            let mut words = Vec::new();
+            words_of(&self.text[start..end], true, start, &mut words);
+            self.words = words.into_iter();
+            self.next_chunk = end;
+        }
     }
 
     fn token(&self) -> &Token {
@@ -276,15 +460,76 @@ mod tests {
         assert!(!w.contains(&"。"), "{w:?}");
     }
 
+    /// Every token of `tokenizer` over `text`: text, byte range, position.
+    fn stream<T: Tokenizer>(mut tokenizer: T, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+        }
+        out
+    }
+
     #[test]
     fn pairs_join_neighbours_and_keep_runs_apart() {
-        let t = pair_tokens(&char_tokens("疫情，防控5G covid-19"));
+        let t = stream(PairTokenizer, "疫情，防控5G covid-19");
+        let pairs: Vec<&str> = t.iter().map(|t| t.0.as_str()).collect();
         assert_eq!(
-            texts(&t),
+            pairs,
             ["疫情", "情防", "防控", "控5g", "5g covid", "covid 19"]
         );
-        assert_eq!(&"疫情，防控"[t[1].from..t[1].to], "情，防");
-        assert!(pair_tokens(&char_tokens("军")).is_empty());
+        assert_eq!(&"疫情，防控"[t[1].1..t[1].2], "情，防");
+        assert_eq!(
+            t.iter().map(|t| t.3).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
+        assert!(stream(PairTokenizer, "军").is_empty());
+        assert!(stream(PairTokenizer, "").is_empty());
+    }
+
+    #[test]
+    fn char_stream_matches_char_tokens() {
+        let text = "５Ｇ网络，COVID-19 “疫情”abc防控x";
+        let streamed = stream(CharTokenizer, text);
+        let listed = char_tokens(text);
+        assert_eq!(streamed.len(), listed.len());
+        for (i, (s, l)) in streamed.iter().zip(&listed).enumerate() {
+            assert_eq!((&s.0, s.1, s.2, s.3), (&l.text, l.from, l.to, i));
+        }
+    }
+
+    /// Regression: the word stream segments long bodies a chunk at a time (a 10 MB
+    /// page made jieba's whole-text token list hundreds of megabytes); chunks end after
+    /// a separator, so the words are exactly those of the whole text at once.
+    #[test]
+    fn word_stream_in_chunks_equals_whole_text_segmentation() {
+        let sentence = "区委常委会召开会议，传达学习上级会议精神，研究部署COVID-19防控工作。\n";
+        let text = sentence.repeat(3 * WORD_CHUNK / sentence.len());
+        assert!(word_chunk_end(&text, 0) < text.len());
+        let streamed = stream(WordTokenizer, &text);
+        let whole: Vec<CharToken> = jieba()
+            .cut_for_search(&text, true)
+            .into_iter()
+            .filter(|w| w.word.chars().any(|c| fold_width(c).is_alphanumeric()))
+            .map(|w| CharToken {
+                text: normalise(w.word.trim()),
+                from: w.byte_start,
+                to: w.byte_end,
+            })
+            .collect();
+        assert_eq!(streamed.len(), whole.len());
+        for (i, (s, w)) in streamed.iter().zip(&whole).enumerate() {
+            assert_eq!((&s.0, s.1, s.2, s.3), (&w.text, w.from, w.to, i));
+        }
+    }
+
+    #[test]
+    fn word_chunks_without_separators_end_at_a_character_boundary() {
+        let text = "军".repeat(WORD_CHUNK_MAX);
+        let end = word_chunk_end(&text, 0);
+        assert!(text.is_char_boundary(end) && end <= WORD_CHUNK_MAX && end > WORD_CHUNK);
+        let words = word_tokens(&text, true);
+        assert_eq!(words.last().map(|w| w.to), Some(text.len()));
     }
 
     #[test]

@@ -152,7 +152,7 @@ fn write_all(out: &Path, jobs: &[(FiledArticle, String)], report: &mut PublishRe
                         .map(|(fa, rel)| {
                             let outcome = jujiao_legacy::join_under_root(out, rel)
                                 .and_then(|path| {
-                                    jujiao_legacy::write_atomic(&path, render_filing(fa).as_bytes())
+                                    jujiao_legacy::write_briefing(&path, &render_filing(fa))
                                 })
                                 .map_err(|e| error_chain(&e));
                             (fa.filing_id.0, rel.clone(), outcome)
