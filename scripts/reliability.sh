@@ -20,14 +20,11 @@ if [ "${1:-}" = "--ci" ]; then
   shift
 fi
 
+# One build for both, also when JUJIAO_BIN is given: built one at a time, each package's
+# own feature set made Cargo rebuild the shared dependencies and relink jujiao (~10
+# minutes on 2 cores) even right after `cargo build --release -p jujiao -p
+# jujiao-reliability` (which CI runs first, so this is then a no-op).
+cargo build --locked --release -q -p jujiao -p jujiao-reliability
 bin=${JUJIAO_BIN:+$(realpath "$JUJIAO_BIN")}
-if [ -z "$bin" ]; then
-  # One build for both: built one at a time, each package's own feature set made Cargo
-  # rebuild the shared dependencies and relink jujiao (~10 minutes on 2 cores) even
-  # right after `cargo build --release -p jujiao -p jujiao-reliability`.
-  cargo build --locked --release -q -p jujiao -p jujiao-reliability
-  bin=$target/release/jujiao
-else
-  cargo build --locked --release -q -p jujiao-reliability
-fi
+bin=${bin:-$target/release/jujiao}
 exec "$target/release/jujiao-reliability" --bin "$bin" --root "$root" "${args[@]}" "$@"
