@@ -109,11 +109,27 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(|source| open_error(&path, &location, source))?;
+        // Several processes opening a new file at once (workers started together): the
+        // first connection's switch to WAL needs the file to itself, and SQLite answers
+        // the others "database is locked" at once, without waiting for the busy timeout.
+        // Those try again shortly, as for the migrations below.
+        let mut attempt = 0;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .connect_with(options.clone())
+                .await
+            {
+                Err(e) if attempt < MIGRATE_ATTEMPTS && is_busy(&e) => {
+                    attempt += 1;
+                    tracing::debug!(db = %location, attempt, error = %e,
+                        "database busy while opening, trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)))
+                        .await;
+                }
+                other => break other.map_err(|source| open_error(&path, &location, source))?,
+            }
+        };
         let store = SqliteStore { pool, location };
         store.migrate(&path).await?;
         tracing::debug!(db = %store.location, "opened store");
@@ -207,6 +223,17 @@ impl SqliteStore {
 fn is_memory_url(url: &str) -> bool {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     rest == ":memory:" || rest.contains("mode=memory")
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED (primary result codes 5 and 6, also inside extended
+/// codes such as SQLITE_BUSY_SNAPSHOT = 517).
+fn is_busy(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(d) = e else {
+        return false;
+    };
+    d.code()
+        .and_then(|c| c.parse::<u32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 fn is_not_a_database(e: &sqlx::Error) -> bool {
