@@ -10,10 +10,11 @@
 //! that default does not answer the PostgreSQL test prints a message and passes. It
 //! works in its own schema (the workers get it through the URL's `options[search_path]`).
 
+mod common;
+
 use axum::http::{StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use jujiao_store::{FileRole, FilingQuery, PgStore};
-use sqlx::{Connection, Executor};
+use jujiao_store::{FileRole, FilingQuery};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -156,67 +157,11 @@ async fn two_workers_on_sqlite_store_shared_images_once_and_file_them_for_every_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_on_postgres_store_shared_images_once_and_file_them_for_every_article() {
-    let Some(schema) = pg_schema("files").await else {
+    let Some((_store, schema)) = common::pg_schema("files").await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     two_workers_share_images(dir.path(), &schema.url()).await;
-}
-
-const PG_ENV: &str = "JUJIAO_TEST_PG";
-const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-/// A fresh schema on the test server, dropped at the end.
-struct Schema {
-    server: String,
-    name: String,
-}
-
-impl Schema {
-    fn url(&self) -> String {
-        let sep = if self.server.contains('?') { '&' } else { '?' };
-        format!("{}{sep}options[search_path]={}", self.server, self.name)
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let (url, name) = (self.server.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
-                    let _ = conn
-                        .execute(format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE").as_str())
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-/// A fresh, migrated schema, or `None` (test skipped) when the default server does not
-/// answer.
-async fn pg_schema(tag: &str) -> Option<Schema> {
-    let (server, is_explicit) = match std::env::var(PG_ENV) {
-        Ok(u) if !u.trim().is_empty() => (u, true),
-        _ => (PG_DEFAULT.to_owned(), false),
-    };
-    if let Err(e) = sqlx::PgConnection::connect(&server).await {
-        assert!(!is_explicit, "{PG_ENV}: cannot reach {server}: {e}");
-        println!("skipped: no PostgreSQL server at {server} (set {PG_ENV}): {e}");
-        return None;
-    }
-    let name = format!("jujiao_worker_{tag}_{}", std::process::id());
-    let schema = Schema { server, name };
-    PgStore::open_in_schema(&schema.server, &schema.name)
-        .await
-        .unwrap();
-    Some(schema)
 }
 
 /// Two `jujiao worker` processes crawl the site into `db`, then `jujiao publish` writes
