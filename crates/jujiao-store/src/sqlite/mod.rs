@@ -171,7 +171,7 @@ impl SqliteStore {
                 Err(
                     sqlx::migrate::MigrateError::Execute(e)
                     | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
-                ) if attempt < MIGRATE_ATTEMPTS && !is_not_a_database(&e) => {
+                ) if attempt < MIGRATE_ATTEMPTS && is_migration_race(&e) => {
                     attempt += 1;
                     tracing::debug!(db = %self.location, attempt, error = %e,
                         "migration failed, another process may be migrating; trying again");
@@ -225,15 +225,29 @@ fn is_memory_url(url: &str) -> bool {
     rest == ":memory:" || rest.contains("mode=memory")
 }
 
-/// SQLITE_BUSY or SQLITE_LOCKED (primary result codes 5 and 6, also inside extended
-/// codes such as SQLITE_BUSY_SNAPSHOT = 517).
-fn is_busy(e: &sqlx::Error) -> bool {
+/// What another process migrating the same new file at once looks like: an SQL error
+/// about what it just made (SQLITE_ERROR, code 1: "table … already exists", "duplicate
+/// column name: …"), or a busy/locked database. Anything else — a full disk (code 13)
+/// above all — fails at once: when every failure was retried, a database on a full disk
+/// once opened without its tables ("no such table: filings" at the next use; the
+/// reliability suite's database-full case).
+fn is_migration_race(e: &sqlx::Error) -> bool {
+    is_busy(e) || primary_code(e) == Some(1)
+}
+
+fn primary_code(e: &sqlx::Error) -> Option<u32> {
     let sqlx::Error::Database(d) = e else {
-        return false;
+        return None;
     };
     d.code()
         .and_then(|c| c.parse::<u32>().ok())
-        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+        .map(|c| c & 0xff)
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED (primary result codes 5 and 6, also inside extended
+/// codes such as SQLITE_BUSY_SNAPSHOT = 517).
+fn is_busy(e: &sqlx::Error) -> bool {
+    matches!(primary_code(e), Some(5 | 6))
 }
 
 fn is_not_a_database(e: &sqlx::Error) -> bool {
