@@ -58,7 +58,7 @@ const CACHE_SIZE: &str = "-16384";
 /// SQLite's result code for "file is not a database".
 const SQLITE_NOTADB: &str = "26";
 
-/// Tries at the migrations when another process migrates the same new file.
+/// Further tries at opening or migrating a new file that another process opens at once.
 const MIGRATE_ATTEMPTS: u32 = 8;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -113,23 +113,13 @@ impl SqliteStore {
         // first connection's switch to WAL needs the file to itself, and SQLite answers
         // the others "database is locked" at once, without waiting for the busy timeout.
         // Those try again shortly, as for the migrations below.
-        let mut attempt = 0;
-        let pool = loop {
-            match SqlitePoolOptions::new()
+        let pool = retry_concurrent_open(&location, "opening", is_busy, || {
+            SqlitePoolOptions::new()
                 .max_connections(MAX_CONNECTIONS)
                 .connect_with(options.clone())
-                .await
-            {
-                Err(e) if attempt < MIGRATE_ATTEMPTS && is_busy(&e) => {
-                    attempt += 1;
-                    tracing::debug!(db = %location, attempt, error = %e,
-                        "database busy while opening, trying again");
-                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)))
-                        .await;
-                }
-                other => break other.map_err(|source| open_error(&path, &location, source))?,
-            }
-        };
+        })
+        .await
+        .map_err(|source| open_error(&path, &location, source))?;
         let store = SqliteStore { pool, location };
         store.migrate(&path).await?;
         tracing::debug!(db = %store.location, "opened store");
@@ -165,22 +155,18 @@ impl SqliteStore {
     /// ("table … already exists") once the first committed it. Each migration commits
     /// with its own record, so trying again sees it applied and goes on.
     async fn migrate(&self, path: &Path) -> Result<()> {
-        let mut attempt = 0;
-        let result = loop {
-            match MIGRATOR.run(&self.pool).await {
-                Err(
-                    sqlx::migrate::MigrateError::Execute(e)
-                    | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
-                ) if attempt < MIGRATE_ATTEMPTS && is_migration_race(&e) => {
-                    attempt += 1;
-                    tracing::debug!(db = %self.location, attempt, error = %e,
-                        "migration failed, another process may be migrating; trying again");
-                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)))
-                        .await;
-                }
-                other => break other,
-            }
+        let is_race = |e: &sqlx::migrate::MigrateError| {
+            matches!(
+                e,
+                sqlx::migrate::MigrateError::Execute(e)
+                    | sqlx::migrate::MigrateError::ExecuteMigration(e, _)
+                    if is_migration_race(e)
+            )
         };
+        let result = retry_concurrent_open(&self.location, "migrating", is_race, || {
+            MIGRATOR.run(&self.pool)
+        })
+        .await;
         result.map_err(|source| match source {
             sqlx::migrate::MigrateError::Execute(e) if is_not_a_database(&e) => {
                 StoreError::NotADatabase {
@@ -223,6 +209,33 @@ impl SqliteStore {
 fn is_memory_url(url: &str) -> bool {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     rest == ":memory:" || rest.contains("mode=memory")
+}
+
+/// Runs `step` again while it fails as a concurrent open or migration of the same new
+/// file does (`is_race`), at most `MIGRATE_ATTEMPTS` more times, waiting 50 ms longer
+/// each time; any other outcome is returned as it is.
+async fn retry_concurrent_open<T, E, Fut>(
+    location: &str,
+    what: &str,
+    is_race: impl Fn(&E) -> bool,
+    mut step: impl FnMut() -> Fut,
+) -> std::result::Result<T, E>
+where
+    E: std::fmt::Display,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+{
+    let mut attempt = 0;
+    loop {
+        match step().await {
+            Err(e) if attempt < MIGRATE_ATTEMPTS && is_race(&e) => {
+                attempt += 1;
+                tracing::debug!(db = %location, attempt, error = %e,
+                    "{what} failed, another process may be opening the file; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// What another process migrating the same new file at once looks like: an SQL error
