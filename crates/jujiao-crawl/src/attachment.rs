@@ -11,7 +11,7 @@ use crate::html_source::{Candidate, Failure, Prepared};
 use chrono::Utc;
 use jujiao_fetch::FetchResponse;
 use jujiao_model::{Attachment, AttachmentKind, Filing, Paragraph, PublishTime};
-use jujiao_store::{ArticleRecord, TextStatus, Validators as StoreValidators};
+use jujiao_store::{ArticleRecord, TextStatus};
 
 /// Non-empty trimmed lines of `text`, as paragraphs.
 fn to_paragraphs(text: &str) -> Vec<Paragraph> {
@@ -174,10 +174,7 @@ pub(crate) fn prepare(
         is_fallback: false,
         is_attachment: true,
         warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
-        validators: StoreValidators {
-            etag: response.validators.etag.clone(),
-            last_modified: response.validators.last_modified.clone(),
-        },
+        validators: response.validators.clone(),
     })
 }
 

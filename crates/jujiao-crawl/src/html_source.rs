@@ -8,7 +8,7 @@ use jujiao_config::{HtmlSource, Pagination};
 use jujiao_extract::{Method, Rules, discover_links};
 use jujiao_fetch::{Fetch, FetchError, FetchRequest, FetchResponse, Validators};
 use jujiao_model::{Filing, PublishTime};
-use jujiao_store::{ArticleRecord, PageCheck, RecordOutcome, Validators as StoreValidators};
+use jujiao_store::{ArticleRecord, PageCheck, RecordOutcome};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -83,10 +83,6 @@ pub(crate) async fn run(
     // was capped or a page may succeed next time.
     if is_all_handled && !options.dry_run {
         for (url, v) in fresh_validators {
-            let v = StoreValidators {
-                etag: v.etag,
-                last_modified: v.last_modified,
-            };
             if let Err(e) = crawler.store.set_list_page_validators(&url, &v).await {
                 report.error(format!("store: validators of {url}: {e}"));
             }
@@ -135,7 +131,7 @@ pub(crate) async fn fetch_articles(
     let concurrency = article_concurrency(&crawler.config.settings);
     // Extracted articles wait here for one store transaction per batch: an article is
     // stored whole or not at all, and a batch costs little more than one article.
-    let mut batch: Vec<(String, ArticleRecord, StoreValidators)> = Vec::new();
+    let mut batch: Vec<(String, ArticleRecord, Validators)> = Vec::new();
     let mut batch_started = std::time::Instant::now();
     loop {
         while tasks.len() < concurrency {
@@ -228,10 +224,6 @@ pub(crate) async fn read_list_url(
             .await
             .ok()
             .flatten()
-            .map(|v| Validators {
-                etag: v.etag,
-                last_modified: v.last_modified,
-            })
             .unwrap_or_default();
         let request = FetchRequest::new(page_url.clone())
             .with_source(id)
@@ -335,7 +327,7 @@ fn article_concurrency(settings: &jujiao_config::Settings) -> usize {
 async fn store_batch(
     crawler: &Crawler,
     id: &str,
-    batch: &mut Vec<(String, ArticleRecord, StoreValidators)>,
+    batch: &mut Vec<(String, ArticleRecord, Validators)>,
     observer: &dyn Observer,
     report: &mut SourceReport,
 ) -> bool {
@@ -412,7 +404,7 @@ pub(crate) struct Prepared {
     /// Filed from a file (PDF, ZIP…) the list item pointed to, not from a page.
     pub(crate) is_attachment: bool,
     /// The page's ETag / Last-Modified, for a conditional re-check.
-    pub(crate) validators: StoreValidators,
+    pub(crate) validators: Validators,
 }
 
 pub(crate) struct Failure {
@@ -561,10 +553,7 @@ impl Job {
                 },
             },
             warning,
-            validators: StoreValidators {
-                etag: response.validators.etag.clone(),
-                last_modified: response.validators.last_modified.clone(),
-            },
+            validators: response.validators.clone(),
         })
     }
 }

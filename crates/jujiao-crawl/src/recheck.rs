@@ -16,10 +16,8 @@ use crate::report::{Event, Observer, SourceReport};
 use crate::{Compiled, Crawler, RunOptions};
 use chrono::{DateTime, Utc};
 use jujiao_config::HtmlSource;
-use jujiao_fetch::{FetchRequest, Validators};
-use jujiao_store::{
-    ArticleRecord, PageCheck, RecordOutcome, StoredPage, Validators as StoreValidators,
-};
+use jujiao_fetch::FetchRequest;
+use jujiao_store::{ArticleRecord, PageCheck, RecordOutcome, StoredPage, Validators};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -200,15 +198,12 @@ async fn check_page(
     };
     let request = FetchRequest::new(parsed.clone())
         .with_source(&job.source_id)
-        .with_validators(Validators {
-            etag: page.validators.etag.clone(),
-            last_modified: page.validators.last_modified.clone(),
-        });
+        .with_validators(page.validators.clone());
     let response = match job.fetcher.fetch(&request).await {
         Ok(r) => r,
         Err(e) => return (url, Err(e.to_string())),
     };
-    let check = |validators: StoreValidators| PageCheck {
+    let check = |validators: Validators| PageCheck {
         url: page.url.clone(),
         checked_at: now,
         validators,
@@ -232,10 +227,7 @@ async fn check_page(
             }),
         );
     }
-    let validators = StoreValidators {
-        etag: response.validators.etag.clone(),
-        last_modified: response.validators.last_modified.clone(),
-    };
+    let validators = response.validators.clone();
     let candidate = Candidate {
         url: parsed,
         text: String::new(),
@@ -277,7 +269,7 @@ mod tests {
             url: url.into(),
             first_seen: t(first),
             checked_at: checked.map(t),
-            validators: StoreValidators::default(),
+            validators: Validators::default(),
         }
     }
 

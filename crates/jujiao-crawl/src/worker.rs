@@ -41,8 +41,8 @@ use chrono::{DateTime, Utc};
 use jujiao_config::{Config, HtmlSource, SourceKind};
 use jujiao_fetch::Fetch;
 use jujiao_store::{
-    ListPageSeed, NewWork, RecordOutcome, RunId, RunSummary, Store, Validators as StoreValidators,
-    WorkId, WorkItem, WorkKind, WorkerState, WorkerStatus,
+    ListPageSeed, NewWork, RecordOutcome, RunId, RunSummary, Store, WorkId, WorkItem, WorkKind,
+    WorkerState, WorkerStatus,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -709,10 +709,6 @@ impl Worker {
         // The links are safe in the queue now: the validators may say "seen".
         if !has_failed && !is_capped {
             for (url, v) in validators {
-                let v = StoreValidators {
-                    etag: v.etag,
-                    last_modified: v.last_modified,
-                };
                 if let Err(e) = self.store.set_list_page_validators(&url, &v).await {
                     warn!(worker = %self.options.id, url = %url, error = %e,
                         "cannot save the list page's validators");

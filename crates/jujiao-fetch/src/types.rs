@@ -11,21 +11,8 @@ use std::time::Duration;
 
 use url::Url;
 
-/// Cache validators of a resource (RFC 9110 §8.8).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    /// `ETag`, sent back as `If-None-Match`.
-    pub etag: Option<String>,
-    /// `Last-Modified`, sent back as `If-Modified-Since`.
-    pub last_modified: Option<String>,
-}
-
-impl Validators {
-    /// True when there is nothing to send.
-    pub fn is_empty(&self) -> bool {
-        self.etag.is_none() && self.last_modified.is_none()
-    }
-}
+/// Cache validators of a resource, the model's type (the store keeps the same).
+pub use jujiao_model::Validators;
 
 /// The HTTP method of a request. List APIs and portal forms need POST; everything
 /// else is a GET.

@@ -1,6 +1,6 @@
 //! The data model every part of jujiao speaks: an [`Article`] as collected from a page or
 //! read from an old briefing file, and a [`Filing`] that places it in a briefing column on
-//! a date.
+//! a date. [`Validators`] carry a page's version from the fetcher to the store and back.
 //!
 //! Paragraph text is kept exactly as found ([`Paragraph::raw`]) so that an imported legacy
 //! file can be written back byte for byte; [`Paragraph::clean`] derives the form used for
@@ -9,7 +9,9 @@
 mod article;
 mod filing;
 mod time;
+mod validators;
 
 pub use article::{Article, Attachment, AttachmentKind, Fingerprint, Image, Paragraph};
 pub use filing::{Filing, LegacyPlacement};
 pub use time::{PublishTime, SHANGHAI_OFFSET_SECS, shanghai};
+pub use validators::Validators;

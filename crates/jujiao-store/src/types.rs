@@ -264,12 +264,8 @@ pub struct StoreStats {
     pub runs: u64,
 }
 
-/// HTTP validators of a list page, for a conditional GET (RFC 9110 §13.1).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
+/// HTTP validators of a page (the model's type, the fetcher's too).
+pub use jujiao_model::Validators;
 
 /// A stored article page as a re-check sees it: when it was first stored, when it was
 /// last fetched and what it answered with.
