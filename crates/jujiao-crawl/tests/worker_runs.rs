@@ -10,7 +10,13 @@ use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
 use jujiao_crawl::{Worker, WorkerOptions};
 use jujiao_demosite::farm::{Farm, FarmShape};
 use jujiao_fetch::HttpFetcher;
-use jujiao_store::*;
+use jujiao_store::{
+    ArticleFile, ArticleFileEntry, ArticleId, ArticleRecord, ArticleSource, ArticleStore, CrawlLog,
+    FileCatalog, FileRole, FiledArticle, FilingCount, FilingQuery, HostHold, HostSlot, HostSlots,
+    ListPageSeed, NewWork, PageCheck, QueueStats, RecordOutcome, Result, Revision, Run, RunId,
+    RunSummary, SqliteStore, Store, StoreStats, StoredArticle, StoredFile, StoredPage, Validators,
+    WorkId, WorkItem, WorkKind, WorkQueue, WorkerStatus,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -21,12 +27,14 @@ use tokio::sync::watch;
 #[derive(Debug)]
 struct SlowFinish(Arc<dyn Store>, Duration);
 
-#[async_trait::async_trait]
 impl Store for SlowFinish {
     fn location(&self) -> &str {
         self.0.location()
     }
+}
 
+#[async_trait::async_trait]
+impl ArticleStore for SlowFinish {
     async fn record_articles(&self, batch: &[ArticleRecord]) -> Result<Vec<RecordOutcome>> {
         self.0.record_articles(batch).await
     }
@@ -62,7 +70,10 @@ impl Store for SlowFinish {
     async fn stats(&self) -> Result<StoreStats> {
         self.0.stats().await
     }
+}
 
+#[async_trait::async_trait]
+impl CrawlLog for SlowFinish {
     async fn list_page_validators(&self, url: &str) -> Result<Option<Validators>> {
         self.0.list_page_validators(url).await
     }
@@ -103,7 +114,10 @@ impl Store for SlowFinish {
     async fn add_to_run(&self, run: RunId, tally: &RunSummary) -> Result<()> {
         self.0.add_to_run(run, tally).await
     }
+}
 
+#[async_trait::async_trait]
+impl WorkQueue for SlowFinish {
     async fn schedule_work(&self, items: &[NewWork]) -> Result<()> {
         self.0.schedule_work(items).await
     }
@@ -144,6 +158,21 @@ impl Store for SlowFinish {
         self.0.release_expired_leases().await
     }
 
+    async fn queue_stats(&self) -> Result<QueueStats> {
+        self.0.queue_stats().await
+    }
+
+    async fn report_worker(&self, status: &WorkerStatus) -> Result<()> {
+        self.0.report_worker(status).await
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerStatus>> {
+        self.0.workers().await
+    }
+}
+
+#[async_trait::async_trait]
+impl HostSlots for SlowFinish {
     async fn claim_host_slot(
         &self,
         host: &str,
@@ -181,19 +210,10 @@ impl Store for SlowFinish {
     ) -> Result<u64> {
         self.0.renew_host_holds(holder, slots, hold).await
     }
+}
 
-    async fn report_worker(&self, status: &WorkerStatus) -> Result<()> {
-        self.0.report_worker(status).await
-    }
-
-    async fn workers(&self) -> Result<Vec<WorkerStatus>> {
-        self.0.workers().await
-    }
-
-    async fn queue_stats(&self) -> Result<QueueStats> {
-        self.0.queue_stats().await
-    }
-
+#[async_trait::async_trait]
+impl FileCatalog for SlowFinish {
     async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>> {
         self.0.files_by_url(urls).await
     }

@@ -14,7 +14,7 @@
 use chrono::{Duration, NaiveDate};
 use jujiao_export::{ExportOptions, Format, collect, export, export_to_path};
 use jujiao_model::{Article, Filing, Image, Paragraph, PublishTime};
-use jujiao_store::{ArticleRecord, SqliteStore, Store};
+use jujiao_store::{ArticleRecord, ArticleStore, SqliteStore, Store};
 use std::io::Cursor;
 use std::time::{Duration as Elapsed, Instant};
 

@@ -6,7 +6,7 @@ use jujiao_model::{Article, Filing, Paragraph};
 use jujiao_search::{
     IndexDoc, OpenState, SCHEMA_VERSION, SearchError, SearchIndex, SearchQuery, rebuild,
 };
-use jujiao_store::{ArticleRecord, SqliteStore, Store};
+use jujiao_store::{ArticleRecord, ArticleStore, SqliteStore};
 use std::time::{Duration, Instant};
 
 fn doc(id: i64, title: &str) -> IndexDoc {

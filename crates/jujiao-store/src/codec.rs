@@ -1,8 +1,18 @@
-//! How model values are written into columns and read back: dates and times as sortable
-//! text, lists as JSON. Shared by every backend so that they store the same text.
+//! How model values are written into columns and read back: lists and publish times as
+//! JSON and text, the same for every backend; dates and times as sortable text where a
+//! column holds text (SQLite: `sqlite/dialect.rs` binds through these, PostgreSQL binds
+//! its native `DATE` and `TIMESTAMPTZ`).
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use jujiao_model::{Attachment, Fingerprint, Image, Paragraph, PublishTime};
+
+/// Now, to the microsecond both backends keep (PostgreSQL's `TIMESTAMPTZ`, the six
+/// fraction digits of [`timestamp_text`]), so that a time read back equals the one
+/// written.
+pub(crate) fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    t - chrono::Duration::nanoseconds(i64::from(t.timestamp_subsec_nanos() % 1_000))
+}
 
 /// `YYYY-MM-DD`.
 pub(crate) fn date_text(d: NaiveDate) -> String {

@@ -1,9 +1,44 @@
 //! The values of the file tables: images and attachments stored content-addressed
 //! (the bytes live on disk, see `jujiao-media`), and which article references which
-//! file, in what role, under what name.
+//! file, in what role, under what name ([`FileCatalog`]).
 
+use crate::error::Result;
+use crate::types::ArticleId;
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
+
+/// Images and attachments: jujiao-media keeps the bytes on disk by hash, the store
+/// their facts and which article uses which.
+#[async_trait]
+pub trait FileCatalog: Send + Sync {
+    /// The subset of `urls` some article's file was fetched from, with the hash of what
+    /// it served: a file URL is fetched once, whatever number of articles use it.
+    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>>;
+
+    /// Records a stored file's facts; true when it is new. A hash already stored keeps
+    /// its row (the same bytes give the same facts).
+    async fn record_file(&self, file: &StoredFile) -> Result<bool>;
+
+    /// Sets files an article references, in one transaction: each `(role, position)`
+    /// given replaces what was there, others are kept (a later run may fill the gap a
+    /// failed download left). Every hash must have been recorded with
+    /// [`record_file`](FileCatalog::record_file).
+    async fn attach_files(&self, article: ArticleId, files: &[ArticleFile]) -> Result<()>;
+
+    /// Forgets the article's files of `role` after position `keep`: a revision that
+    /// shows fewer images or attachments than before no longer files the old ones.
+    async fn detach_files_after(&self, article: ArticleId, role: FileRole, keep: u32)
+    -> Result<()>;
+
+    /// The files an article references: images first, then attachments, each by
+    /// position.
+    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>>;
+
+    /// A stored file's facts and text, by hash.
+    async fn file(&self, hash: &str) -> Result<Option<StoredFile>>;
+}
 
 /// What the store knows of a stored file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

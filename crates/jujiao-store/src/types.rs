@@ -1,8 +1,8 @@
-//! The values that cross the [`Store`](crate::Store) trait: ids, what callers record,
+//! The values that cross the [`Store`](crate::Store) traits: ids, what callers record,
 //! what the store answers, and the crawl bookkeeping.
 //!
 //! Everything here is backend-neutral: nothing names a table or a SQL dialect, so the
-//! SQLite and (later) PostgreSQL implementations answer with exactly the same values.
+//! SQLite and PostgreSQL implementations answer with exactly the same values.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jujiao_model::{Article, Filing, Fingerprint};
@@ -49,7 +49,7 @@ pub struct ArticleRecord {
     pub filing: Filing,
 }
 
-/// What [`Store::record_articles`](crate::Store::record_articles) did with one record.
+/// What [`ArticleStore::record_articles`](crate::ArticleStore::record_articles) did with one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RecordOutcome {
@@ -110,7 +110,7 @@ pub struct FilingRef {
 }
 
 /// A page of filings for publishing or browsing; see
-/// [`Store::filed_articles`](crate::Store::filed_articles).
+/// [`ArticleStore::filed_articles`](crate::ArticleStore::filed_articles).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilingQuery {
     /// First briefing day, inclusive.

@@ -1,16 +1,125 @@
-//! The values of the shared work queue that lets several crawler workers split one crawl:
-//! what to fetch and when ([`NewWork`]), what a worker has leased ([`WorkItem`]), and
-//! per-host politeness ([`HostSlot`]). See "Work queue" in `SCHEMA.md`.
-//!
-//! The statements both backends run with the same text live in [`sql`], and the row
-//! mappings in the `work_item_from_row!` / `worker_from_row!` macros (each backend has
-//! its own `Decoder` type with the same methods), so the SQLite and PostgreSQL modules
-//! keep only what their dialects really spell differently.
+//! The shared work queue that lets several crawler workers split one crawl
+//! ([`WorkQueue`]: what to fetch and when, [`NewWork`]; what a worker has leased,
+//! [`WorkItem`]; the workers' heartbeats, [`WorkerStatus`]) and per-host politeness
+//! ([`HostSlots`]). See "Work queue" in `SCHEMA.md`.
 
+use crate::error::Result;
 use crate::types::{RunId, WorkId};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::time::Duration;
+
+/// The queue of list pages and article pages that workers lease, and the workers'
+/// own reports.
+#[async_trait]
+pub trait WorkQueue: Send + Sync {
+    /// Queues work. A `(kind, url)` already queued is not added twice: its due time
+    /// becomes the earlier of the two, its lease (if any) is kept.
+    async fn schedule_work(&self, items: &[NewWork]) -> Result<()>;
+
+    /// Seeds the queue with list pages at a worker's start: a page not yet queued is
+    /// added, due now; a page already queued keeps its schedule (a restart does not make
+    /// it due), only brought forward to at most its `interval` from now. Answers how
+    /// many pages were added.
+    async fn seed_list_pages(&self, pages: &[ListPageSeed]) -> Result<u64>;
+
+    /// Renews `worker`'s leases on items it is still working on, to `lease` from now,
+    /// and answers the ids it still holds: an item missing from the answer was taken
+    /// over (its lease had run out) or completed by someone else, so its result must
+    /// not be recorded.
+    async fn renew_leases(
+        &self,
+        worker: &str,
+        ids: &[WorkId],
+        lease: Duration,
+    ) -> Result<Vec<WorkId>>;
+
+    /// Leases up to `limit` items of the given kinds that are due and not leased (or
+    /// whose lease has ended) to `worker` for `lease`, earliest due first. Concurrent
+    /// callers never get the same item.
+    async fn claim_due_work(
+        &self,
+        worker: &str,
+        kinds: &[WorkKind],
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<WorkItem>>;
+
+    /// Ends `worker`'s lease on an item: removes it (`next_due` `None`) or queues it
+    /// again for `next_due` (a list page's next visit, a retry). False when the worker
+    /// no longer holds the lease (it ended and was released or claimed by another), in
+    /// which case nothing changes.
+    async fn complete_work(
+        &self,
+        id: WorkId,
+        worker: &str,
+        next_due: Option<DateTime<Utc>>,
+    ) -> Result<bool>;
+
+    /// Clears the leases that have ended (a worker died), so their items show as free;
+    /// returns how many. Claiming already ignores ended leases; this keeps the table
+    /// honest for monitoring.
+    async fn release_expired_leases(&self) -> Result<u64>;
+
+    /// What the work queue holds now.
+    async fn queue_stats(&self) -> Result<QueueStats>;
+
+    /// Records a worker's heartbeat and activity (insert or replace by id).
+    async fn report_worker(&self, status: &WorkerStatus) -> Result<()>;
+
+    /// Every worker that has reported, most recently seen first.
+    async fn workers(&self) -> Result<Vec<WorkerStatus>>;
+}
+
+/// Per-host politeness across all workers: each host has `concurrency` slots, each
+/// with the next time it may start something.
+#[async_trait]
+pub trait HostSlots: Send + Sync {
+    /// Asks to start a fetch on `host`, which allows `concurrency` starts per `interval`
+    /// across all workers: a granted start moves its slot `interval` ahead. Atomic
+    /// across workers.
+    async fn claim_host_slot(
+        &self,
+        host: &str,
+        interval: Duration,
+        concurrency: u32,
+    ) -> Result<HostSlot>;
+
+    /// Holds one of `host`'s `concurrency` slots for the length of a fetch: the lowest
+    /// slot free now is marked held by `holder` until `hold` from now (so a holder that
+    /// dies frees it then) → [`HostHold::Held`]; with none free,
+    /// [`HostHold::NotBefore`] the earliest time one may be. Shares the slots of
+    /// [`claim_host_slot`](HostSlots::claim_host_slot). Atomic across workers.
+    async fn hold_host_slot(
+        &self,
+        host: &str,
+        holder: &str,
+        concurrency: u32,
+        hold: Duration,
+    ) -> Result<HostHold>;
+
+    /// Ends `holder`'s hold on a slot: it rests for `gap` (the host's delay) from now,
+    /// then is free. False when the hold had run out and the slot was taken by
+    /// someone else (nothing changes then).
+    async fn release_host_slot(
+        &self,
+        host: &str,
+        slot: u32,
+        holder: &str,
+        gap: Duration,
+    ) -> Result<bool>;
+
+    /// Renews `holder`'s holds on host slots it is still fetching on (`(host, slot)`),
+    /// to `hold` from now (never shorter); a slot no longer held by `holder` is left
+    /// alone. Answers how many were renewed.
+    async fn renew_host_holds(
+        &self,
+        holder: &str,
+        slots: &[(String, u32)],
+        hold: Duration,
+    ) -> Result<u64>;
+}
 
 /// What a work item asks a worker to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +169,7 @@ pub struct NewWork {
 }
 
 /// A list URL a worker seeds the queue with at start
-/// ([`Store::seed_list_pages`](crate::Store::seed_list_pages)).
+/// ([`WorkQueue::seed_list_pages`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListPageSeed {
     pub source_id: String,
@@ -99,7 +208,7 @@ pub enum HostSlot {
 }
 
 /// The answer to a request to hold a host slot for the length of a fetch
-/// ([`Store::hold_host_slot`](crate::Store::hold_host_slot)).
+/// ([`HostSlots::hold_host_slot`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostHold {
     /// Slot `slot` is held for the caller until it releases it (or the hold runs out).
@@ -110,7 +219,7 @@ pub enum HostHold {
 }
 
 /// What a worker is doing, as it reports itself
-/// ([`Store::report_worker`](crate::Store::report_worker)).
+/// ([`WorkQueue::report_worker`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerStatus {
     /// Unique per process: `--id`, by default `<host name>-<pid>`.
@@ -202,113 +311,3 @@ pub(crate) fn earliest(items: &[NewWork]) -> Vec<&NewWork> {
     out.sort_by(|a, b| (a.due_at, &a.url).cmp(&(b.due_at, &b.url)));
     out
 }
-
-/// Statements the SQLite and PostgreSQL modules share word for word (both take `$n`
-/// parameters; only the bound time values differ in type).
-pub(crate) mod sql {
-    /// The columns [`work_item_from_row!`] reads, in its order.
-    pub(crate) const WORK_ITEM_COLUMNS: &str =
-        "id, kind, source_id, url, due_at, lease_until, attempts, note, run_id";
-
-    /// `$1` id, `$2` worker: the holder removes its item.
-    pub(crate) const COMPLETE_REMOVE: &str =
-        "DELETE FROM work_queue WHERE id = $1 AND leased_by = $2";
-
-    /// `$1` id, `$2` worker, `$3` next due: the holder queues its item again.
-    pub(crate) const COMPLETE_AGAIN: &str = "UPDATE work_queue SET due_at = $3, leased_by = NULL, lease_until = NULL, \
-         attempts = 0 WHERE id = $1 AND leased_by = $2";
-
-    /// `$1` url, `$2` latest due time: a queued list page brought forward to at most
-    /// `$2`, never pushed back.
-    pub(crate) const SEED_BRING_FORWARD: &str = "UPDATE work_queue SET due_at = CASE WHEN due_at > $2 THEN $2 ELSE due_at END \
-         WHERE kind = 'list_page' AND url = $1";
-
-    /// `$1` url, `$2` source, `$3` now: a list page not yet queued, due now.
-    pub(crate) const SEED_INSERT: &str = "INSERT INTO work_queue (kind, url, source_id, due_at) VALUES ('list_page', $1, $2, $3) \
-         ON CONFLICT (kind, url) DO NOTHING";
-
-    /// `$1` host, `$2` slot, `$3` holder, `$4` new hold end: a hold renewed only by its
-    /// holder, never shortened.
-    pub(crate) const RENEW_HOLD: &str = "UPDATE host_slots SET next_start_at = \
-            CASE WHEN next_start_at < $4 THEN $4 ELSE next_start_at END \
-         WHERE host = $1 AND slot = $2 AND held_by = $3";
-
-    /// `$1` host, `$2` slot, `$3` holder, `$4` rest until.
-    pub(crate) const RELEASE_HOLD: &str = "UPDATE host_slots SET next_start_at = $4, held_by = NULL \
-         WHERE host = $1 AND slot = $2 AND held_by = $3";
-
-    /// A run's figures grown by an article's outcome: `$1` run, `$2` now, `$3` article
-    /// pages, `$4` new, `$5` updated, `$6` unchanged, `$7` duplicates, `$8` errors,
-    /// `$9` verdict that replaces an `ok` one (empty: none).
-    pub(crate) const ADD_TO_RUN: &str = "UPDATE runs SET finished_at = $2, \
-            article_pages = COALESCE(article_pages, 0) + $3, \
-            new_articles = COALESCE(new_articles, 0) + $4, \
-            updated = COALESCE(updated, 0) + $5, \
-            unchanged = COALESCE(unchanged, 0) + $6, \
-            duplicates = COALESCE(duplicates, 0) + $7, \
-            errors = COALESCE(errors, 0) + $8, \
-            verdict = CASE WHEN $9 <> '' AND (verdict IS NULL OR verdict = 'ok') \
-                THEN $9 ELSE verdict END \
-         WHERE id = $1";
-
-    /// A worker's heartbeat, an upsert by id.
-    pub(crate) const REPORT_WORKER: &str = "INSERT INTO workers (id, host_name, pid, state, started_at, last_seen, items_done, \
-            articles_new, errors, current_item, last_error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (id) DO UPDATE SET host_name = excluded.host_name, pid = excluded.pid, \
-            state = excluded.state, started_at = excluded.started_at, \
-            last_seen = excluded.last_seen, items_done = excluded.items_done, \
-            articles_new = excluded.articles_new, errors = excluded.errors, \
-            current_item = excluded.current_item, last_error = excluded.last_error";
-
-    /// Every worker, in the order [`worker_from_row!`] reads.
-    pub(crate) const WORKERS: &str = "SELECT id, host_name, pid, state, started_at, last_seen, items_done, articles_new, \
-            errors, current_item, last_error FROM workers ORDER BY last_seen DESC, id";
-}
-
-/// A [`WorkItem`] from a row of [`sql::WORK_ITEM_COLUMNS`], through a backend's
-/// `Decoder` (`text`, `int`, `opt_int`, `timestamp`, `revision`, `opt_text`, `corrupt`).
-macro_rules! work_item_from_row {
-    ($d:expr) => {{
-        let d = $d;
-        let kind = d.text(1)?;
-        crate::work::WorkItem {
-            id: crate::types::WorkId(d.int(0)?),
-            kind: crate::work::WorkKind::parse(&kind)
-                .ok_or_else(|| d.corrupt("work kind", kind.clone()))?,
-            source_id: d.text(2)?,
-            url: d.text(3)?,
-            due_at: d.timestamp(4)?,
-            lease_until: d.timestamp(5)?,
-            attempts: d.revision(6)?,
-            note: d.opt_text(7)?,
-            run: d.opt_int(8)?.map(crate::types::RunId),
-        }
-    }};
-}
-pub(crate) use work_item_from_row;
-
-/// A [`WorkerStatus`] from a row of [`sql::WORKERS`], through a backend's `Decoder`.
-macro_rules! worker_from_row {
-    ($d:expr) => {{
-        let d = $d;
-        let state = d.text(3)?;
-        let pid = d.int(2)?;
-        crate::work::WorkerStatus {
-            id: d.text(0)?,
-            host_name: d.text(1)?,
-            pid: u32::try_from(pid)
-                .map_err(|_| d.corrupt("worker pid", format!("{pid} is out of range")))?,
-            state: crate::work::WorkerState::parse(&state)
-                .ok_or_else(|| d.corrupt("worker state", state.clone()))?,
-            started_at: d.timestamp(4)?,
-            last_seen: d.timestamp(5)?,
-            items_done: d.count(6)?,
-            articles_new: d.count(7)?,
-            errors: d.count(8)?,
-            current_item: d.opt_text(9)?,
-            last_error: d.opt_text(10)?,
-        }
-    }};
-}
-pub(crate) use worker_from_row;

@@ -10,7 +10,7 @@ mod common;
 
 use common::pg::{SKIPPED, Target, open_pg_at};
 use common::*;
-use jujiao_store::{ArticleRecord, RecordOutcome, SourceKind, Store, open_store};
+use jujiao_store::{ArticleRecord, ArticleStore, RecordOutcome, SourceKind, Store, open_store};
 use std::collections::HashSet;
 use std::sync::Arc;
 

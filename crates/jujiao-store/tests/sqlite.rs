@@ -8,7 +8,9 @@ mod common;
 
 use common::*;
 use jujiao_model::{Article, Attachment, AttachmentKind, Image, Paragraph, PublishTime};
-use jujiao_store::{FilingQuery, RecordOutcome, SqliteStore, Store, StoreError, open_store};
+use jujiao_store::{
+    ArticleStore, CrawlLog, FilingQuery, RecordOutcome, SqliteStore, StoreError, open_store,
+};
 use proptest::prelude::*;
 use sqlx::Connection;
 

@@ -7,7 +7,9 @@
 use jujiao_legacy::{DateFolderStyle, FileNameMode, render_canonical};
 use jujiao_media::FileStore;
 use jujiao_model::{Article, Filing, Image, Paragraph};
-use jujiao_store::{ArticleFile, FileRole, SqliteStore, Store, StoredFile, TextStatus};
+use jujiao_store::{
+    ArticleFile, ArticleStore, FileCatalog, FileRole, SqliteStore, StoredFile, TextStatus,
+};
 use jujiao_tree::{FileOutcome, ImportOptions, PublishOptions, import, publish};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! Import and publish on real files and a real SQLite store.
 
 use jujiao_legacy::{DateFolderStyle, FileNameMode, render_canonical};
-use jujiao_store::{SqliteStore, Store};
+use jujiao_store::{ArticleStore, SqliteStore};
 use jujiao_tree::{FileOutcome, ImportOptions, PublishOptions, import, publish};
 use std::path::Path;
 

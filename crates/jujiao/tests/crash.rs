@@ -90,7 +90,7 @@ async fn killed_crawls_lose_nothing_and_file_nothing_twice() {
         let store = jujiao_store::SqliteStore::open(db.to_str().unwrap())
             .await
             .unwrap();
-        let stats = jujiao_store::Store::stats(&store).await.unwrap();
+        let stats = jujiao_store::ArticleStore::stats(&store).await.unwrap();
         assert_eq!(
             stats.articles, EXPECTED_ARTICLES,
             "trial {trial} (kill at {kill_after} ms): {stats:?}"

@@ -5,7 +5,7 @@
 //! CLI writes the index, and serve's reader picks the new commit up by itself.
 
 use jujiao_demosite::DemoSite;
-use jujiao_store::Store;
+use jujiao_store::ArticleStore;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command};

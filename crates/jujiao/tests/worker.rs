@@ -15,7 +15,7 @@ mod common;
 
 use common::pg_schema;
 use jujiao_demosite::farm::{Farm, FarmShape};
-use jujiao_store::{PgStore, Store, WorkerState};
+use jujiao_store::{ArticleStore, CrawlLog, PgStore, WorkQueue, WorkerState};
 use sqlx::Connection;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

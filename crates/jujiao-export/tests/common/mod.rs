@@ -11,7 +11,7 @@ use jujiao_legacy::Layout;
 use jujiao_model::{
     Article, Attachment, AttachmentKind, Filing, Image, LegacyPlacement, Paragraph, PublishTime,
 };
-use jujiao_store::{ArticleRecord, SqliteStore, Store};
+use jujiao_store::{ArticleRecord, ArticleStore, SqliteStore};
 
 pub fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).expect("a November day")

@@ -4,78 +4,151 @@
 //! One statement per table per batch instead of three per article: each statement is a
 //! network round trip, and those, not PostgreSQL's work, would dominate a bulk import.
 //! Ids are taken from the tables' identity sequences beforehand
-//! ([`IdPool`](super::record)), so filings and URLs can name their article before it is
-//! written, and concurrent batches never collide on an id.
+//! ([`Ids`](super::dialect::Ids)), so filings and URLs can name their article before it
+//! is written, and concurrent batches never collide on an id.
 
 use super::PgStore;
+use super::dialect::Tx;
+use crate::codec;
 use crate::error::Result;
+use crate::types::{ArticleId, FilingId};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Postgres, Transaction};
+use jujiao_model::{Article, Filing, Fingerprint};
 
 const OP: &str = "recording articles";
 
 /// New `articles` rows, one vector per column.
 #[derive(Debug, Default)]
-pub(super) struct ArticleRows {
-    pub(super) id: Vec<i64>,
-    pub(super) fingerprint: Vec<Vec<u8>>,
-    pub(super) source: Vec<String>,
-    pub(super) url: Vec<String>,
-    pub(super) title: Vec<String>,
-    pub(super) published: Vec<Option<String>>,
-    pub(super) author: Vec<Option<String>>,
-    pub(super) origin: Vec<Option<String>>,
-    pub(super) editor: Vec<Option<String>>,
-    pub(super) paragraphs: Vec<String>,
-    pub(super) images: Vec<Option<String>>,
-    pub(super) attachments: Vec<Option<String>>,
-    pub(super) fetched_at: Vec<Option<DateTime<Utc>>>,
+struct ArticleRows {
+    id: Vec<i64>,
+    fingerprint: Vec<Vec<u8>>,
+    source: Vec<String>,
+    url: Vec<String>,
+    title: Vec<String>,
+    published: Vec<Option<String>>,
+    author: Vec<Option<String>>,
+    origin: Vec<Option<String>>,
+    editor: Vec<Option<String>>,
+    paragraphs: Vec<String>,
+    images: Vec<Option<String>>,
+    attachments: Vec<Option<String>>,
+    fetched_at: Vec<Option<DateTime<Utc>>>,
 }
 
 /// New `article_urls` rows.
 #[derive(Debug, Default)]
-pub(super) struct UrlRows {
-    pub(super) url: Vec<String>,
-    pub(super) article_id: Vec<i64>,
-    pub(super) source: Vec<String>,
-    pub(super) kind: Vec<&'static str>,
-    pub(super) fingerprint: Vec<Vec<u8>>,
-    pub(super) offered_filing: Vec<Option<String>>,
+struct UrlRows {
+    url: Vec<String>,
+    article_id: Vec<i64>,
+    source: Vec<String>,
+    kind: Vec<&'static str>,
+    fingerprint: Vec<Vec<u8>>,
+    offered_filing: Vec<Option<String>>,
 }
 
 /// New `filings` rows.
 #[derive(Debug, Default)]
-pub(super) struct FilingRows {
-    pub(super) id: Vec<i64>,
-    pub(super) article_id: Vec<i64>,
-    pub(super) column_name: Vec<String>,
-    pub(super) filing_date: Vec<Option<NaiveDate>>,
-    pub(super) legacy_path: Vec<Option<String>>,
-    pub(super) legacy_layout: Vec<Option<String>>,
+struct FilingRows {
+    id: Vec<i64>,
+    article_id: Vec<i64>,
+    column_name: Vec<String>,
+    filing_date: Vec<Option<NaiveDate>>,
+    legacy_path: Vec<Option<String>>,
+    legacy_layout: Vec<Option<String>>,
+}
+
+/// New `title_keys` rows.
+#[derive(Debug, Default)]
+struct TitleRows {
+    title_key: Vec<String>,
+    article_id: Vec<i64>,
 }
 
 /// The rows of one batch not yet written, per table.
 #[derive(Debug, Default)]
-pub(super) struct TitleRows {
-    pub(super) title_key: Vec<String>,
-    pub(super) article_id: Vec<i64>,
-}
-
-#[derive(Debug, Default)]
 pub(super) struct Pending {
-    pub(super) articles: ArticleRows,
-    pub(super) urls: UrlRows,
-    pub(super) filings: FilingRows,
-    pub(super) titles: TitleRows,
+    articles: ArticleRows,
+    urls: UrlRows,
+    filings: FilingRows,
+    titles: TitleRows,
 }
 
 impl Pending {
+    /// A new article; `paragraphs`, `images` and `attachments` are its JSON columns.
+    pub(super) fn article(
+        &mut self,
+        id: ArticleId,
+        fp: &Fingerprint,
+        a: &Article,
+        paragraphs: String,
+        images: Option<String>,
+        attachments: Option<String>,
+    ) {
+        let rows = &mut self.articles;
+        rows.id.push(id.0);
+        rows.fingerprint.push(fp.0.to_vec());
+        rows.source.push(a.source.clone());
+        rows.url.push(a.url.clone());
+        rows.title.push(a.title.clone());
+        rows.published
+            .push(a.published.map(codec::publish_time_text));
+        rows.author.push(a.author.clone());
+        rows.origin.push(a.origin.clone());
+        rows.editor.push(a.editor.clone());
+        rows.paragraphs.push(paragraphs);
+        rows.images.push(images);
+        rows.attachments.push(attachments);
+        rows.fetched_at.push(a.fetched_at);
+    }
+
+    /// A new source URL of an article.
+    pub(super) fn url(
+        &mut self,
+        a: &Article,
+        article_id: ArticleId,
+        kind: &'static str,
+        fp: &Fingerprint,
+        offered_filing: Option<String>,
+    ) {
+        let rows = &mut self.urls;
+        rows.url.push(a.url.clone());
+        rows.article_id.push(article_id.0);
+        rows.source.push(a.source.clone());
+        rows.kind.push(kind);
+        rows.fingerprint.push(fp.0.to_vec());
+        rows.offered_filing.push(offered_filing);
+    }
+
+    /// A new filing; `layout` is its legacy layout as JSON.
+    pub(super) fn filing(
+        &mut self,
+        id: FilingId,
+        article_id: ArticleId,
+        f: &Filing,
+        layout: Option<String>,
+    ) {
+        let rows = &mut self.filings;
+        rows.id.push(id.0);
+        rows.article_id.push(article_id.0);
+        rows.column_name.push(f.column.clone());
+        rows.filing_date.push(f.date);
+        rows.legacy_path
+            .push(f.legacy.as_ref().map(|l| l.rel_path.clone()));
+        rows.legacy_layout.push(layout);
+    }
+
+    /// A title key near duplicates are looked up by.
+    pub(super) fn title(&mut self, key: &str, article_id: ArticleId) {
+        self.titles.title_key.push(key.to_owned());
+        self.titles.article_id.push(article_id.0);
+    }
+
     /// Writes everything pending, articles first (URLs and filings refer to them), and
     /// clears it.
     pub(super) async fn flush(
         &mut self,
         store: &PgStore,
-        tx: &mut Transaction<'static, Postgres>,
+        tx: &mut Tx,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let Pending {

@@ -1,4 +1,4 @@
-//! [`SqliteStore`]: the [`Store`] on one SQLite file (or in memory, for tests).
+//! [`SqliteStore`]: the [`Store`](crate::Store) on one SQLite file (or in memory, for tests).
 //!
 //! Opening sets WAL journalling, `synchronous=NORMAL` (durable across application
 //! crashes; a power cut may lose the last transactions but never corrupts), foreign keys
@@ -6,34 +6,23 @@
 //! `migrations/sqlite/`. Writes run in `BEGIN IMMEDIATE` transactions so that two writers
 //! wait for each other instead of failing when a read lock cannot be upgraded.
 //!
-//! Queries are runtime-checked (`sqlx::query`) and use `$n` placeholders. The submodules
-//! split the work: [`record`] writes articles, [`read`] answers article queries,
-//! [`crawl`] keeps validators and runs, [`work`] is the shared work queue.
+//! Queries are runtime-checked (`sqlx::query`) and use `$n` placeholders. The store's
+//! methods are the shared ones in `sql/` (compiled here as [`sql`]); [`dialect`] says
+//! what SQLite spells its own way, and [`pending`] gathers a batch's new rows as JSON.
 
-mod crawl;
-mod files;
+mod dialect;
 mod pending;
-mod read;
-mod recheck;
-mod record;
-mod work;
-mod workers;
+#[allow(
+    clippy::duplicate_mod,
+    reason = "one body of SQL, compiled once for each backend's types"
+)]
+#[path = "../sql/mod.rs"]
+mod sql;
 
-use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::files::{ArticleFile, ArticleFileEntry, FileRole, StoredFile};
-use crate::types::{
-    ArticleId, ArticleRecord, ArticleSource, FiledArticle, FilingCount, FilingQuery, PageCheck,
-    RecordOutcome, Revision, Run, RunId, RunSummary, StoreStats, StoredArticle, StoredPage,
-    Validators, WorkId,
-};
-use crate::work::{HostHold, HostSlot, NewWork, QueueStats, WorkItem, WorkKind, WorkerStatus};
-use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -63,11 +52,11 @@ const MIGRATE_ATTEMPTS: u32 = 8;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// The SQLite implementation of [`Store`].
+/// The SQLite implementation of [`Store`](crate::Store).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
-    location: String,
+    pub(crate) pool: SqlitePool,
+    pub(crate) location: String,
 }
 
 impl SqliteStore {
@@ -185,25 +174,6 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-
-    /// Wraps a query error with the operation and this database.
-    fn query_error(&self, operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
-        move |source| StoreError::Query {
-            operation,
-            location: self.location.clone(),
-            source,
-        }
-    }
-
-    /// A stored value that does not decode.
-    fn corrupt(&self, operation: &'static str, what: &'static str, detail: String) -> StoreError {
-        StoreError::Corrupt {
-            operation,
-            location: self.location.clone(),
-            what,
-            detail,
-        }
-    }
 }
 
 fn is_memory_url(url: &str) -> bool {
@@ -278,207 +248,5 @@ fn open_error(path: &Path, location: &str, source: sqlx::Error) -> StoreError {
             location: location.to_owned(),
             source,
         }
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    fn location(&self) -> &str {
-        &self.location
-    }
-
-    async fn record_articles(&self, batch: &[ArticleRecord]) -> Result<Vec<RecordOutcome>> {
-        record::record_articles(self, batch).await
-    }
-
-    async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>> {
-        read::filed_articles(self, query).await
-    }
-
-    async fn filing_counts(
-        &self,
-        since: Option<NaiveDate>,
-        until: Option<NaiveDate>,
-    ) -> Result<Vec<FilingCount>> {
-        read::filing_counts(self, since, until).await
-    }
-
-    async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>> {
-        read::article(self, id).await
-    }
-
-    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {
-        read::revisions(self, id).await
-    }
-
-    async fn sources_of(&self, id: ArticleId) -> Result<Vec<ArticleSource>> {
-        read::sources_of(self, id).await
-    }
-
-    async fn known_urls(&self, urls: &[String]) -> Result<HashSet<String>> {
-        read::known_urls(self, urls).await
-    }
-
-    async fn stats(&self) -> Result<StoreStats> {
-        read::stats(self).await
-    }
-
-    async fn list_page_validators(&self, url: &str) -> Result<Option<Validators>> {
-        crawl::list_page_validators(self, url).await
-    }
-
-    async fn set_list_page_validators(&self, url: &str, validators: &Validators) -> Result<()> {
-        crawl::set_list_page_validators(self, url, validators).await
-    }
-
-    async fn recheck_candidates(
-        &self,
-        source_id: &str,
-        seen_since: DateTime<Utc>,
-    ) -> Result<Vec<StoredPage>> {
-        recheck::recheck_candidates(self, source_id, seen_since).await
-    }
-
-    async fn record_page_checks(&self, checks: &[PageCheck]) -> Result<()> {
-        recheck::record_page_checks(self, checks).await
-    }
-
-    async fn start_run(&self, source_id: &str) -> Result<RunId> {
-        crawl::start_run(self, source_id).await
-    }
-
-    async fn finish_run(&self, run: RunId, summary: &RunSummary) -> Result<()> {
-        crawl::finish_run(self, run, summary).await
-    }
-
-    async fn recent_runs(&self, source_id: &str, limit: u32) -> Result<Vec<Run>> {
-        crawl::recent_runs(self, source_id, limit).await
-    }
-
-    async fn last_runs(&self) -> Result<Vec<Run>> {
-        crawl::last_runs(self).await
-    }
-
-    async fn add_to_run(&self, run: RunId, tally: &RunSummary) -> Result<()> {
-        crawl::add_to_run(self, run, tally).await
-    }
-
-    async fn seed_list_pages(&self, pages: &[crate::ListPageSeed]) -> Result<u64> {
-        work::seed_list_pages(self, pages).await
-    }
-
-    async fn renew_leases(
-        &self,
-        worker: &str,
-        ids: &[WorkId],
-        lease: Duration,
-    ) -> Result<Vec<WorkId>> {
-        work::renew_leases(self, worker, ids, lease).await
-    }
-
-    async fn renew_host_holds(
-        &self,
-        holder: &str,
-        slots: &[(String, u32)],
-        hold: Duration,
-    ) -> Result<u64> {
-        workers::renew_host_holds(self, holder, slots, hold).await
-    }
-
-    async fn schedule_work(&self, items: &[NewWork]) -> Result<()> {
-        work::schedule_work(self, items).await
-    }
-
-    async fn claim_due_work(
-        &self,
-        worker: &str,
-        kinds: &[WorkKind],
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<WorkItem>> {
-        work::claim_due_work(self, worker, kinds, limit, lease).await
-    }
-
-    async fn complete_work(
-        &self,
-        id: WorkId,
-        worker: &str,
-        next_due: Option<DateTime<Utc>>,
-    ) -> Result<bool> {
-        work::complete_work(self, id, worker, next_due).await
-    }
-
-    async fn release_expired_leases(&self) -> Result<u64> {
-        work::release_expired_leases(self).await
-    }
-
-    async fn claim_host_slot(
-        &self,
-        host: &str,
-        interval: Duration,
-        concurrency: u32,
-    ) -> Result<HostSlot> {
-        work::claim_host_slot(self, host, interval, concurrency).await
-    }
-
-    async fn hold_host_slot(
-        &self,
-        host: &str,
-        holder: &str,
-        concurrency: u32,
-        hold: Duration,
-    ) -> Result<HostHold> {
-        workers::hold_host_slot(self, host, holder, concurrency, hold).await
-    }
-
-    async fn release_host_slot(
-        &self,
-        host: &str,
-        slot: u32,
-        holder: &str,
-        gap: Duration,
-    ) -> Result<bool> {
-        workers::release_host_slot(self, host, slot, holder, gap).await
-    }
-
-    async fn report_worker(&self, status: &WorkerStatus) -> Result<()> {
-        workers::report_worker(self, status).await
-    }
-
-    async fn workers(&self) -> Result<Vec<WorkerStatus>> {
-        workers::workers(self).await
-    }
-
-    async fn queue_stats(&self) -> Result<QueueStats> {
-        workers::queue_stats(self).await
-    }
-
-    async fn files_by_url(&self, urls: &[String]) -> Result<HashMap<String, String>> {
-        files::files_by_url(self, urls).await
-    }
-
-    async fn record_file(&self, file: &StoredFile) -> Result<bool> {
-        files::record_file(self, file).await
-    }
-
-    async fn attach_files(&self, article: ArticleId, list: &[ArticleFile]) -> Result<()> {
-        files::attach_files(self, article, list).await
-    }
-
-    async fn detach_files_after(
-        &self,
-        article: ArticleId,
-        role: FileRole,
-        keep: u32,
-    ) -> Result<()> {
-        files::detach_files_after(self, article, role, keep).await
-    }
-
-    async fn article_files(&self, article: ArticleId) -> Result<Vec<ArticleFileEntry>> {
-        files::article_files(self, article).await
-    }
-
-    async fn file(&self, hash: &str) -> Result<Option<StoredFile>> {
-        files::file(self, hash).await
     }
 }

@@ -11,26 +11,30 @@
 //! `->>` as the same SQL value a bound parameter would give, so stored text is identical.
 
 use super::SqliteStore;
+use super::dialect::{Tx, time};
+use crate::codec;
 use crate::error::Result;
-use sqlx::{Sqlite, Transaction};
+use crate::types::{ArticleId, FilingId};
+use chrono::{DateTime, Utc};
+use jujiao_model::{Article, Filing, Fingerprint};
 
 const OP: &str = "recording articles";
 
 /// One JSON array of row arrays.
 #[derive(Debug, Default)]
-pub(super) struct JsonRows {
+struct JsonRows {
     buf: String,
     rows: usize,
 }
 
 /// A row being appended to [`JsonRows`].
-pub(super) struct JsonRow<'a> {
+struct JsonRow<'a> {
     buf: &'a mut String,
     first: bool,
 }
 
 impl JsonRows {
-    pub(super) fn row(&mut self) -> JsonRow<'_> {
+    fn row(&mut self) -> JsonRow<'_> {
         self.buf.push(if self.rows == 0 { '[' } else { ',' });
         self.buf.push('[');
         self.rows += 1;
@@ -60,19 +64,19 @@ impl JsonRow<'_> {
         self.first = false;
     }
 
-    pub(super) fn int(&mut self, n: i64) -> &mut Self {
+    fn int(&mut self, n: i64) -> &mut Self {
         self.sep();
         self.buf.push_str(&n.to_string());
         self
     }
 
-    pub(super) fn str(&mut self, s: &str) -> &mut Self {
+    fn str(&mut self, s: &str) -> &mut Self {
         self.sep();
         push_json_string(self.buf, s);
         self
     }
 
-    pub(super) fn opt_str(&mut self, s: Option<&str>) -> &mut Self {
+    fn opt_str(&mut self, s: Option<&str>) -> &mut Self {
         match s {
             Some(s) => self.str(s),
             None => {
@@ -123,23 +127,102 @@ fn push_json_string(buf: &mut String, s: &str) {
 pub(super) struct Pending {
     /// `[id, fingerprint hex, source, url, title, published, author, origin, editor,
     /// paragraphs, images, attachments, fetched_at]`
-    pub(super) articles: JsonRows,
+    articles: JsonRows,
     /// `[url, article_id, source, kind, fingerprint hex, offered_filing]`
-    pub(super) urls: JsonRows,
+    urls: JsonRows,
     /// `[id, article_id, column_name, filing_date, legacy_path, legacy_layout]`
-    pub(super) filings: JsonRows,
+    filings: JsonRows,
     /// `[title_key, article_id]`
-    pub(super) titles: JsonRows,
+    titles: JsonRows,
 }
 
 impl Pending {
+    /// A new article; `paragraphs`, `images` and `attachments` are its JSON columns.
+    // The strings are taken whole: PostgreSQL's `Pending` keeps them, and both share
+    // one signature.
+    #[allow(clippy::needless_pass_by_value)]
+    pub(super) fn article(
+        &mut self,
+        id: ArticleId,
+        fp: &Fingerprint,
+        a: &Article,
+        paragraphs: String,
+        images: Option<String>,
+        attachments: Option<String>,
+    ) {
+        self.articles
+            .row()
+            .int(id.0)
+            .str(&fp.to_hex())
+            .str(&a.source)
+            .str(&a.url)
+            .str(&a.title)
+            .opt_str(a.published.map(codec::publish_time_text).as_deref())
+            .opt_str(a.author.as_deref())
+            .opt_str(a.origin.as_deref())
+            .opt_str(a.editor.as_deref())
+            .str(&paragraphs)
+            .opt_str(images.as_deref())
+            .opt_str(attachments.as_deref())
+            .opt_str(a.fetched_at.map(time).as_deref());
+    }
+
+    /// A new source URL of an article.
+    // The strings are taken whole: PostgreSQL's `Pending` keeps them, and both share
+    // one signature.
+    #[allow(clippy::needless_pass_by_value)]
+    pub(super) fn url(
+        &mut self,
+        a: &Article,
+        article_id: ArticleId,
+        kind: &'static str,
+        fp: &Fingerprint,
+        offered_filing: Option<String>,
+    ) {
+        self.urls
+            .row()
+            .str(&a.url)
+            .int(article_id.0)
+            .str(&a.source)
+            .str(kind)
+            .str(&fp.to_hex())
+            .opt_str(offered_filing.as_deref());
+    }
+
+    /// A new filing; `layout` is its legacy layout as JSON.
+    // The strings are taken whole: PostgreSQL's `Pending` keeps them, and both share
+    // one signature.
+    #[allow(clippy::needless_pass_by_value)]
+    pub(super) fn filing(
+        &mut self,
+        id: FilingId,
+        article_id: ArticleId,
+        f: &Filing,
+        layout: Option<String>,
+    ) {
+        self.filings
+            .row()
+            .int(id.0)
+            .int(article_id.0)
+            .str(&f.column)
+            .opt_str(f.date.map(codec::date_text).as_deref())
+            .opt_str(f.legacy.as_ref().map(|l| l.rel_path.as_str()))
+            .opt_str(layout.as_deref());
+    }
+
+    /// A title key near duplicates are looked up by.
+    pub(super) fn title(&mut self, key: &str, article_id: ArticleId) {
+        self.titles.row().str(key).int(article_id.0);
+    }
+
     /// Writes everything pending, articles first (URLs and filings refer to them).
     pub(super) async fn flush(
         &mut self,
         store: &SqliteStore,
-        tx: &mut Transaction<'static, Sqlite>,
-        now: &str,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
     ) -> Result<()> {
+        let now = time(now);
         for (rows, sql) in [
             (
                 &mut self.articles,
@@ -172,8 +255,9 @@ impl Pending {
             ),
             (
                 &mut self.titles,
-                "INSERT OR IGNORE INTO title_keys (title_key, article_id) \
-                 SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE $2 IS NOT NULL",
+                "INSERT INTO title_keys (title_key, article_id) \
+                 SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE $2 IS NOT NULL \
+                 ON CONFLICT DO NOTHING",
             ),
         ] {
             if rows.is_empty() {
@@ -181,7 +265,7 @@ impl Pending {
             }
             sqlx::query(sql)
                 .bind(rows.take())
-                .bind(now)
+                .bind(&now)
                 .execute(&mut **tx)
                 .await
                 .map_err(store.query_error(OP))?;

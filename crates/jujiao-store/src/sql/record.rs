@@ -1,28 +1,23 @@
-//! [`record_articles`]: a batch of articles in one transaction, safe against other
-//! processes recording at the same time.
+//! [`record_articles`]: a batch of articles in one transaction.
 //!
-//! The batch first takes a transaction-scoped advisory lock for each of its URLs and
-//! fingerprints (keys sorted, in one statement, so two batches never wait for each
-//! other in a circle). Every batch that could create an article or a URL for a given
-//! text or URL holds that key, so the decisions made next cannot be invalidated by a
-//! concurrent commit. Then, as in SQLite: the batch's URLs and fingerprints are looked up
-//! with two queries, the articles that may be revised are row-locked in id order, and
-//! the records are decided in order against in-memory maps that each decision updates.
-//! New rows are gathered in [`Pending`] and written with one statement per table.
-//! SCHEMA.md explains why advisory locks rather than `SERIALIZABLE`.
+//! The batch first takes the backend's locks on its URLs, texts and titles (PostgreSQL:
+//! transaction-scoped advisory locks, so that workers recording at once cannot
+//! invalidate each other's decisions; SQLite: its write lock, taken by `BEGIN
+//! IMMEDIATE`, already covers them). Its URLs, fingerprints and titles are then looked
+//! up with three queries; the records are decided in order against in-memory maps that
+//! each decision updates, so a URL or a text seen twice in one batch is handled as if it
+//! came in two batches. New rows are gathered in the backend's `Pending` and written
+//! with one statement per table; a revision (rare) is written at once, after flushing
+//! what is pending. SCHEMA.md gives the reasoning.
 
-use super::PgStore;
-use super::crawl::now;
-use super::pending::Pending;
-use super::read::{ARTICLE_COLUMNS, Decoder};
+use super::articles::ARTICLE_COLUMNS;
+use super::{Decoder, d};
 use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::near::{Candidate, NearIndex, title_key};
 use crate::types::{ArticleId, ArticleRecord, FilingId, FilingRef, RecordOutcome};
 use chrono::{DateTime, Utc};
 use jujiao_model::{Article, Fingerprint};
-use sha2::{Digest, Sha256};
-use sqlx::{Postgres, Transaction};
 use std::collections::{HashMap, HashSet};
 
 const OP: &str = "recording articles";
@@ -34,29 +29,21 @@ struct KnownUrl {
     fingerprint: Fingerprint,
 }
 
-/// Ids taken from a table's identity sequence and not used yet, lowest first.
-#[derive(Debug, Default)]
-struct IdPool {
-    /// Descending, so that `pop` gives the lowest.
-    ids: Vec<i64>,
-}
-
 /// The state of one batch: its transaction, what it knows, when it runs.
 struct Batch<'s> {
-    store: &'s PgStore,
-    tx: Transaction<'static, Postgres>,
+    store: &'s d::This,
+    tx: d::Tx,
     urls: HashMap<String, KnownUrl>,
     texts: HashMap<Fingerprint, (ArticleId, FilingRef)>,
     near: NearIndex,
     now: DateTime<Utc>,
-    pending: Pending,
-    article_ids: IdPool,
-    filing_ids: IdPool,
+    pending: d::Pending,
+    ids: d::Ids,
 }
 
 /// One try at recording `batch`; the caller retries lost races.
 pub(super) async fn record_articles(
-    store: &PgStore,
+    store: &d::This,
     batch: &[ArticleRecord],
 ) -> Result<Vec<RecordOutcome>> {
     if batch.is_empty() {
@@ -66,25 +53,25 @@ pub(super) async fn record_articles(
         validate(index, record)?;
     }
     let fingerprints: Vec<Fingerprint> = batch.iter().map(|r| r.article.fingerprint()).collect();
-    let tx = store.pool.begin().await.map_err(store.query_error(OP))?;
+    let tx = store.begin_write(OP).await?;
     let mut b = Batch {
         store,
         tx,
         urls: HashMap::with_capacity(batch.len()),
         texts: HashMap::with_capacity(batch.len()),
         near: NearIndex::default(),
-        now: now(),
-        pending: Pending::default(),
-        article_ids: IdPool::default(),
-        filing_ids: IdPool::default(),
+        now: codec::now(),
+        pending: d::Pending::default(),
+        ids: d::Ids::default(),
     };
-    b.lock_keys(batch, &fingerprints).await?;
+    d::lock_keys(store, &mut b.tx, batch, &fingerprints).await?;
     b.load_known_urls(batch).await?;
     b.load_known_texts(&fingerprints).await?;
     b.load_same_titles(batch).await?;
-    b.lock_revised_articles(batch, &fingerprints).await?;
+    let revised = b.revised_articles(batch, &fingerprints);
+    d::lock_articles(store, &mut b.tx, &revised).await?;
     let new = b.estimate_new(batch, &fingerprints);
-    b.take_ids(new).await?;
+    b.ids.reserve(store, &mut b.tx, new).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
     for (record, fp) in batch.iter().zip(fingerprints) {
@@ -110,20 +97,23 @@ pub(super) async fn record_articles(
     Ok(outcomes)
 }
 
-/// The checks SQLite's store makes, plus NUL: PostgreSQL text cannot hold U+0000.
+/// An empty URL or column fails the batch; so does a NUL character where the backend's
+/// text cannot hold one (PostgreSQL; paragraphs travel as JSON and may hold it).
 fn validate(index: usize, record: &ArticleRecord) -> Result<()> {
     let a = &record.article;
-    let has_nul = [&a.source, &a.url, &a.title]
-        .into_iter()
-        .chain([&a.author, &a.origin, &a.editor].into_iter().flatten())
-        .chain(std::iter::once(&record.filing.column))
-        .chain(record.filing.legacy.iter().map(|l| &l.rel_path))
-        .any(|s| s.contains('\0'));
+    let has_nul = || {
+        [&a.source, &a.url, &a.title]
+            .into_iter()
+            .chain([&a.author, &a.origin, &a.editor].into_iter().flatten())
+            .chain(std::iter::once(&record.filing.column))
+            .chain(record.filing.legacy.iter().map(|l| &l.rel_path))
+            .any(|s| s.contains('\0'))
+    };
     let reason = if a.url.is_empty() {
         "the URL is empty"
     } else if record.filing.column.is_empty() {
         "the column is empty"
-    } else if has_nul {
+    } else if d::TEXT_REFUSES_NUL && has_nul() {
         "a field contains a NUL character (paragraphs may, other fields may not)"
     } else {
         return Ok(());
@@ -143,37 +133,6 @@ fn encode(what: &'static str, source: serde_json::Error) -> StoreError {
     }
 }
 
-/// The advisory-lock key of a URL: the first 8 bytes of its SHA-256, a stable hash
-/// every worker (whatever its build) computes alike. A collision only makes two
-/// unrelated batches wait for each other.
-fn url_key(url: &str) -> i64 {
-    let digest = Sha256::digest(url.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(first)
-}
-
-/// The advisory-lock key of a text: its fingerprint is already a SHA-256. Flipped so
-/// that a URL and a text never share a key by construction of the input.
-fn text_key(fp: &Fingerprint) -> i64 {
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&fp.0[..8]);
-    !i64::from_be_bytes(first)
-}
-
-/// The advisory-lock key of a normalised title, so that two batches adding the same
-/// story from two sources take turns and the second sees the first's article. Hashed
-/// with a prefix so that a title and a URL with equal text get different keys.
-fn title_lock_key(key: &str) -> i64 {
-    let mut h = Sha256::new();
-    h.update(b"title\0");
-    h.update(key.as_bytes());
-    let digest = h.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(first)
-}
-
 /// A [`FilingRef`] from `id, column_name, filing_date, legacy_path` at column `at`.
 fn filing_ref(d: &Decoder<'_>, at: usize) -> Result<FilingRef> {
     Ok(FilingRef {
@@ -185,53 +144,23 @@ fn filing_ref(d: &Decoder<'_>, at: usize) -> Result<FilingRef> {
 }
 
 impl Batch<'_> {
-    /// Waits until no other batch holds one of this batch's URLs or texts, and holds
-    /// them until commit. Keys are sorted so that lock order is global.
-    async fn lock_keys(&mut self, batch: &[ArticleRecord], fps: &[Fingerprint]) -> Result<()> {
-        let mut keys: Vec<i64> = batch
-            .iter()
-            .map(|r| url_key(&r.article.url))
-            .chain(fps.iter().map(text_key))
-            .chain(
-                batch
-                    .iter()
-                    .map(|r| title_lock_key(&title_key(&r.article.title))),
-            )
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        // A function scan over an array yields its elements in order, so the locks are
-        // taken in the order of `keys`.
-        sqlx::query("SELECT pg_advisory_xact_lock(k) FROM unnest($1::int8[]) AS k")
-            .bind(keys)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(self.store.query_error(OP))?;
-        Ok(())
-    }
-
     async fn load_known_urls(&mut self, batch: &[ArticleRecord]) -> Result<()> {
         let urls: Vec<&str> = batch.iter().map(|r| r.article.url.as_str()).collect();
-        let rows = sqlx::query(
-            "SELECT url, article_id, fingerprint FROM article_urls WHERE url = ANY($1)",
-        )
-        .bind(urls)
+        let rows = sqlx::query(&format!(
+            "SELECT url, article_id, fingerprint FROM article_urls WHERE url {}",
+            d::in_list("$1")
+        ))
+        .bind(d::text_list(&urls))
         .fetch_all(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
         for row in &rows {
-            let d = Decoder {
-                store: self.store,
-                operation: OP,
-                row,
+            let d = self.store.decoder(OP, row);
+            let known = KnownUrl {
+                article_id: ArticleId(d.int(1)?),
+                fingerprint: d.fingerprint(2)?,
             };
-            self.urls.insert(
-                d.text(0)?,
-                KnownUrl {
-                    article_id: ArticleId(d.int(1)?),
-                    fingerprint: d.fingerprint(2)?,
-                },
-            );
+            self.urls.insert(d.text(0)?, known);
         }
         Ok(())
     }
@@ -239,24 +168,19 @@ impl Batch<'_> {
     /// Stored articles whose current text is one of `fps`, each with its first filing;
     /// the lowest article id wins when several share a text.
     async fn load_known_texts(&mut self, fps: &[Fingerprint]) -> Result<()> {
-        let list: Vec<&[u8]> = fps.iter().map(|f| &f.0[..]).collect();
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT a.fingerprint, a.id, f.id, f.column_name, f.filing_date, f.legacy_path \
              FROM articles a JOIN filings f ON f.article_id = a.id \
-             WHERE a.fingerprint = ANY($1) \
-             ORDER BY a.id DESC, f.id DESC",
-        )
-        .bind(list)
+             WHERE a.fingerprint {} ORDER BY a.id DESC, f.id DESC",
+            d::in_blob_list("$1")
+        ))
+        .bind(d::fingerprint_list(fps))
         .fetch_all(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
         // Descending order, later inserts overwrite: the lowest ids remain.
         for row in &rows {
-            let d = Decoder {
-                store: self.store,
-                operation: OP,
-                row,
-            };
+            let d = self.store.decoder(OP, row);
             let filing = filing_ref(&d, 2)?;
             self.texts
                 .insert(d.fingerprint(0)?, (ArticleId(d.int(1)?), filing));
@@ -272,32 +196,25 @@ impl Batch<'_> {
         let rows = sqlx::query(&format!(
             "SELECT k.title_key, a.id, {ARTICLE_COLUMNS} \
              FROM title_keys k JOIN articles a ON a.id = k.article_id \
-             WHERE k.title_key = ANY($1)"
+             WHERE k.title_key {}",
+            d::in_list("$1")
         ))
-        .bind(keys)
+        .bind(d::text_list(&keys))
         .fetch_all(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
         for row in &rows {
-            let d = Decoder {
-                store: self.store,
-                operation: OP,
-                row,
-            };
+            let d = self.store.decoder(OP, row);
             let id = ArticleId(d.int(1)?);
             self.near.add(d.text(0)?, Candidate::of(id, &d.article(2)?));
         }
         Ok(())
     }
 
-    /// Row-locks, in id order, the stored articles a record will revise (a known URL with
-    /// a new text), so that two batches revising the same article through different URLs
-    /// take turns instead of deadlocking or both writing revision n + 1.
-    async fn lock_revised_articles(
-        &mut self,
-        batch: &[ArticleRecord],
-        fps: &[Fingerprint],
-    ) -> Result<()> {
+    /// The stored articles a record will revise (a known URL with a new text), by id:
+    /// locked in that order so that two batches revising the same article through
+    /// different URLs take turns instead of deadlocking or both writing revision n + 1.
+    fn revised_articles(&self, batch: &[ArticleRecord], fps: &[Fingerprint]) -> Vec<i64> {
         let mut ids: Vec<i64> = batch
             .iter()
             .zip(fps)
@@ -308,22 +225,14 @@ impl Batch<'_> {
                     .map(|known| known.article_id.0)
             })
             .collect();
-        if ids.is_empty() {
-            return Ok(());
-        }
         ids.sort_unstable();
         ids.dedup();
-        sqlx::query("SELECT id FROM articles WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-            .bind(ids)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(self.store.query_error(OP))?;
-        Ok(())
+        ids
     }
 
     /// How many records will probably be new articles: unknown URL and unknown text,
     /// each text counted once. Revisions inside the batch can change this either way;
-    /// [`Batch::add`] takes more ids if it runs out.
+    /// the backend's `Ids` take more if they run out.
     fn estimate_new(&self, batch: &[ArticleRecord], fps: &[Fingerprint]) -> usize {
         let mut seen = HashSet::new();
         batch
@@ -337,71 +246,18 @@ impl Batch<'_> {
             .count()
     }
 
-    /// Takes `n` article ids and `n` filing ids from the identity sequences.
-    async fn take_ids(&mut self, n: usize) -> Result<()> {
-        if n == 0 {
-            return Ok(());
-        }
-        let n = i64::try_from(n).unwrap_or(i64::MAX);
-        let rows = sqlx::query(
-            "SELECT nextval(pg_get_serial_sequence('articles', 'id')), \
-             nextval(pg_get_serial_sequence('filings', 'id')) FROM generate_series(1, $1)",
-        )
-        .bind(n)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(self.store.query_error(OP))?;
-        for row in &rows {
-            let d = Decoder {
-                store: self.store,
-                operation: OP,
-                row,
-            };
-            self.article_ids.ids.push(d.int(0)?);
-            self.filing_ids.ids.push(d.int(1)?);
-        }
-        for pool in [&mut self.article_ids, &mut self.filing_ids] {
-            pool.ids.sort_unstable_by(|a, b| b.cmp(a));
-        }
-        Ok(())
-    }
-
     async fn add(&mut self, record: &ArticleRecord, fp: Fingerprint) -> Result<RecordOutcome> {
-        if self.article_ids.ids.is_empty() || self.filing_ids.ids.is_empty() {
-            self.take_ids(1).await?;
-        }
-        let (Some(article), Some(filing)) = (self.article_ids.ids.pop(), self.filing_ids.ids.pop())
-        else {
-            return Err(self.store.corrupt(
-                OP,
-                "identity sequence",
-                "nextval returned no id".into(),
-            ));
-        };
-        let (article_id, filing_id) = (ArticleId(article), FilingId(filing));
+        let (article_id, filing_id) = self.ids.next(self.store, &mut self.tx).await?;
         let a = &record.article;
-        let rows = &mut self.pending.articles;
-        rows.id.push(article_id.0);
-        rows.fingerprint.push(fp.0.to_vec());
-        rows.source.push(a.source.clone());
-        rows.url.push(a.url.clone());
-        rows.title.push(a.title.clone());
-        rows.published
-            .push(a.published.map(codec::publish_time_text));
-        rows.author.push(a.author.clone());
-        rows.origin.push(a.origin.clone());
-        rows.editor.push(a.editor.clone());
-        rows.paragraphs
-            .push(codec::paragraphs_json(&a.paragraphs).map_err(|e| encode("paragraphs", e))?);
-        rows.images
-            .push(codec::list_json(&a.images).map_err(|e| encode("images", e))?);
-        rows.attachments
-            .push(codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?);
-        rows.fetched_at.push(a.fetched_at);
+        let paragraphs =
+            codec::paragraphs_json(&a.paragraphs).map_err(|e| encode("paragraphs", e))?;
+        let images = codec::list_json(&a.images).map_err(|e| encode("images", e))?;
+        let attachments = codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?;
+        self.pending
+            .article(article_id, &fp, a, paragraphs, images, attachments);
         self.push_url(a, article_id, "primary", fp, None);
         let key = title_key(&a.title);
-        self.pending.titles.title_key.push(key.clone());
-        self.pending.titles.article_id.push(article_id.0);
+        self.pending.title(&key, article_id);
         self.near.add(key, Candidate::of(article_id, a));
 
         let f = &record.filing;
@@ -411,14 +267,7 @@ impl Batch<'_> {
             .map(|l| serde_json::to_string(&l.layout))
             .transpose()
             .map_err(|e| encode("legacy layout", e))?;
-        let rows = &mut self.pending.filings;
-        rows.id.push(filing_id.0);
-        rows.article_id.push(article_id.0);
-        rows.column_name.push(f.column.clone());
-        rows.filing_date.push(f.date);
-        rows.legacy_path
-            .push(f.legacy.as_ref().map(|l| l.rel_path.clone()));
-        rows.legacy_layout.push(layout);
+        self.pending.filing(filing_id, article_id, f, layout);
         self.texts.entry(fp).or_insert_with(|| {
             (
                 article_id,
@@ -467,13 +316,8 @@ impl Batch<'_> {
                 .corrupt(OP, "filings", format!("article {article_id} has no filing"))
         })?;
         let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
-        self.push_url(
-            &record.article,
-            article_id,
-            "near_duplicate",
-            fp,
-            Some(offered),
-        );
+        let kind = "near_duplicate";
+        self.push_url(&record.article, article_id, kind, fp, Some(offered));
         Ok(RecordOutcome::NearDuplicate {
             article_id,
             existing,
@@ -485,23 +329,16 @@ impl Batch<'_> {
         a: &Article,
         article_id: ArticleId,
         kind: &'static str,
-        fp: Fingerprint,
+        fingerprint: Fingerprint,
         offered_filing: Option<String>,
     ) {
-        let rows = &mut self.pending.urls;
-        rows.url.push(a.url.clone());
-        rows.article_id.push(article_id.0);
-        rows.source.push(a.source.clone());
-        rows.kind.push(kind);
-        rows.fingerprint.push(fp.0.to_vec());
-        rows.offered_filing.push(offered_filing);
-        self.urls.insert(
-            a.url.clone(),
-            KnownUrl {
-                article_id,
-                fingerprint: fp,
-            },
-        );
+        self.pending
+            .url(a, article_id, kind, &fingerprint, offered_filing);
+        let known = KnownUrl {
+            article_id,
+            fingerprint,
+        };
+        self.urls.insert(a.url.clone(), known);
     }
 
     async fn first_filing(&mut self, id: ArticleId) -> Result<Option<FilingRef>> {
@@ -514,16 +351,7 @@ impl Batch<'_> {
         .await
         .map_err(self.store.query_error(OP))?;
         row.as_ref()
-            .map(|row| {
-                filing_ref(
-                    &Decoder {
-                        store: self.store,
-                        operation: OP,
-                        row,
-                    },
-                    0,
-                )
-            })
+            .map(|row| filing_ref(&self.store.decoder(OP, row), 0))
             .transpose()
     }
 
@@ -541,29 +369,26 @@ impl Batch<'_> {
             .await?;
         let row = sqlx::query(&format!(
             "SELECT a.revision, a.fingerprint, a.updated_at, {ARTICLE_COLUMNS} \
-             FROM articles a WHERE a.id = $1 FOR UPDATE"
+             FROM articles a WHERE a.id = $1{}",
+            d::FOR_UPDATE
         ))
         .bind(id.0)
         .fetch_one(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
-        let d = Decoder {
-            store: self.store,
-            operation: OP,
-            row: &row,
-        };
-        let (old_revision, old_fp, old_stored_at) =
-            (d.revision(0)?, d.fingerprint(1)?, d.timestamp(2)?);
+        let d = self.store.decoder(OP, &row);
+        let (old_revision, old_fp) = (d.small(0, "revision")?, d.fingerprint(1)?);
+        let old_stored_at = d.timestamp(2)?;
         let old = serde_json::to_string(&d.article(3)?).map_err(|e| encode("article", e))?;
         sqlx::query(
             "INSERT INTO revisions (article_id, revision, fingerprint, content, stored_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.0)
-        .bind(i32::try_from(old_revision).unwrap_or(i32::MAX))
+        .bind(d::small(old_revision))
         .bind(&old_fp.0[..])
         .bind(old)
-        .bind(old_stored_at)
+        .bind(d::time(old_stored_at))
         .execute(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
@@ -578,7 +403,7 @@ impl Batch<'_> {
         )
         .bind(id.0)
         .bind(&fp.0[..])
-        .bind(i32::try_from(revision).unwrap_or(i32::MAX))
+        .bind(d::small(revision))
         .bind(&a.source)
         .bind(&a.url)
         .bind(&a.title)
@@ -589,8 +414,8 @@ impl Batch<'_> {
         .bind(codec::paragraphs_json(&a.paragraphs).map_err(|e| encode("paragraphs", e))?)
         .bind(codec::list_json(&a.images).map_err(|e| encode("images", e))?)
         .bind(codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?)
-        .bind(a.fetched_at)
-        .bind(self.now)
+        .bind(a.fetched_at.map(d::time))
+        .bind(d::time(self.now))
         .execute(&mut *self.tx)
         .await
         .map_err(self.store.query_error(OP))?;
@@ -609,13 +434,11 @@ impl Batch<'_> {
             .execute(&mut *self.tx)
             .await
             .map_err(self.store.query_error(OP))?;
-        self.urls.insert(
-            a.url.clone(),
-            KnownUrl {
-                article_id: id,
-                fingerprint: fp,
-            },
-        );
+        let known = KnownUrl {
+            article_id: id,
+            fingerprint: fp,
+        };
+        self.urls.insert(a.url.clone(), known);
         // The article no longer has its old text, and now has the new one.
         if self.texts.get(&old_fp).is_some_and(|(aid, _)| *aid == id) {
             self.texts.remove(&old_fp);
@@ -637,22 +460,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lock_keys_are_stable_and_distinct() {
-        // Fixed values: workers built at different times must agree on them.
-        assert_eq!(
-            url_key(""),
-            i64::from_be_bytes(*b"\xe3\xb0\xc4\x42\x98\xfc\x1c\x14")
-        );
-        assert_ne!(
-            url_key("https://a.example/1"),
-            url_key("https://a.example/2")
-        );
-        let fp = Fingerprint([7; 32]);
-        assert_eq!(text_key(&fp), !0x0707_0707_0707_0707);
-    }
-
-    #[test]
-    fn nul_is_refused_outside_paragraphs() {
+    fn nul_is_refused_outside_paragraphs_where_text_cannot_hold_it() {
         let mut r = ArticleRecord {
             article: Article {
                 url: "https://n.example/1".into(),
@@ -668,10 +476,13 @@ mod tests {
         };
         assert!(validate(0, &r).is_ok());
         r.article.author = Some("记\0者".into());
-        let err = validate(3, &r).unwrap_err();
-        assert!(
-            matches!(err, StoreError::InvalidRecord { index: 3, .. }),
-            "{err}"
-        );
+        let refused = validate(3, &r);
+        assert_eq!(refused.is_err(), d::TEXT_REFUSES_NUL, "{refused:?}");
+        if let Err(err) = refused {
+            assert!(
+                matches!(err, StoreError::InvalidRecord { index: 3, .. }),
+                "{err}"
+            );
+        }
     }
 }
