@@ -11,7 +11,7 @@
 //! `SERIALIZABLE`.
 
 use super::PgStore;
-use super::sql::Decoder;
+use super::sql::{Decoder, NewIds};
 use crate::error::{Result, StoreError};
 use crate::near::title_key;
 use crate::types::{ArticleId, ArticleRecord, FilingId, PageCheck};
@@ -267,11 +267,7 @@ impl Ids {
     }
 
     /// The next ids; takes one more of each when the estimate ran out.
-    pub(super) async fn next(
-        &mut self,
-        store: &This,
-        tx: &mut Tx,
-    ) -> Result<(ArticleId, FilingId)> {
+    pub(super) async fn next(&mut self, store: &This, tx: &mut Tx) -> Result<NewIds> {
         if self.ids.is_empty() {
             self.reserve(store, tx, 1).await?;
         }

@@ -9,11 +9,11 @@
 
 use super::PgStore;
 use super::dialect::Tx;
+use super::sql::{NewArticle, NewFiling, NewUrl};
 use crate::codec;
 use crate::error::Result;
-use crate::types::{ArticleId, FilingId};
+use crate::types::ArticleId;
 use chrono::{DateTime, NaiveDate, Utc};
-use jujiao_model::{Article, Filing, Fingerprint};
 
 const OP: &str = "recording articles";
 
@@ -74,19 +74,10 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    /// A new article; `paragraphs`, `images` and `attachments` are its JSON columns.
-    pub(super) fn article(
-        &mut self,
-        id: ArticleId,
-        fp: &Fingerprint,
-        a: &Article,
-        paragraphs: String,
-        images: Option<String>,
-        attachments: Option<String>,
-    ) {
-        let rows = &mut self.articles;
-        rows.id.push(id.0);
-        rows.fingerprint.push(fp.0.to_vec());
+    pub(super) fn article(&mut self, new: NewArticle<'_>) {
+        let (a, rows) = (new.article, &mut self.articles);
+        rows.id.push(new.id.0);
+        rows.fingerprint.push(new.fingerprint.0.to_vec());
         rows.source.push(a.source.clone());
         rows.url.push(a.url.clone());
         rows.title.push(a.title.clone());
@@ -95,46 +86,31 @@ impl Pending {
         rows.author.push(a.author.clone());
         rows.origin.push(a.origin.clone());
         rows.editor.push(a.editor.clone());
-        rows.paragraphs.push(paragraphs);
-        rows.images.push(images);
-        rows.attachments.push(attachments);
+        rows.paragraphs.push(new.paragraphs);
+        rows.images.push(new.images);
+        rows.attachments.push(new.attachments);
         rows.fetched_at.push(a.fetched_at);
     }
 
-    /// A new source URL of an article.
-    pub(super) fn url(
-        &mut self,
-        a: &Article,
-        article_id: ArticleId,
-        kind: &'static str,
-        fp: &Fingerprint,
-        offered_filing: Option<String>,
-    ) {
+    pub(super) fn url(&mut self, new: NewUrl<'_>) {
         let rows = &mut self.urls;
-        rows.url.push(a.url.clone());
-        rows.article_id.push(article_id.0);
-        rows.source.push(a.source.clone());
-        rows.kind.push(kind);
-        rows.fingerprint.push(fp.0.to_vec());
-        rows.offered_filing.push(offered_filing);
+        rows.url.push(new.article.url.clone());
+        rows.article_id.push(new.article_id.0);
+        rows.source.push(new.article.source.clone());
+        rows.kind.push(new.kind);
+        rows.fingerprint.push(new.fingerprint.0.to_vec());
+        rows.offered_filing.push(new.offered_filing);
     }
 
-    /// A new filing; `layout` is its legacy layout as JSON.
-    pub(super) fn filing(
-        &mut self,
-        id: FilingId,
-        article_id: ArticleId,
-        f: &Filing,
-        layout: Option<String>,
-    ) {
-        let rows = &mut self.filings;
-        rows.id.push(id.0);
-        rows.article_id.push(article_id.0);
+    pub(super) fn filing(&mut self, new: NewFiling<'_>) {
+        let (f, rows) = (new.filing, &mut self.filings);
+        rows.id.push(new.id.0);
+        rows.article_id.push(new.article_id.0);
         rows.column_name.push(f.column.clone());
         rows.filing_date.push(f.date);
         rows.legacy_path
             .push(f.legacy.as_ref().map(|l| l.rel_path.clone()));
-        rows.legacy_layout.push(layout);
+        rows.legacy_layout.push(new.layout);
     }
 
     /// A title key near duplicates are looked up by.

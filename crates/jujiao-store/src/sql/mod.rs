@@ -21,6 +21,8 @@ mod work;
 
 use super::dialect as d;
 use crate::error::{Result, StoreError};
+use crate::types::{ArticleId, FilingId};
+use jujiao_model::{Article, Filing, Fingerprint};
 use sqlx::Row;
 
 impl d::This {
@@ -111,6 +113,37 @@ impl Decoder<'_> {
     pub(super) fn corrupt(&self, what: &'static str, detail: String) -> StoreError {
         self.store.corrupt(self.operation, what, detail)
     }
+}
+
+/// The ids of a new article and of its filing.
+pub(super) type NewIds = (ArticleId, FilingId);
+
+/// A new `articles` row for the backend's `Pending`, with its JSON columns encoded.
+pub(super) struct NewArticle<'a> {
+    pub(super) id: ArticleId,
+    pub(super) fingerprint: &'a Fingerprint,
+    pub(super) article: &'a Article,
+    pub(super) paragraphs: String,
+    pub(super) images: Option<String>,
+    pub(super) attachments: Option<String>,
+}
+
+/// A new `article_urls` row: `article` was seen at its URL.
+pub(super) struct NewUrl<'a> {
+    pub(super) article: &'a Article,
+    pub(super) article_id: ArticleId,
+    pub(super) kind: &'static str,
+    pub(super) fingerprint: &'a Fingerprint,
+    /// A duplicate's filing, as JSON.
+    pub(super) offered_filing: Option<String>,
+}
+
+/// A new `filings` row, with its legacy layout as JSON.
+pub(super) struct NewFiling<'a> {
+    pub(super) id: FilingId,
+    pub(super) article_id: ArticleId,
+    pub(super) filing: &'a Filing,
+    pub(super) layout: Option<String>,
 }
 
 /// A count for a `BIGINT` column.

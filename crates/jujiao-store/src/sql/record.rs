@@ -11,7 +11,7 @@
 //! what is pending. SCHEMA.md gives the reasoning.
 
 use super::articles::ARTICLE_COLUMNS;
-use super::{Decoder, d};
+use super::{Decoder, NewArticle, NewFiling, NewUrl, d};
 use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::near::{Candidate, NearIndex, title_key};
@@ -253,8 +253,14 @@ impl Batch<'_> {
             codec::paragraphs_json(&a.paragraphs).map_err(|e| encode("paragraphs", e))?;
         let images = codec::list_json(&a.images).map_err(|e| encode("images", e))?;
         let attachments = codec::list_json(&a.attachments).map_err(|e| encode("attachments", e))?;
-        self.pending
-            .article(article_id, &fp, a, paragraphs, images, attachments);
+        self.pending.article(NewArticle {
+            id: article_id,
+            fingerprint: &fp,
+            article: a,
+            paragraphs,
+            images,
+            attachments,
+        });
         self.push_url(a, article_id, "primary", fp, None);
         let key = title_key(&a.title);
         self.pending.title(&key, article_id);
@@ -267,7 +273,12 @@ impl Batch<'_> {
             .map(|l| serde_json::to_string(&l.layout))
             .transpose()
             .map_err(|e| encode("legacy layout", e))?;
-        self.pending.filing(filing_id, article_id, f, layout);
+        self.pending.filing(NewFiling {
+            id: filing_id,
+            article_id,
+            filing: f,
+            layout,
+        });
         self.texts.entry(fp).or_insert_with(|| {
             (
                 article_id,
@@ -332,8 +343,13 @@ impl Batch<'_> {
         fingerprint: Fingerprint,
         offered_filing: Option<String>,
     ) {
-        self.pending
-            .url(a, article_id, kind, &fingerprint, offered_filing);
+        self.pending.url(NewUrl {
+            article: a,
+            article_id,
+            kind,
+            fingerprint: &fingerprint,
+            offered_filing,
+        });
         let known = KnownUrl {
             article_id,
             fingerprint,

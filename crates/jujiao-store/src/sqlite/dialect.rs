@@ -7,7 +7,7 @@
 //! and no race a batch can lose.
 
 use super::SqliteStore;
-use super::sql::Decoder;
+use super::sql::{Decoder, NewIds};
 use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::types::{ArticleId, ArticleRecord, FilingId, PageCheck};
@@ -156,11 +156,7 @@ impl Ids {
         Ok(())
     }
 
-    pub(super) async fn next(
-        &mut self,
-        store: &This,
-        tx: &mut Tx,
-    ) -> Result<(ArticleId, FilingId)> {
+    pub(super) async fn next(&mut self, store: &This, tx: &mut Tx) -> Result<NewIds> {
         const OP: &str = "recording articles";
         let (article, filing) = match self.next {
             Some(next) => next,

@@ -12,11 +12,11 @@
 
 use super::SqliteStore;
 use super::dialect::{Tx, time};
+use super::sql::{NewArticle, NewFiling, NewUrl};
 use crate::codec;
 use crate::error::Result;
-use crate::types::{ArticleId, FilingId};
+use crate::types::ArticleId;
 use chrono::{DateTime, Utc};
-use jujiao_model::{Article, Filing, Fingerprint};
 
 const OP: &str = "recording articles";
 
@@ -137,23 +137,15 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    /// A new article; `paragraphs`, `images` and `attachments` are its JSON columns.
-    // The strings are taken whole: PostgreSQL's `Pending` keeps them, and both share
-    // one signature.
+    // The rows are taken whole: PostgreSQL's `Pending` keeps their strings, and both
+    // share one signature.
     #[allow(clippy::needless_pass_by_value)]
-    pub(super) fn article(
-        &mut self,
-        id: ArticleId,
-        fp: &Fingerprint,
-        a: &Article,
-        paragraphs: String,
-        images: Option<String>,
-        attachments: Option<String>,
-    ) {
+    pub(super) fn article(&mut self, new: NewArticle<'_>) {
+        let a = new.article;
         self.articles
             .row()
-            .int(id.0)
-            .str(&fp.to_hex())
+            .int(new.id.0)
+            .str(&new.fingerprint.to_hex())
             .str(&a.source)
             .str(&a.url)
             .str(&a.title)
@@ -161,53 +153,35 @@ impl Pending {
             .opt_str(a.author.as_deref())
             .opt_str(a.origin.as_deref())
             .opt_str(a.editor.as_deref())
-            .str(&paragraphs)
-            .opt_str(images.as_deref())
-            .opt_str(attachments.as_deref())
+            .str(&new.paragraphs)
+            .opt_str(new.images.as_deref())
+            .opt_str(new.attachments.as_deref())
             .opt_str(a.fetched_at.map(time).as_deref());
     }
 
-    /// A new source URL of an article.
-    // The strings are taken whole: PostgreSQL's `Pending` keeps them, and both share
-    // one signature.
     #[allow(clippy::needless_pass_by_value)]
-    pub(super) fn url(
-        &mut self,
-        a: &Article,
-        article_id: ArticleId,
-        kind: &'static str,
-        fp: &Fingerprint,
-        offered_filing: Option<String>,
-    ) {
+    pub(super) fn url(&mut self, new: NewUrl<'_>) {
         self.urls
             .row()
-            .str(&a.url)
-            .int(article_id.0)
-            .str(&a.source)
-            .str(kind)
-            .str(&fp.to_hex())
-            .opt_str(offered_filing.as_deref());
+            .str(&new.article.url)
+            .int(new.article_id.0)
+            .str(&new.article.source)
+            .str(new.kind)
+            .str(&new.fingerprint.to_hex())
+            .opt_str(new.offered_filing.as_deref());
     }
 
-    /// A new filing; `layout` is its legacy layout as JSON.
-    // The strings are taken whole: PostgreSQL's `Pending` keeps them, and both share
-    // one signature.
     #[allow(clippy::needless_pass_by_value)]
-    pub(super) fn filing(
-        &mut self,
-        id: FilingId,
-        article_id: ArticleId,
-        f: &Filing,
-        layout: Option<String>,
-    ) {
+    pub(super) fn filing(&mut self, new: NewFiling<'_>) {
+        let f = new.filing;
         self.filings
             .row()
-            .int(id.0)
-            .int(article_id.0)
+            .int(new.id.0)
+            .int(new.article_id.0)
             .str(&f.column)
             .opt_str(f.date.map(codec::date_text).as_deref())
             .opt_str(f.legacy.as_ref().map(|l| l.rel_path.as_str()))
-            .opt_str(layout.as_deref());
+            .opt_str(new.layout.as_deref());
     }
 
     /// A title key near duplicates are looked up by.
