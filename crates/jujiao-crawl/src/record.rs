@@ -1,5 +1,5 @@
 //! The one way the crawler records articles: [`Crawler::record`]. The batch goes to the
-//! store in one transaction (`Store::record_articles`); then the images and attachments
+//! store in one transaction (`ArticleStore::record_articles`); then the images and attachments
 //! of its added and revised articles are collected by the crawler's
 //! [`jujiao_media::Collector`], if it has one (`Crawler::with_media`).
 //!

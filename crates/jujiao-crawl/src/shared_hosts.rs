@@ -3,8 +3,8 @@
 //! One process keeps hosts polite with the fetcher's in-process gates. Several workers on
 //! several machines cannot: each would allow a host its full concurrency. So a worker's
 //! fetcher is wrapped in [`SharedHosts`], which holds one of the host's slots in the
-//! database ([`Store::hold_host_slot`]) for the length of each fetch and, when the fetch
-//! is over, lets the slot rest for the host's delay ([`Store::release_host_slot`]): at
+//! database ([`HostSlots::hold_host_slot`]) for the length of each fetch and, when the fetch
+//! is over, lets the slot rest for the host's delay ([`HostSlots::release_host_slot`]): at
 //! most `concurrency_per_host` requests in flight per host across all workers, and each
 //! slot idle for the delay (the source's own, else the global one, raised to the
 //! host's robots.txt `Crawl-delay`) between two requests. The wrapped fetcher is built
@@ -12,6 +12,9 @@
 //! A worker that dies while holding a slot frees it when its hold runs out; a live one
 //! renews the holds of its fetches in progress ([`SharedHosts::renew_holds`], called
 //! with the worker's lease renewal), so a fetch slower than the hold keeps its slot.
+//!
+//! [`HostSlots::hold_host_slot`]: jujiao_store::HostSlots::hold_host_slot
+//! [`HostSlots::release_host_slot`]: jujiao_store::HostSlots::release_host_slot
 
 use jujiao_config::{Config, SourceKind};
 use jujiao_fetch::politeness::HostKey;

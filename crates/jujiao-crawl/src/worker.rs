@@ -3,12 +3,12 @@
 //!
 //! The queue holds two kinds of items: a source's list URL (due again one `interval`
 //! after each visit) and an article page found on a list page. A worker runs `tasks`
-//! loops; each claims one due item with a lease ([`Store::claim_due_work`]), handles it
+//! loops; each claims one due item with a lease ([`WorkQueue::claim_due_work`]), handles it
 //! with the same steps a whole run uses (`html_source::read_list_url` for a list page,
 //! the article `Job` for an article page) and completes it
-//! ([`Store::complete_work`]). While it works, the worker renews the leases of its items
+//! ([`WorkQueue::complete_work`]). While it works, the worker renews the leases of its items
 //! in hand and the holds on its host slots every third of the lease
-//! ([`Store::renew_leases`], [`Store::renew_host_holds`]), so a slow page is never taken
+//! ([`WorkQueue::renew_leases`], [`HostSlots::renew_host_holds`]), so a slow page is never taken
 //! over while it is being fetched; a worker killed mid-item stops renewing, its leases
 //! run out and another worker claims the items. Before recording a result the worker
 //! checks that it still holds the item's lease: one that lost it (it was stalled past
@@ -17,21 +17,29 @@
 //! all workers. An
 //! article is recorded in its own transaction; the store's per-URL rules (and, on
 //! PostgreSQL, its advisory locks) make a page handled twice still one article with one
-//! filing. Each worker reports a heartbeat ([`Store::report_worker`]) that
+//! filing. Each worker reports a heartbeat ([`WorkQueue::report_worker`]) that
 //! `jujiao serve` shows.
 //!
 //! A worker's visit of a list URL is a run of its source, as `jujiao crawl` records one:
 //! the run is finished with the list page's figures and health verdict when the visit
 //! is over, and the article pages it queued carry its id, so each one's outcome (new,
 //! updated, dropped after its retries) is added to that run when it is done, by
-//! whichever worker fetches it ([`Store::add_to_run`]). At start a worker seeds the
-//! queue with the list URLs ([`Store::seed_list_pages`]): a page already queued keeps
+//! whichever worker fetches it ([`CrawlLog::add_to_run`]). At start a worker seeds the
+//! queue with the list URLs ([`WorkQueue::seed_list_pages`]): a page already queued keeps
 //! its schedule, so restarting workers does not fetch list pages before they are due.
 //!
 //! What the list page knew about a link (its text, its date) travels with the article
 //! item as a JSON note. Article items are due at a small per-URL offset so that items of
 //! many hosts interleave, and an item whose host is busy is put back for a moment
 //! instead of blocking its task.
+//!
+//! [`WorkQueue::claim_due_work`]: jujiao_store::WorkQueue::claim_due_work
+//! [`WorkQueue::seed_list_pages`]: jujiao_store::WorkQueue::seed_list_pages
+//! [`CrawlLog::add_to_run`]: jujiao_store::CrawlLog::add_to_run
+//! [`WorkQueue::report_worker`]: jujiao_store::WorkQueue::report_worker
+//! [`HostSlots::renew_host_holds`]: jujiao_store::HostSlots::renew_host_holds
+//! [`WorkQueue::renew_leases`]: jujiao_store::WorkQueue::renew_leases
+//! [`WorkQueue::complete_work`]: jujiao_store::WorkQueue::complete_work
 
 use crate::html_source::{self, Candidate, Job, ListFindings, PageOptions};
 use crate::report::{Event, Observer, SourceReport};

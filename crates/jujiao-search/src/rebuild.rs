@@ -38,9 +38,11 @@ impl IndexDoc {
         }
     }
 
-    /// The document for an article as [`Store::article`] returns it, filed under its
+    /// The document for an article as [`ArticleStore::article`] returns it, filed under its
     /// first filing like [`rebuild`] does; `None` for an article never filed (it is not
     /// in the briefing, so not searched).
+    ///
+    /// [`ArticleStore::article`]: jujiao_store::ArticleStore::article
     pub fn from_stored(stored: &StoredArticle) -> Option<IndexDoc> {
         let filing = stored.filings.first()?;
         Some(IndexDoc {
