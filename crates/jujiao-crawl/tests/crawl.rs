@@ -80,9 +80,14 @@ async fn trs_source_collects_every_article_once_and_reports_the_faults() {
     let r = crawl(&s, "demo-cwhd").await;
     assert_eq!(r.list_pages, 3, "{r:?}");
     assert_eq!(r.new, 24, "{r:?}");
-    // robots.txt forbids one link, one page fails with 500, one is missing.
-    assert_eq!(r.errors, 3, "{:?}", r.error_samples);
-    assert!(r.error_samples.iter().any(|e| e.contains("robots.txt")));
+    // robots.txt forbids one link (skipped: the site's policy, not an error), one page
+    // fails with 500, one is missing.
+    assert_eq!((r.errors, r.skipped), (2, 1), "{:?}", r.error_samples);
+    assert!(
+        r.error_samples
+            .iter()
+            .any(|e| jujiao_crawl::is_skipped_sample(e))
+    );
     assert!(r.error_samples.iter().any(|e| e.contains("HTTP 500")));
     assert!(r.error_samples.iter().any(|e| e.contains("HTTP 404")));
     assert_eq!(r.verdict, Verdict::Errors);
