@@ -79,7 +79,8 @@ async fn client_errors_are_not_retried() {
     }
 }
 
-#[tokio::test]
+// Two threads, so the server is not stalled by the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_requests_waits_for_retry_after() {
     let (base, tally) = scripted(&[429, 200], &[("retry-after", "1")]).await;
     let started = Instant::now();
@@ -94,8 +95,10 @@ async fn too_many_requests_waits_for_retry_after() {
         "{:?}",
         started.elapsed()
     );
+    // The client waited the whole second (above); the server's stamps may be late by a
+    // busy machine's scheduling, so it must only see most of it.
     let gaps = tally.gaps();
-    assert!(gaps[0] >= Duration::from_millis(990), "server saw {gaps:?}");
+    assert!(gaps[0] >= Duration::from_millis(750), "server saw {gaps:?}");
 }
 
 #[tokio::test]
