@@ -162,6 +162,10 @@ pub(crate) async fn fetch_articles(
                         }
                         batch.push((url, prepared.record, prepared.validators));
                     }
+                    Err(failure) if failure.is_skipped => {
+                        report.skipped_by_robots(&url);
+                        observer.event(id, Event::ArticleDone { url, ok: false });
+                    }
                     Err(failure) => {
                         if failure.is_blocked {
                             report.blocked += 1;
@@ -412,14 +416,18 @@ pub(crate) struct Failure {
     pub(crate) is_blocked: bool,
     /// Worth trying again next run (network trouble, 5xx) rather than a dead page.
     pub(crate) is_transient: bool,
+    /// robots.txt forbids the page: skipped by the site's policy, not a failure.
+    pub(crate) is_skipped: bool,
 }
 
 impl Failure {
     fn of_fetch(e: &FetchError) -> Failure {
+        let is_skipped = matches!(e, FetchError::RobotsDisallowed { .. });
         Failure {
             message: e.to_string(),
             is_blocked: false,
-            is_transient: !matches!(e, FetchError::RobotsDisallowed { .. }),
+            is_transient: !is_skipped,
+            is_skipped,
         }
     }
     pub(crate) fn dead(message: String) -> Failure {
@@ -427,6 +435,7 @@ impl Failure {
             message,
             is_blocked: false,
             is_transient: false,
+            is_skipped: false,
         }
     }
 }
@@ -486,6 +495,7 @@ impl Job {
                 message: format!("HTTP {}", response.status),
                 is_blocked: matches!(response.status, 403 | 429),
                 is_transient: response.status >= 500 || matches!(response.status, 403 | 429),
+                is_skipped: false,
             });
         }
         if let Some(kind) = crate::attachment::file_kind(response) {

@@ -28,7 +28,10 @@ pub mod worker;
 
 pub use check::{Preview, explain};
 pub use json_list::ListItem;
-pub use report::{Event, Observer, Quiet, SourceReport, Verdict};
+pub use report::{
+    Event, Observer, Quiet, SKIPPED_BY_ROBOTS, SourceReport, Verdict, is_skipped_sample,
+    skipped_sample,
+};
 pub use worker::{Worker, WorkerOptions, WorkerReport};
 
 use jujiao_config::{Config, Source, SourceKind};

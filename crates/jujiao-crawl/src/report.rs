@@ -7,6 +7,22 @@ use std::time::Duration;
 /// How many error messages a report keeps (all are counted).
 pub const ERROR_SAMPLES: usize = 10;
 
+/// How a link that robots.txt forbids is shown: the site's policy, not a failure.
+/// Such a page is counted as skipped ([`SourceReport::skipped`]), never as an error,
+/// and does not change the health verdict; its sample line (kept with a run's samples,
+/// where the web app finds it by this prefix) reads `跳过: robots.txt 不允许 <url>`.
+pub const SKIPPED_BY_ROBOTS: &str = "跳过: robots.txt 不允许";
+
+/// The sample line of a link robots.txt forbids.
+pub fn skipped_sample(url: &str) -> String {
+    format!("{SKIPPED_BY_ROBOTS} {url}")
+}
+
+/// True for a sample line written by [`skipped_sample`].
+pub fn is_skipped_sample(sample: &str) -> bool {
+    sample.starts_with(SKIPPED_BY_ROBOTS)
+}
+
 /// Progress of a run, for progress bars and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -99,6 +115,9 @@ pub struct SourceReport {
     pub fallbacks: u64,
     pub blocked: u64,
     pub errors: u64,
+    /// Links robots.txt forbids: not fetched, the site's policy, not an error (sampled
+    /// as [`skipped_sample`]).
+    pub skipped: u64,
     pub error_samples: Vec<String>,
     /// Edition PDFs kept (edition sources).
     pub pdfs: u64,
@@ -140,6 +159,7 @@ impl SourceReport {
             fallbacks: 0,
             blocked: 0,
             errors: 0,
+            skipped: 0,
             files: 0,
             files_failed: 0,
             error_samples: Vec::new(),
@@ -157,6 +177,14 @@ impl SourceReport {
         self.errors += 1;
         if self.error_samples.len() < ERROR_SAMPLES {
             self.error_samples.push(message);
+        }
+    }
+
+    /// A link robots.txt forbids: counted as skipped and sampled, not an error.
+    pub(crate) fn skipped_by_robots(&mut self, url: &str) {
+        self.skipped += 1;
+        if self.error_samples.len() < ERROR_SAMPLES {
+            self.error_samples.push(skipped_sample(url));
         }
     }
 

@@ -138,6 +138,8 @@ pub struct WorkerReport {
     /// Items put back because their host was busy.
     pub deferred: u64,
     pub errors: u64,
+    /// Article pages robots.txt forbids: skipped, the site's policy, not an error.
+    pub skipped: u64,
     /// Items whose lease had run out (and gone to another worker) when completed.
     pub leases_lost: u64,
     /// Ids of articles added or revised (for the search index).
@@ -156,6 +158,7 @@ struct Counters {
     already_stored: AtomicU64,
     deferred: AtomicU64,
     errors: AtomicU64,
+    skipped: AtomicU64,
     leases_lost: AtomicU64,
 }
 
@@ -366,6 +369,7 @@ impl Worker {
             already_stored: get(&c.already_stored),
             deferred: get(&c.deferred),
             errors: get(&c.errors),
+            skipped: get(&c.skipped),
             leases_lost: get(&c.leases_lost),
             changed_articles: self
                 .changed
@@ -793,6 +797,16 @@ impl Worker {
             .await;
         let prepared = match result.outcome {
             Ok(p) => p,
+            Err(failure) if failure.is_skipped => {
+                // The site's policy, not a failure: counted apart, never retried.
+                debug!(worker = %self.options.id, url = %item.url, "robots.txt forbids it: skipped");
+                bump(&self.counters.skipped);
+                bump(&self.counters.items_done);
+                if self.still_holds(item).await {
+                    self.add_to_run(item.run, skipped_tally(&item.url)).await;
+                }
+                return None;
+            }
             Err(failure) => {
                 let message = format!("{}: {}", item.url, failure.message);
                 self.failed(message.clone());
@@ -894,6 +908,16 @@ fn failure_tally(article_pages: u64, message: String) -> RunSummary {
         errors: 1,
         error_samples: vec![message],
         verdict: crate::report::Verdict::Errors.as_str().to_owned(),
+        ..RunSummary::default()
+    }
+}
+
+/// The run figures of a link robots.txt forbids: no error, the verdict unchanged
+/// (an empty verdict leaves the run's own), the URL sampled as skipped.
+fn skipped_tally(url: &str) -> RunSummary {
+    RunSummary {
+        error_samples: vec![crate::report::skipped_sample(url)],
+        verdict: String::new(),
         ..RunSummary::default()
     }
 }

@@ -80,9 +80,14 @@ async fn trs_source_collects_every_article_once_and_reports_the_faults() {
     let r = crawl(&s, "demo-cwhd").await;
     assert_eq!(r.list_pages, 3, "{r:?}");
     assert_eq!(r.new, 24, "{r:?}");
-    // robots.txt forbids one link, one page fails with 500, one is missing.
-    assert_eq!(r.errors, 3, "{:?}", r.error_samples);
-    assert!(r.error_samples.iter().any(|e| e.contains("robots.txt")));
+    // robots.txt forbids one link (skipped: the site's policy, not an error), one page
+    // fails with 500, one is missing.
+    assert_eq!((r.errors, r.skipped), (2, 1), "{:?}", r.error_samples);
+    assert!(
+        r.error_samples
+            .iter()
+            .any(|e| jujiao_crawl::is_skipped_sample(e))
+    );
     assert!(r.error_samples.iter().any(|e| e.contains("HTTP 500")));
     assert!(r.error_samples.iter().any(|e| e.contains("HTTP 404")));
     assert_eq!(r.verdict, Verdict::Errors);
@@ -147,11 +152,15 @@ async fn second_run_fetches_only_list_pages_and_gets_304() {
     }
 }
 
-#[tokio::test]
+// Two threads, so the site is not stalled while the crawler extracts a page: the
+// server stamps a request when it gets to it, and a late stamp of one request makes
+// the next gap look short. On a busy machine that lateness is real, so the bound
+// leaves half the 200 ms delay for it (no delay at all would show gaps of a few ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn politeness_holds_from_the_servers_side() {
     let s = setup(|t| {
         t.replace("concurrency_per_host = 2", "concurrency_per_host = 1")
-            .replace("delay = \"20ms\"", "delay = \"40ms\"")
+            .replace("delay = \"20ms\"", "delay = \"200ms\"")
     })
     .await;
     let r = crawl(&s, "demo-cj").await;
@@ -162,7 +171,7 @@ async fn politeness_holds_from_the_servers_side() {
     for w in starts.windows(2) {
         let gap = w[1].duration_since(w[0]);
         assert!(
-            gap >= std::time::Duration::from_millis(35),
+            gap >= std::time::Duration::from_millis(100),
             "two requests {gap:?} apart"
         );
     }

@@ -8,7 +8,7 @@
 use jujiao_config::Config;
 use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
 use jujiao_crawl::{Worker, WorkerOptions};
-use jujiao_demosite::farm::{Farm, FarmShape};
+use jujiao_demosite::farm::{Farm, FarmShape, Hold};
 use jujiao_fetch::HttpFetcher;
 use jujiao_store::{SqliteStore, Store, WorkerState};
 use std::path::Path;
@@ -102,8 +102,23 @@ async fn two_workers_on_one_sqlite_file_share_the_crawl_within_host_limits() {
     .await;
     let (a, store) = worker(&s, "a", 4).await;
     let (b, _) = worker(&s, "b", 4).await;
+    // Article pages are held until every host slot (3 hosts × 2) has a fetch waiting:
+    // `a` has only 4 tasks, so `b` has at least 2 in hand, and both workers store
+    // something however the machine schedules them.
+    s.farm.hold(Hold::articles());
     let (_tx, rx) = watch::channel(false);
-    let (ra, rb) = tokio::join!(Arc::clone(&a).run(rx.clone()), Arc::clone(&b).run(rx));
+    let release = async {
+        // Waits on the event: six article pages asked for at once.
+        tokio::time::timeout(Duration::from_secs(120), s.farm.until_held(6))
+            .await
+            .expect("the two workers never filled the six host slots");
+        s.farm.release();
+    };
+    let (ra, rb, ()) = tokio::join!(
+        Arc::clone(&a).run(rx.clone()),
+        Arc::clone(&b).run(rx),
+        release
+    );
     assert_all_stored_once(&s, store.as_ref()).await;
     assert_eq!(ra.new + rb.new, 90, "{ra:?} {rb:?}");
     assert!(
@@ -177,27 +192,43 @@ async fn a_restarted_worker_fetches_no_list_page_before_it_is_due() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_slower_than_the_lease_keeps_its_lease_and_host_slot() {
-    // Every answer takes 700 ms; leases are 240 ms (renewed every 80 ms). Without
-    // renewal the second worker would take over the list page and the articles while
-    // the first is still fetching them, and would fetch beside it on the host's only
-    // slot.
+    // The farm holds the first page asked for (the list page) for two and a half
+    // leases; leases are 2 s, renewed every 2/3 s. Without renewal the second worker
+    // would take over the list page while the first is still fetching it, and would
+    // fetch beside it on the host's only slot. (The lease is generous so that a busy
+    // machine's late renewal is not mistaken for a missing one.)
     let s = setup(
         FarmShape {
             hosts: 1,
             articles: 3,
             per_page: 10,
-            delay: Duration::from_millis(700),
+            delay: Duration::ZERO,
         },
         1,
         "0s",
     )
     .await;
-    let lease = Duration::from_millis(240);
+    let lease = Duration::from_secs(2);
     let (a, store) = worker_with_lease(&s, "a", 2, lease).await;
     let (b, _) = worker_with_lease(&s, "b", 2, lease).await;
+    s.farm.hold(Hold::default());
     let (_tx, rx) = watch::channel(false);
-    let (ra, rb) = tokio::time::timeout(Duration::from_secs(60), async {
-        tokio::join!(Arc::clone(&a).run(rx.clone()), Arc::clone(&b).run(rx))
+    let slow_page = async {
+        // Waits on the event: the list page is being fetched (and held).
+        tokio::time::timeout(Duration::from_secs(120), s.farm.until_held(1))
+            .await
+            .expect("no page was fetched");
+        // The page's slowness is the point here, so this sleep is the scenario itself,
+        // not a guess at an order of events.
+        tokio::time::sleep(lease * 5 / 2).await;
+        s.farm.release();
+    };
+    let (ra, rb, ()) = tokio::time::timeout(Duration::from_secs(120), async {
+        tokio::join!(
+            Arc::clone(&a).run(rx.clone()),
+            Arc::clone(&b).run(rx),
+            slow_page
+        )
     })
     .await
     .expect("the workers finish");
@@ -257,21 +288,24 @@ async fn a_stop_request_ends_the_worker_after_its_items_in_hand() {
     )
     .await;
     let (a, store) = worker(&s, "a", 2).await;
+    // The farm holds article pages until the stop request is sent: the worker has an
+    // article in hand when asked to stop, however fast or slow the machine.
+    s.farm.hold(Hold::articles());
     let (tx, rx) = watch::channel(false);
     let run = tokio::spawn(Arc::clone(&a).run(rx));
-    // Let it read the list pages and start on the articles, then ask it to stop.
-    let started = Instant::now();
-    while store.stats().await.unwrap().articles < 3 {
-        assert!(started.elapsed() < Duration::from_secs(20));
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    tx.send(true).unwrap();
-    let report = tokio::time::timeout(Duration::from_secs(10), run)
+    // Waits on the event: it has read a list page and is fetching an article.
+    tokio::time::timeout(Duration::from_secs(120), s.farm.until_held(1))
         .await
-        .expect("the worker stops promptly")
+        .expect("the worker never fetched an article");
+    tx.send(true).unwrap();
+    s.farm.release();
+    let report = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the worker stops")
         .unwrap();
+    // Two tasks: at most two items were in hand when it was asked to stop.
     assert!(
-        report.new < 80,
+        (1..=2).contains(&report.new),
         "it went on after the stop request: {report:?}"
     );
     // Nothing is left leased: the items in hand were finished (or given back).
@@ -283,4 +317,53 @@ async fn a_stop_request_ends_the_worker_after_its_items_in_hand() {
     let w = store.workers().await.unwrap();
     assert_eq!(w[0].state, WorkerState::Stopped);
     assert_eq!(w[0].current_item, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_takes_the_host_slot_and_delay_like_a_page() {
+    // Regression (issue 17, 5b): each worker fetched a host's robots.txt inside the
+    // page's slot, right before the page: the host saw two requests a few ms apart
+    // although a delay was set. Three workers (each with its own robots.txt copy), one
+    // slot, 300 ms between requests: every request the server sees, robots.txt
+    // included, starts at least the delay after the one before.
+    let s = setup(
+        FarmShape {
+            hosts: 1,
+            articles: 4,
+            per_page: 10,
+            delay: Duration::ZERO,
+        },
+        1,
+        "300ms",
+    )
+    .await;
+    assert!(
+        s.config.settings.respect_robots,
+        "robots.txt is obeyed by default"
+    );
+    let (a, store) = worker(&s, "a", 2).await;
+    let (b, _) = worker(&s, "b", 2).await;
+    let (c, _) = worker(&s, "c", 2).await;
+    let (_tx, rx) = watch::channel(false);
+    let (ra, rb, rc) = tokio::join!(
+        Arc::clone(&a).run(rx.clone()),
+        Arc::clone(&b).run(rx.clone()),
+        Arc::clone(&c).run(rx)
+    );
+    assert_all_stored_once(&s, store.as_ref()).await;
+    assert_eq!(ra.new + rb.new + rc.new, 4);
+    let starts = s.farm.stats(0).starts();
+    let robots = starts.iter().filter(|(_, p)| p == "/robots.txt").count();
+    assert!((1..=3).contains(&robots), "{robots} robots.txt requests");
+    let gaps: Vec<(Duration, &str)> = starts
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0, w[1].1.as_str()))
+        .collect();
+    assert!(
+        // A quarter of the delay is left for a busy machine stamping a request late;
+        // robots.txt inside the page's slot came a few ms before the page.
+        gaps.iter().all(|(g, _)| *g >= Duration::from_millis(225)),
+        "requests closer than the 300 ms delay: {gaps:?}"
+    );
+    assert_eq!(s.farm.stats(0).most_in_flight(), 1);
 }

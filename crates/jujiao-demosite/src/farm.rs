@@ -4,17 +4,23 @@
 //! given after `delay`. Each server counts its requests in flight and remembers the
 //! most it ever had at once, so a test can check per-host concurrency from the server's
 //! side, and counts requests per path.
+//!
+//! A test can also hold answers back ([`Farm::hold`]): the matching requests wait,
+//! counted in flight, until [`Farm::release`]; [`Farm::until_held`] waits until a number
+//! of them are waiting. So a test decides when a worker's fetches finish (kill it while
+//! it has pages in hand, stop it mid-run, keep a page slower than a lease) instead of
+//! guessing with delays how far it got.
 
 use crate::content::SENTENCES;
 use axum::Router;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
-use tokio::sync::oneshot;
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch};
 
 /// What every host of a farm serves.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +39,7 @@ pub struct HostStats {
     most_in_flight: AtomicUsize,
     requests: AtomicUsize,
     by_path: Mutex<HashMap<String, usize>>,
+    starts: Mutex<Vec<(Instant, String)>>,
 }
 
 impl HostStats {
@@ -46,6 +53,14 @@ impl HostStats {
         self.requests.load(Ordering::SeqCst)
     }
 
+    /// When each request came, with its path, in order of arrival.
+    pub fn starts(&self) -> Vec<(Instant, String)> {
+        self.starts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// How often each path was requested.
     pub fn by_path(&self) -> HashMap<String, usize> {
         self.by_path
@@ -55,14 +70,112 @@ impl HostStats {
     }
 }
 
+/// Which answers [`Farm::hold`] keeps back. The default holds every request.
+#[derive(Debug, Clone, Default)]
+pub struct Hold {
+    /// Only article pages (list pages and robots.txt are answered as usual).
+    pub articles_only: bool,
+    /// Only requests whose `User-Agent` contains this (a worker given its own
+    /// `user_agent` in its sources file).
+    pub user_agent: Option<String>,
+}
+
+impl Hold {
+    /// Article pages asked by anyone.
+    pub fn articles() -> Hold {
+        Hold {
+            articles_only: true,
+            user_agent: None,
+        }
+    }
+
+    /// Only the requests whose `User-Agent` contains `agent`.
+    pub fn from_user_agent(mut self, agent: &str) -> Hold {
+        self.user_agent = Some(agent.to_owned());
+        self
+    }
+
+    fn matches(&self, path: &str, headers: &HeaderMap) -> bool {
+        if self.articles_only && !is_article_path(path) {
+            return false;
+        }
+        match &self.user_agent {
+            None => true,
+            Some(agent) => headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains(agent.as_str())),
+        }
+    }
+}
+
+/// A request being held: (host index, path).
+pub type HeldRequest = (usize, String);
+
+/// The hold shared by every host of a farm.
+#[derive(Debug)]
+struct Gate {
+    /// The rule in force; `None` when nothing is held. Requests check it and subscribe
+    /// to `released` under this lock, and [`Farm::release`] takes it too, so no
+    /// request can miss a release.
+    rule: Mutex<Option<Hold>>,
+    released: watch::Sender<bool>,
+    held: watch::Sender<Vec<HeldRequest>>,
+}
+
+impl Gate {
+    fn new() -> Gate {
+        Gate {
+            rule: Mutex::new(None),
+            released: watch::Sender::new(true),
+            held: watch::Sender::new(Vec::new()),
+        }
+    }
+
+    /// Waits while a hold matches this request.
+    async fn pass(&self, host: usize, path: &str, headers: &HeaderMap) {
+        let mut released = {
+            let rule = self.rule.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*rule {
+                Some(hold) if hold.matches(path, headers) => self.released.subscribe(),
+                _ => return,
+            }
+        };
+        let entry = (host, path.to_owned());
+        self.held.send_modify(|held| held.push(entry.clone()));
+        // Removed also when the request is dropped (the client hung up or was killed).
+        let _registered = Registered(self, entry);
+        let _ = released.wait_for(|is_released| *is_released).await;
+    }
+}
+
+/// Takes a held request off the list when it is answered or dropped.
+struct Registered<'a>(&'a Gate, HeldRequest);
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.0.held.send_modify(|held| {
+            if let Some(i) = held.iter().position(|h| *h == self.1) {
+                held.swap_remove(i);
+            }
+        });
+    }
+}
+
 /// The running farm. Dropping it stops every server.
 #[derive(Debug)]
 pub struct Farm {
     shape: FarmShape,
     addrs: Vec<SocketAddr>,
     stats: Vec<Arc<HostStats>>,
+    gate: Arc<Gate>,
+    /// The robots.txt every host serves (allows everything unless a test says).
+    robots: Arc<Mutex<String>>,
     _stops: Vec<oneshot::Sender<()>>,
 }
+
+/// What a farm's robots.txt says until [`Farm::set_robots_txt`].
+const ALLOW_ALL: &str = "User-agent: *\nAllow: /\n";
 
 /// Decrements the in-flight count when the answer is done (also when cancelled).
 struct InFlight(Arc<HostStats>);
@@ -79,13 +192,19 @@ impl Farm {
         let mut addrs = Vec::new();
         let mut stats = Vec::new();
         let mut stops = Vec::new();
+        let gate = Arc::new(Gate::new());
+        let robots = Arc::new(Mutex::new(ALLOW_ALL.to_owned()));
         for host in 0..shape.hosts {
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
             addrs.push(listener.local_addr()?);
             let counters = Arc::new(HostStats::default());
             stats.push(Arc::clone(&counters));
-            let app = Router::new().fallback(move |uri: Uri| {
+            let host_gate = Arc::clone(&gate);
+            let host_robots = Arc::clone(&robots);
+            let app = Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
                 let counters = Arc::clone(&counters);
+                let gate = Arc::clone(&host_gate);
+                let robots = Arc::clone(&host_robots);
                 async move {
                     let now = counters.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                     let _guard = InFlight(Arc::clone(&counters));
@@ -97,8 +216,21 @@ impl Farm {
                         .unwrap_or_else(PoisonError::into_inner)
                         .entry(uri.path().to_owned())
                         .or_default() += 1;
+                    counters
+                        .starts
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((Instant::now(), uri.path().to_owned()));
+                    gate.pass(host, uri.path(), &headers).await;
                     if !shape.delay.is_zero() {
                         tokio::time::sleep(shape.delay).await;
+                    }
+                    if uri.path() == "/robots.txt" {
+                        let text = robots
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .clone();
+                        return (StatusCode::OK, text).into_response();
                     }
                     serve(&shape, host, uri.path())
                 }
@@ -117,8 +249,61 @@ impl Farm {
             shape,
             addrs,
             stats,
+            gate,
+            robots,
             _stops: stops,
         })
+    }
+
+    /// What every host's robots.txt says from now on (a fetcher that already read it
+    /// keeps its copy for a while).
+    pub fn set_robots_txt(&self, text: &str) {
+        *self.robots.lock().unwrap_or_else(PoisonError::into_inner) = text.to_owned();
+    }
+
+    /// The path of article `n` (as in robots.txt), e.g. `/news/202501/t20250101_3.html`.
+    pub fn article_path(&self, n: usize) -> String {
+        format!("/news/{}", &article_path(n)[2..])
+    }
+
+    /// From now on, requests that `hold` matches wait (counted in flight) until
+    /// [`Farm::release`]. A new hold replaces the previous rule; requests already
+    /// waiting go on waiting.
+    pub fn hold(&self, hold: Hold) {
+        let mut rule = self
+            .gate
+            .rule
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *rule = Some(hold);
+        self.gate.released.send_replace(false);
+    }
+
+    /// Answers every held request and holds no more.
+    pub fn release(&self) {
+        let mut rule = self
+            .gate
+            .rule
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *rule = None;
+        self.gate.released.send_replace(true);
+    }
+
+    /// The requests waiting now, as (host index, path), in no particular order.
+    pub fn held(&self) -> Vec<HeldRequest> {
+        self.gate.held.borrow().clone()
+    }
+
+    /// Waits until at least `n` requests are being held; returns them. Bound it with
+    /// `tokio::time::timeout`: it waits for ever if they never come.
+    pub async fn until_held(&self, n: usize) -> Vec<HeldRequest> {
+        let mut held = self.gate.held.subscribe();
+        let now = held
+            .wait_for(|h| h.len() >= n)
+            .await
+            .expect("the farm owns the sender");
+        now.clone()
     }
 
     pub fn shape(&self) -> FarmShape {
@@ -142,7 +327,7 @@ impl Farm {
 
     /// The URL of article `n` of host `i`, as the crawler stores it.
     pub fn article_url(&self, i: usize, n: usize) -> String {
-        format!("{}/news/{}", self.base_url(i), &article_path(n)[2..])
+        format!("{}{}", self.base_url(i), self.article_path(n))
     }
 
     /// A sources file with one source per host: `concurrency` requests per host at
@@ -172,12 +357,14 @@ link = \"ul.list > li > a\"\nmax_new_per_run = {max}\n",
     }
 }
 
+/// An article page's path (`/news/2025MM/t2025MMDD_N.html`), not a list page.
+fn is_article_path(path: &str) -> bool {
+    path.starts_with("/news/") && path.contains("/t2025")
+}
+
 fn serve(shape: &FarmShape, host: usize, path: &str) -> Response {
     let html =
         |body: String| ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
-    if path == "/robots.txt" {
-        return (StatusCode::OK, "User-agent: *\nAllow: /\n").into_response();
-    }
     if let Some(rest) = path.strip_prefix("/news/") {
         let page = match rest {
             "" | "index.html" => Some(0),

@@ -355,18 +355,7 @@ impl HttpFetcher {
         }
         let slot = self.robots.slot(key);
         let mut cached = slot.lock().await;
-        if !cached.as_ref().is_some_and(|c| c.is_fresh(Instant::now())) {
-            let (rules, freshness) = self.fetch_robots(url, key).await?;
-            let entry = CachedRules::refresh(
-                cached.take(),
-                rules,
-                freshness,
-                &self.config.robots,
-                Instant::now(),
-            );
-            self.hosts.apply_crawl_delay(key, entry.rules.crawl_delay());
-            *cached = Some(entry);
-        }
+        self.refresh_cached_robots(url, key, &mut cached).await?;
         let is_allowed = cached
             .as_ref()
             .is_some_and(|c| c.rules.is_allowed(url.as_str()));
@@ -375,6 +364,30 @@ impl HttpFetcher {
         } else {
             Err(FetchError::RobotsDisallowed { url: url.clone() })
         }
+    }
+
+    /// Fetches robots.txt into `cached` unless it holds a fresh copy; true when it
+    /// sent a request.
+    async fn refresh_cached_robots(
+        &self,
+        url: &Url,
+        key: &HostKey,
+        cached: &mut Option<CachedRules>,
+    ) -> Result<bool, FetchError> {
+        if cached.as_ref().is_some_and(|c| c.is_fresh(Instant::now())) {
+            return Ok(false);
+        }
+        let (rules, freshness) = self.fetch_robots(url, key).await?;
+        let entry = CachedRules::refresh(
+            cached.take(),
+            rules,
+            freshness,
+            &self.config.robots,
+            Instant::now(),
+        );
+        self.hosts.apply_crawl_delay(key, entry.rules.crawl_delay());
+        *cached = Some(entry);
+        Ok(true)
     }
 
     /// GET /robots.txt once (no retries; a failure is cached briefly instead),
@@ -534,6 +547,16 @@ impl crate::Fetch for HttpFetcher {
         let slot = self.robots.slot(&key);
         let cached = slot.lock().await;
         cached.as_ref().and_then(|c| c.rules.crawl_delay())
+    }
+
+    async fn refresh_robots(&self, url: &Url) -> Result<bool, FetchError> {
+        if self.config.robots.is_ignored {
+            return Ok(false);
+        }
+        let key = self.check_url(url)?;
+        let slot = self.robots.slot(&key);
+        let mut cached = slot.lock().await;
+        self.refresh_cached_robots(url, &key, &mut cached).await
     }
 }
 

@@ -52,6 +52,15 @@ pub trait Fetch: Send + Sync {
     async fn robots_crawl_delay(&self, _url: &url::Url) -> Option<std::time::Duration> {
         None
     }
+
+    /// Fetches the robots.txt of `url`'s host now, if this fetcher obeys robots.txt and
+    /// holds no fresh copy; answers whether it sent a request. [`Fetch::fetch`] does
+    /// this by itself: a caller that spaces a host's requests elsewhere (the workers'
+    /// host slots in the database) calls it first, so that robots.txt is a request with
+    /// its own slot and delay like any page. The default has no robots.txt to fetch.
+    async fn refresh_robots(&self, _url: &url::Url) -> Result<bool, FetchError> {
+        Ok(false)
+    }
 }
 
 #[async_trait::async_trait]
@@ -62,5 +71,9 @@ impl<T: Fetch + ?Sized> Fetch for Arc<T> {
 
     async fn robots_crawl_delay(&self, url: &url::Url) -> Option<std::time::Duration> {
         (**self).robots_crawl_delay(url).await
+    }
+
+    async fn refresh_robots(&self, url: &url::Url) -> Result<bool, FetchError> {
+        (**self).refresh_robots(url).await
     }
 }

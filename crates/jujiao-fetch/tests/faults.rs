@@ -79,7 +79,8 @@ async fn client_errors_are_not_retried() {
     }
 }
 
-#[tokio::test]
+// Two threads, so the server is not stalled by the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_requests_waits_for_retry_after() {
     let (base, tally) = scripted(&[429, 200], &[("retry-after", "1")]).await;
     let started = Instant::now();
@@ -94,8 +95,10 @@ async fn too_many_requests_waits_for_retry_after() {
         "{:?}",
         started.elapsed()
     );
+    // The client waited the whole second (above); the server's stamps may be late by a
+    // busy machine's scheduling, so it must only see most of it.
     let gaps = tally.gaps();
-    assert!(gaps[0] >= Duration::from_millis(990), "server saw {gaps:?}");
+    assert!(gaps[0] >= Duration::from_millis(750), "server saw {gaps:?}");
 }
 
 #[tokio::test]
@@ -143,6 +146,8 @@ async fn stalled_body_hits_the_read_timeout() {
     let base = serve(app).await;
     let mut cfg = config();
     cfg.read_timeout = Duration::from_millis(300);
+    // The total timeout is far away, so only the read timeout can end this quickly.
+    cfg.total_timeout = Duration::from_secs(120);
     cfg.retry.max_attempts = 2;
     let started = Instant::now();
     let error = HttpFetcher::new(cfg)
@@ -161,7 +166,13 @@ async fn stalled_body_hits_the_read_timeout() {
         "{error:?}"
     );
     assert_eq!(tally.hits(), 2);
-    assert!(started.elapsed() < Duration::from_secs(3));
+    // Two 300 ms read timeouts, not the 30 s drip nor the 120 s total: a generous
+    // bound, so a busy machine's slow scheduling does not fail it.
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -175,8 +186,11 @@ async fn slow_headers_hit_the_read_timeout() {
     );
     let base = serve(app).await;
     let mut cfg = config();
-    cfg.connect_timeout = Duration::from_millis(100);
+    // Connecting to loopback is not what is tested: a connect timeout a busy machine
+    // cannot miss (the wait for headers counts it too), and a total far away.
+    cfg.connect_timeout = Duration::from_secs(1);
     cfg.read_timeout = Duration::from_millis(200);
+    cfg.total_timeout = Duration::from_secs(60);
     cfg.retry.max_attempts = 1;
     let error = HttpFetcher::new(cfg)
         .fetch(&common::get(&base, "/"))
@@ -203,7 +217,9 @@ async fn endless_drip_hits_the_total_timeout() {
     );
     let base = serve(app).await;
     let mut cfg = config();
-    cfg.read_timeout = Duration::from_secs(1);
+    // A chunk every 50 ms never trips the read timeout, even on a busy machine that
+    // delays a chunk by seconds; only the total timeout ends the drip.
+    cfg.read_timeout = Duration::from_secs(20);
     cfg.total_timeout = Duration::from_millis(400);
     cfg.retry.max_attempts = 1;
     let error = HttpFetcher::new(cfg)

@@ -316,7 +316,13 @@ async fn a_200_mb_attachment_is_refused_while_streaming() {
     );
     assert!(s.store.article_files(id).await.unwrap().is_empty());
     // The server stopped long before 200 MB (the client hung up after the cap).
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Waits on the event: the server dropped the body's stream.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        s.site.stream_ended.notified(),
+    )
+    .await
+    .expect("the server never stopped sending");
     let streamed = *s.site.streamed.lock().unwrap();
     assert!(streamed < 50 * 1024 * 1024, "streamed {streamed} bytes");
     assert_eq!(s.collector.files().disk_usage(), 0);

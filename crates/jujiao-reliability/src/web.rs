@@ -220,8 +220,10 @@ pub async fn run(bin: &Path) -> anyhow::Result<WebReport> {
             .spawn()
             .context("while starting jujiao serve")?,
     );
+    // Waits on the event: serve answers (bounded generously for a busy machine).
     let mut up = false;
-    for _ in 0..150 {
+    let asked = std::time::Instant::now();
+    while asked.elapsed() < Duration::from_secs(120) {
         if http(&addr, "GET", "/assets/style.css", &[], "").is_ok_and(|(s, _)| s == 200) {
             up = true;
             break;

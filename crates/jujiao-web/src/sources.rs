@@ -41,7 +41,12 @@ pub(crate) struct SourceRow {
     pub verdict: String,
     pub verdict_code: Option<String>,
     pub verdict_class: &'static str,
+    /// The last run's error samples, without the skipped links.
     pub samples: Vec<String>,
+    /// Links robots.txt forbids among the last run's samples (the site's policy,
+    /// shown as 跳过, apart from errors): as many as the run kept samples of.
+    pub skipped: usize,
+    pub skipped_samples: Vec<String>,
     pub running: bool,
     pub next_run: Option<String>,
     pub next_run_at: Option<String>,
@@ -75,6 +80,11 @@ pub(crate) async fn rows(state: &AppState) -> Result<Vec<SourceRow>, jujiao_stor
                 (Some(_), None) => ("运行未完成".to_owned(), "warn"),
                 (Some(_), Some(sum)) => view::verdict_text(&sum.verdict),
             };
+            let (skipped_samples, samples): (Vec<String>, Vec<String>) = summary
+                .map(|x| x.error_samples.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .partition(|e| jujiao_crawl::is_skipped_sample(e));
             let status = state.scheduler().and_then(|h| h.status(&s.id));
             SourceRow {
                 id: s.id.clone(),
@@ -92,7 +102,9 @@ pub(crate) async fn rows(state: &AppState) -> Result<Vec<SourceRow>, jujiao_stor
                 verdict,
                 verdict_code: summary.map(|x| x.verdict.clone()),
                 verdict_class,
-                samples: summary.map(|x| x.error_samples.clone()).unwrap_or_default(),
+                samples,
+                skipped: skipped_samples.len(),
+                skipped_samples,
                 running: status.as_ref().is_some_and(|st| st.is_running),
                 next_run: status
                     .as_ref()

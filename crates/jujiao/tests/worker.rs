@@ -14,7 +14,7 @@
 mod common;
 
 use common::pg_schema;
-use jujiao_demosite::farm::{Farm, FarmShape};
+use jujiao_demosite::farm::{Farm, FarmShape, Hold};
 use jujiao_store::{ArticleStore, CrawlLog, PgStore, WorkQueue, WorkerState};
 use sqlx::Connection;
 use std::path::Path;
@@ -106,12 +106,25 @@ async fn three_workers_store_each_article_once_and_keep_the_host_limit() {
     })
     .await
     .unwrap();
+    // Article pages wait until all three workers are up, so a worker that a busy
+    // machine starts late still finds work to share.
+    farm.hold(Hold::articles());
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &farm, 2);
     let db = schema.url();
     let children: Vec<Child> = (0..3)
         .map(|i| worker(&config, &db, &format!("w{i}"), "30s"))
         .collect();
+    // Waits on the event: three workers have reported a heartbeat.
+    let started = Instant::now();
+    while store.workers().await.unwrap().len() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the workers never all reported"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    farm.release();
     let outputs = tokio::task::spawn_blocking(move || wait_all(children, Duration::from_secs(90)))
         .await
         .unwrap();
@@ -164,36 +177,32 @@ async fn a_worker_whose_items_were_taken_over_records_nothing_on_top() {
         hosts: 1,
         articles: 2,
         per_page: 10,
-        delay: Duration::from_millis(1500),
+        delay: Duration::ZERO,
     })
     .await
     .unwrap();
+    // The farm holds both article pages until the test has taken them over: the worker
+    // is still fetching them, however slow the machine, when another worker takes them.
+    farm.hold(Hold::articles());
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &farm, 2);
     let db = schema.url();
     let child = worker_command(&config, &db, "slow", "30s").spawn().unwrap();
-    // While it fetches article pages, another worker takes them over (as if the slow
-    // one had been stalled past its lease).
+    // Waits on the event: both article pages asked for (so both are in the worker's hand).
+    tokio::time::timeout(Duration::from_secs(120), farm.until_held(2))
+        .await
+        .expect("the worker never fetched both article pages");
+    // Another worker takes them over (as if the slow one had been stalled past its lease).
     let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
-    let started = Instant::now();
-    let taken: Vec<(String,)> = loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the worker never fetched an article page"
-        );
-        let fetching = farm.stats(0).by_path().keys().any(|p| p.contains("/t2025"));
-        if fetching {
-            break sqlx::query_as(
-                "UPDATE work_queue SET leased_by = 'thief',                     lease_until = now() + interval '1 hour'                  WHERE leased_by = 'slow' AND kind = 'article' RETURNING url",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
-    assert!(!taken.is_empty(), "nothing in hand to take over");
-    // Stop it after its items in hand (SIGTERM).
+    let taken: Vec<(String,)> = sqlx::query_as(
+        "UPDATE work_queue SET leased_by = 'thief', lease_until = now() + interval '1 hour' \
+         WHERE leased_by = 'slow' AND kind = 'article' RETURNING url",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(taken.len(), 2, "not both in hand: {taken:?}");
+    // Stop it after its items in hand (SIGTERM), then let the farm answer them.
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -202,7 +211,8 @@ async fn a_worker_whose_items_were_taken_over_records_nothing_on_top() {
             .unwrap()
             .success()
     );
-    let out = tokio::task::spawn_blocking(move || wait_all(vec![child], Duration::from_secs(60)))
+    farm.release();
+    let out = tokio::task::spawn_blocking(move || wait_all(vec![child], Duration::from_secs(120)))
         .await
         .unwrap()
         .pop()
@@ -227,6 +237,9 @@ async fn a_worker_whose_items_were_taken_over_records_nothing_on_top() {
     assert_eq!(queue.leased as usize, urls.len(), "{queue:?}");
 }
 
+/// The agent the victim of the kill test sends: the farm holds only its article pages.
+const VICTIM_AGENT: &str = "jujiao-victim/0.1";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_worker_s_items_are_finished_by_the_others() {
     let Some((store, schema)) = pg_schema("kill").await else {
@@ -236,49 +249,64 @@ async fn a_killed_worker_s_items_are_finished_by_the_others() {
         hosts: 2,
         articles: 45,
         per_page: 15,
-        delay: Duration::from_millis(60),
+        delay: Duration::from_millis(20),
     })
     .await
     .unwrap();
+    // The test decides when the victim's fetches finish: never. The farm holds every
+    // article page the victim asks for (it has its own user agent), so the victim
+    // still has them in hand when it is killed, however slow the machine.
+    farm.hold(Hold::articles().from_user_agent(VICTIM_AGENT));
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &farm, 2);
+    let victim_config = dir.path().join("victim.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "[settings]\n",
+        &format!("[settings]\nuser_agent = \"{VICTIM_AGENT}\"\n"),
+        1,
+    );
+    jujiao_legacy::write_atomic(&victim_config, text.as_bytes()).unwrap();
     let db = schema.url();
-    let mut victim = worker(&config, &db, "victim", "2s");
+    // Its lease is long enough that a busy machine does not lose it by a late renewal
+    // while the test looks (renewed every 2 s); the survivors wait it out after the kill.
+    let mut victim = worker(&victim_config, &db, "victim", "6s");
+    // Waits on the event: the victim is fetching an article page (held by the farm).
+    // Only then do the others start, so they cannot take every page first.
+    tokio::time::timeout(Duration::from_secs(120), farm.until_held(1))
+        .await
+        .expect("the victim never fetched an article page");
     let survivors: Vec<Child> = (0..2)
         .map(|i| worker(&config, &db, &format!("survivor{i}"), "2s"))
         .collect();
-    // Kill the victim while it holds article pages (straight from the queue table).
+    // The pages the victim is fetching now, then what it holds in the queue table: a
+    // page being fetched was claimed first, and a held page cannot be finished.
+    let fetching: Vec<String> = farm
+        .held()
+        .into_iter()
+        .map(|(h, path)| format!("{}{path}", farm.base_url(h)))
+        .collect();
     let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
-    let leased_by_victim = "SELECT url FROM work_queue WHERE leased_by = 'victim' \
-        AND kind = 'article' AND lease_until > now()";
-    let started = Instant::now();
-    loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the victim never took an article page"
-        );
-        let held: Vec<(String,)> = sqlx::query_as(leased_by_victim)
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-        if !held.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let in_hand: Vec<(String,)> = sqlx::query_as(
+        "SELECT url FROM work_queue WHERE leased_by = 'victim' AND kind = 'article'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
     victim.kill().unwrap(); // SIGKILL
     victim.wait().unwrap();
-    let in_hand: Vec<(String,)> = sqlx::query_as(leased_by_victim)
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    assert!(
-        !in_hand.is_empty(),
-        "the victim finished its items before it died"
-    );
+    // Its held requests are answered into closed connections.
+    farm.release();
+    let in_hand: Vec<String> = in_hand.into_iter().map(|(u,)| u).collect();
+    assert!(!fetching.is_empty());
+    for url in &fetching {
+        assert!(
+            in_hand.contains(url),
+            "{url} was being fetched by the victim but is not leased to it: {in_hand:?}"
+        );
+    }
 
     let outputs =
-        tokio::task::spawn_blocking(move || wait_all(survivors, Duration::from_secs(120)))
+        tokio::task::spawn_blocking(move || wait_all(survivors, Duration::from_secs(180)))
             .await
             .unwrap();
     for out in &outputs {
@@ -291,11 +319,10 @@ async fn a_killed_worker_s_items_are_finished_by_the_others() {
     }
     assert_each_article_once(&store, &farm).await;
     // What the victim had in hand was taken over and stored by the survivors.
-    let urls: Vec<String> = in_hand.into_iter().map(|(u,)| u).collect();
     assert_eq!(
-        store.known_urls(&urls).await.unwrap().len(),
-        urls.len(),
-        "{urls:?}"
+        store.known_urls(&in_hand).await.unwrap().len(),
+        in_hand.len(),
+        "{in_hand:?}"
     );
     for h in 0..2 {
         let most = farm.stats(h).most_in_flight();
@@ -308,4 +335,5 @@ async fn a_killed_worker_s_items_are_finished_by_the_others() {
         WorkerState::Stopped,
         "a killed worker cannot say it stopped"
     );
+    assert_eq!(victim.articles_new, 0, "{victim:?}");
 }

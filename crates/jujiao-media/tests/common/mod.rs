@@ -202,6 +202,18 @@ pub struct SiteState {
     pub routes: Arc<Mutex<HashMap<String, Answer>>>,
     pub hits: Arc<Mutex<HashMap<String, usize>>>,
     pub streamed: Arc<Mutex<u64>>,
+    /// Notified when an endless body stops being sent (its stream is dropped: the
+    /// client hung up, or it was all sent).
+    pub stream_ended: Arc<tokio::sync::Notify>,
+}
+
+/// Notifies its `Notify` when dropped (with the stream that owns it).
+struct EndGuard(Arc<tokio::sync::Notify>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.0.notify_one();
+    }
 }
 
 /// A loopback site serving `routes`; returns its base URL (`http://127.0.0.1:port`).
@@ -248,8 +260,10 @@ async fn handler(State(state): State<SiteState>, uri: Uri) -> Response<Body> {
         Some(Answer::Endless { total }) => {
             const CHUNK: usize = 64 * 1024;
             let streamed = Arc::clone(&state.streamed);
+            let end = EndGuard(Arc::clone(&state.stream_ended));
             let chunks = total.div_ceil(CHUNK as u64);
             let stream = futures_util::stream::iter(0..chunks).map(move |i| {
+                let _owned = &end;
                 let mut chunk = vec![0u8; CHUNK];
                 if i == 0 {
                     chunk[..8].copy_from_slice(b"%PDF-1.4");

@@ -159,12 +159,12 @@ pub async fn crawl(
 fn print_summary(reports: &[SourceReport], dry_run: bool) {
     println!();
     println!(
-        "{:<16} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>7}  health",
-        "source", "lists", "304", "new", "upd", "dup", "errors", "time"
+        "{:<16} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>7} {:>7}  health",
+        "source", "lists", "304", "new", "upd", "dup", "errors", "skipped", "time"
     );
     for r in reports {
         println!(
-            "{:<16} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6.1}s  {}",
+            "{:<16} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>7} {:>6.1}s  {}",
             r.source_id,
             r.list_pages,
             r.not_modified,
@@ -176,6 +176,7 @@ fn print_summary(reports: &[SourceReport], dry_run: bool) {
             r.updated,
             r.duplicates,
             r.errors,
+            r.skipped,
             r.elapsed.as_secs_f64(),
             r.verdict.as_str()
         );
@@ -185,8 +186,10 @@ fn print_summary(reports: &[SourceReport], dry_run: bool) {
         for e in &r.error_samples {
             println!("  - {e}");
         }
-        if r.errors as usize > r.error_samples.len() {
-            println!("  … and {} more", r.errors as usize - r.error_samples.len());
+        // Samples are errors, files not kept, and links robots.txt forbids (skipped).
+        let sampled = (r.errors + r.files_failed + r.skipped) as usize;
+        if sampled > r.error_samples.len() {
+            println!("  … and {} more", sampled - r.error_samples.len());
         }
     }
     if dry_run {

@@ -125,7 +125,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     });
     let report = Arc::clone(&worker).run(stop_rx).await;
     println!(
-        "worker {}: {} items done: {} list pages read, {} article pages queued, {} new, {} updated, {} unchanged, {} duplicates, {} already stored by another worker, {} errors, {} leases lost",
+        "worker {}: {} items done: {} list pages read, {} article pages queued, {} new, {} updated, {} unchanged, {} duplicates, {} already stored by another worker, {} errors, {} skipped (robots.txt forbids), {} leases lost",
         worker.id(),
         report.items_done,
         report.list_pages,
@@ -136,6 +136,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         report.duplicates,
         report.already_stored,
         report.errors,
+        report.skipped,
         report.leases_lost
     );
     if let Some(out) = &args.out {
