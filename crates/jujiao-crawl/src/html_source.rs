@@ -138,6 +138,15 @@ pub(crate) async fn fetch_articles(
             let Some(candidate) = pending.next() else {
                 break;
             };
+            if let Some(c) = crawler
+                .pauses
+                .paused(&candidate.url, std::time::Instant::now())
+            {
+                // Not asked: the links stay unknown and a later run takes them.
+                report.challenged(candidate.url.as_str(), &c);
+                failed_transiently = true;
+                continue;
+            }
             let job = Job::new(compiled, pages, rules.clone(), Arc::clone(&crawler.fetcher));
             tasks.spawn(job.run(candidate));
         }
@@ -167,11 +176,21 @@ pub(crate) async fn fetch_articles(
                         observer.event(id, Event::ArticleDone { url, ok: false });
                     }
                     Err(failure) => {
-                        if failure.is_blocked {
-                            report.blocked += 1;
-                        }
                         failed_transiently |= failure.is_transient;
-                        report.error(format!("{url}: {}", failure.message));
+                        if let Some(c) = &failure.challenge {
+                            if let Ok(u) = Url::parse(&url) {
+                                crawler.pauses.pause(&u, c, std::time::Instant::now());
+                            }
+                            report.challenged(&url, c);
+                        } else if let Some(page) = &failure.page_without_body {
+                            let kept = crawler.keep_page_without_body(id, &url, page).await;
+                            report.page_without_body(&url, kept.as_deref());
+                        } else {
+                            if failure.is_blocked {
+                                report.blocked += 1;
+                            }
+                            report.error(format!("{url}: {}", failure.message));
+                        }
                         observer.event(id, Event::ArticleDone { url, ok: false });
                     }
                 }
@@ -233,6 +252,11 @@ pub(crate) async fn read_list_url(
             .with_source(id)
             .with_validators(stored);
         report.list_pages += 1;
+        if let Some(c) = crawler.pauses.paused(&page_url, std::time::Instant::now()) {
+            report.list_pages_failed += 1;
+            report.challenged(page_url.as_str(), &c);
+            break;
+        }
         let response = match crawler.fetcher.fetch(&request).await {
             Ok(r) => r,
             Err(e) => {
@@ -252,6 +276,18 @@ pub(crate) async fn read_list_url(
                 },
             );
             continue;
+        }
+        if let Some(c) = jujiao_extract::challenge::detect(response.status, &[], &response.body) {
+            crawler
+                .pauses
+                .pause(&page_url, &c, std::time::Instant::now());
+            report.list_pages_failed += 1;
+            report.challenged(page_url.as_str(), &c);
+            observer.event(
+                id,
+                Event::Warning(format!("list page {page_url}: 被验证页拦截: {c}")),
+            );
+            break;
         }
         if !response.is_success() {
             // A TRS list simply has fewer pages than the limit: index_N 404 is the end.
@@ -418,6 +454,10 @@ pub(crate) struct Failure {
     pub(crate) is_transient: bool,
     /// robots.txt forbids the page: skipped by the site's policy, not a failure.
     pub(crate) is_skipped: bool,
+    /// The page was a verification / anti-bot page: nothing stored, the host paused.
+    pub(crate) challenge: Option<jujiao_extract::Challenge>,
+    /// The bytes of an article page whose body could not be found, kept for inspection.
+    pub(crate) page_without_body: Option<Vec<u8>>,
 }
 
 impl Failure {
@@ -428,6 +468,8 @@ impl Failure {
             is_blocked: false,
             is_transient: !is_skipped,
             is_skipped,
+            challenge: None,
+            page_without_body: None,
         }
     }
     pub(crate) fn dead(message: String) -> Failure {
@@ -436,6 +478,8 @@ impl Failure {
             is_blocked: false,
             is_transient: false,
             is_skipped: false,
+            challenge: None,
+            page_without_body: None,
         }
     }
 }
@@ -490,12 +534,25 @@ impl Job {
         candidate: &Candidate,
         response: &FetchResponse,
     ) -> Result<Prepared, Failure> {
+        // Any status: 瑞数 answers 412 or 202, 加速乐 521, a WAF 200 with a block page.
+        if let Some(c) = jujiao_extract::challenge::detect(response.status, &[], &response.body) {
+            return Err(Failure {
+                message: format!("被验证页拦截: {c}"),
+                is_blocked: true,
+                is_transient: true,
+                is_skipped: false,
+                challenge: Some(c),
+                page_without_body: None,
+            });
+        }
         if !response.is_success() {
             return Err(Failure {
                 message: format!("HTTP {}", response.status),
                 is_blocked: matches!(response.status, 403 | 429),
                 is_transient: response.status >= 500 || matches!(response.status, 403 | 429),
                 is_skipped: false,
+                challenge: None,
+                page_without_body: None,
             });
         }
         if let Some(kind) = crate::attachment::file_kind(response) {
@@ -528,9 +585,10 @@ impl Job {
             return Err(Failure::dead("no title: not an article page".into()));
         }
         if article.is_body_empty() {
-            return Err(Failure::dead(
-                "no article text (an error page or an empty article)".into(),
-            ));
+            let mut failure =
+                Failure::dead("no article text (an error page or an empty article)".into());
+            failure.page_without_body = Some(response.body.clone());
+            return Err(failure);
         }
         let mut warning = None;
         let date = match (article.published, candidate.list_date) {

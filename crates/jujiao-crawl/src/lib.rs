@@ -17,6 +17,7 @@ mod attachment;
 mod check;
 mod edition;
 pub mod feed;
+pub mod host_pause;
 mod html_source;
 mod json_list;
 mod recheck;
@@ -80,6 +81,10 @@ pub struct Crawler {
     config: Config,
     /// Collects new articles' images and attachments; `None`: files are not collected.
     media: Option<jujiao_media::Collector>,
+    /// Hosts that answered a verification page, not asked again for a while.
+    pauses: host_pause::HostPauses,
+    /// Where article pages whose body could not be found are kept for inspection.
+    kept_pages: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Crawler {
@@ -122,6 +127,8 @@ impl Crawler {
             output: config.settings.output.clone(),
             config,
             media: None,
+            pauses: host_pause::HostPauses::default(),
+            kept_pages: None,
         })
     }
 
@@ -130,6 +137,60 @@ impl Crawler {
     pub fn with_media(mut self, collector: jujiao_media::Collector) -> Self {
         self.media = Some(collector);
         self
+    }
+
+    /// Pause hosts that answer a verification page for `pause` instead of
+    /// [`host_pause::CHALLENGE_PAUSE`].
+    #[must_use]
+    pub fn with_challenge_pause(mut self, pause: std::time::Duration) -> Self {
+        self.pauses = host_pause::HostPauses::new(pause);
+        self
+    }
+
+    /// Keep the bytes of article pages whose body cannot be found in `dir` (the binary
+    /// uses `<file folder>/pages-without-body/`), so someone can see why; without it
+    /// they are still counted and sampled in the report.
+    #[must_use]
+    pub fn with_kept_pages(mut self, dir: PathBuf) -> Self {
+        self.kept_pages = Some(dir);
+        self
+    }
+
+    /// Writes a page whose body could not be found into the kept-pages folder, named
+    /// after its source and URL; the path written, or `None` (no folder, or the write
+    /// failed: logged, the page is still reported).
+    async fn keep_page_without_body(
+        &self,
+        source_id: &str,
+        url: &str,
+        bytes: &[u8],
+    ) -> Option<PathBuf> {
+        let dir = self.kept_pages.as_ref()?;
+        let name: String = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(150)
+            .collect();
+        let path = dir.join(format!("{source_id}__{name}.html"));
+        let written = async {
+            tokio::fs::create_dir_all(dir).await?;
+            tokio::fs::write(&path, bytes).await
+        };
+        match written.await {
+            Ok(()) => Some(path),
+            Err(e) => {
+                tracing::warn!(source = source_id, url, error = %e, "cannot keep a page without body");
+                None
+            }
+        }
     }
 
     /// The configuration the crawler runs.

@@ -94,6 +94,7 @@ mod tests {
         ("check.rs", include_str!("check.rs")),
         ("edition.rs", include_str!("edition.rs")),
         ("feed.rs", include_str!("feed.rs")),
+        ("host_pause.rs", include_str!("host_pause.rs")),
         ("html_source.rs", include_str!("html_source.rs")),
         ("json_list.rs", include_str!("json_list.rs")),
         ("lib.rs", include_str!("lib.rs")),

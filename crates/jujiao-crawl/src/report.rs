@@ -72,6 +72,10 @@ pub enum Verdict {
     /// was renewed once: the session cookie expired or a login is required. The
     /// evidence is in [`SourceReport::login_required`].
     LoginRequired,
+    /// A list or article page answered a verification / anti-bot page (瑞数, 加速乐,
+    /// 云锁…): nothing of it was stored and the host is left alone for a while. The
+    /// vendor and evidence are in [`SourceReport::challenge`].
+    Challenged,
     /// Some pages failed.
     Errors,
 }
@@ -85,6 +89,7 @@ impl Verdict {
             Verdict::Blocked => "blocked (403/429)",
             Verdict::Unreachable => "unreachable",
             Verdict::LoginRequired => "session expired / login required",
+            Verdict::Challenged => "被验证页拦截",
             Verdict::Errors => "some pages failed",
         }
     }
@@ -132,6 +137,15 @@ pub struct SourceReport {
     /// Why the source's list needs a login: the evidence (a redirect to the login page,
     /// a login form instead of the list), set when renewing the session did not help.
     pub login_required: Option<String>,
+    /// The verification page met, `<vendor> (<evidence>) at <url>` (the first one), and
+    /// how many pages answered one or were not asked because their host was paused.
+    pub challenge: Option<String>,
+    pub challenged: u64,
+    /// Article pages whose body could not be found (`no article text`), each kept for
+    /// inspection when the crawler has a folder for them; see [`SourceReport::no_body_samples`].
+    pub no_body: u64,
+    /// Up to [`ERROR_SAMPLES`] of them: the URL and where its page was kept.
+    pub no_body_samples: Vec<String>,
     /// Articles added or revised by this run (for the search index).
     pub changed_articles: Vec<i64>,
     pub verdict: Verdict,
@@ -166,6 +180,10 @@ impl SourceReport {
             pdfs: 0,
             attachment_articles: 0,
             login_required: None,
+            challenge: None,
+            challenged: 0,
+            no_body: 0,
+            no_body_samples: Vec::new(),
             changed_articles: Vec::new(),
             verdict: Verdict::Ok,
             elapsed: Duration::ZERO,
@@ -197,9 +215,38 @@ impl SourceReport {
         }
     }
 
+    /// A page answered `challenge` (or was not asked, its host paused by one): counted,
+    /// the first kept as the evidence and sampled as an error.
+    pub(crate) fn challenged(&mut self, url: &str, challenge: &jujiao_extract::Challenge) {
+        self.challenged += 1;
+        if self.challenge.is_none() {
+            let evidence = format!("{challenge} at {url}");
+            self.error(format!("被验证页拦截: {evidence}"));
+            self.challenge = Some(evidence);
+        } else {
+            self.errors += 1;
+        }
+    }
+
+    /// An article page whose body could not be found: counted as an error, sampled with
+    /// where its bytes were kept (if they were).
+    pub(crate) fn page_without_body(&mut self, url: &str, kept: Option<&std::path::Path>) {
+        self.no_body += 1;
+        let sample = match kept {
+            Some(path) => format!("{url}: no article text; page kept as {}", path.display()),
+            None => format!("{url}: no article text (an error page or an empty article)"),
+        };
+        if self.no_body_samples.len() < ERROR_SAMPLES {
+            self.no_body_samples.push(sample.clone());
+        }
+        self.error(sample);
+    }
+
     pub(crate) fn decide_verdict(&mut self) {
         self.verdict = if self.login_required.is_some() {
             Verdict::LoginRequired
+        } else if self.challenge.is_some() {
+            Verdict::Challenged
         } else if self.list_pages > 0 && self.list_pages_failed == self.list_pages {
             if self.blocked > 0 {
                 Verdict::Blocked

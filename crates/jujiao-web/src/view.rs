@@ -184,17 +184,19 @@ pub(crate) fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
         Verdict::Blocked => ("被封禁(403/429)", "bad"),
         Verdict::Unreachable => ("无法访问", "bad"),
         Verdict::LoginRequired => ("会话失效(需要登录)", "bad"),
+        Verdict::Challenged => ("被验证页拦截", "bad"),
         Verdict::Errors => ("部分页面失败", "warn"),
     }
 }
 
-const ALL_VERDICTS: [Verdict; 7] = [
+const ALL_VERDICTS: [Verdict; 8] = [
     Verdict::Ok,
     Verdict::ListEmpty,
     Verdict::SelectorsStale,
     Verdict::Blocked,
     Verdict::Unreachable,
     Verdict::LoginRequired,
+    Verdict::Challenged,
     Verdict::Errors,
 ];
 

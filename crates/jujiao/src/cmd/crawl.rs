@@ -87,6 +87,9 @@ pub async fn crawl(
         Arc::clone(&store),
     );
     let mut crawler = Crawler::new(config, Arc::clone(&store), fetcher)?;
+    if let Some(files) = &files {
+        crawler = crawler.with_kept_pages(files.root().join("pages-without-body"));
+    }
     if let Some(collector) = media {
         crawler = crawler.with_media(collector);
     }
