@@ -27,13 +27,14 @@ mod links;
 mod media;
 mod result;
 mod rules;
+mod script_links;
 pub mod select;
 mod text;
 mod title;
 
 pub use decode::{Decoded, decode};
 pub use error::{ExtractError, RuleError};
-pub use links::{ListLink, discover_links};
+pub use links::{ListLink, ScriptLinks, discover_links, discover_links_with};
 pub use result::{Extraction, Method};
 pub use rules::{RawRules, Rules};
 
