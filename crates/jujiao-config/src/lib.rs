@@ -8,6 +8,7 @@
 //! compiles its extraction rules, also before anything is fetched.
 
 mod listing;
+mod reach;
 pub mod raw;
 mod validate;
 mod web;
@@ -20,6 +21,7 @@ pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,
 };
+pub use reach::{ScriptLinks, parse_resolve, read_pem};
 pub use web::{MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
 
 use std::path::{Path, PathBuf};

@@ -58,6 +58,17 @@ pub enum Verdict {
     LoginRequired,
     /// Some pages failed.
     Errors,
+    /// The list URL answered 404: the column moved or was removed.
+    NotFound,
+    /// The list URL now redirects elsewhere and gave no article link there; the target
+    /// is in [`SourceReport::redirected_to`].
+    Redirected,
+    /// The site answered a verification (anti-bot) page instead of the list: HTTP 412
+    /// with a script-only page and the like; the evidence (status, vendor) is in
+    /// [`SourceReport::challenge`]. Never solved or worked around.
+    Challenge,
+    /// An edition source's day has no edition (a Sunday, a holiday): not a failure.
+    NoEdition,
 }
 
 impl Verdict {
@@ -70,7 +81,16 @@ impl Verdict {
             Verdict::Unreachable => "unreachable",
             Verdict::LoginRequired => "session expired / login required",
             Verdict::Errors => "some pages failed",
+            Verdict::NotFound => "list page not found (404)",
+            Verdict::Redirected => "list page redirected elsewhere",
+            Verdict::Challenge => "challenge page (anti-bot verification)",
+            Verdict::NoEdition => "no edition that day",
         }
+    }
+
+    /// True when the source needs the administrator's attention.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Verdict::Ok | Verdict::NoEdition)
     }
 }
 
@@ -115,6 +135,14 @@ pub struct SourceReport {
     pub login_required: Option<String>,
     /// Articles added or revised by this run (for the search index).
     pub changed_articles: Vec<i64>,
+    /// List pages that answered 404.
+    pub not_found: u64,
+    /// Where a list URL redirected to, when it landed on another page.
+    pub redirected_to: Option<String>,
+    /// A verification page answered instead of a list: status, vendor, URL.
+    pub challenge: Option<String>,
+    /// Why an edition source collected nothing: the day has no edition.
+    pub no_edition: Option<String>,
     pub verdict: Verdict,
     pub elapsed: Duration,
 }
@@ -147,6 +175,10 @@ impl SourceReport {
             attachment_articles: 0,
             login_required: None,
             changed_articles: Vec::new(),
+            not_found: 0,
+            redirected_to: None,
+            challenge: None,
+            no_edition: None,
             verdict: Verdict::Ok,
             elapsed: Duration::ZERO,
         }
@@ -169,9 +201,38 @@ impl SourceReport {
         }
     }
 
+    /// Counts a list or edition page's failed answer (not 2xx, not 304): a challenge
+    /// page, a 404, a block, or another error; the message goes to the samples.
+    pub(crate) fn note_status(&mut self, url: &url::Url, response: &jujiao_fetch::FetchResponse) {
+        if let Some(vendor) = crate::check::challenge_of(response) {
+            let evidence = format!("HTTP {} from {url}: {vendor}", response.status);
+            self.error(format!("challenge page: {evidence}"));
+            self.challenge.get_or_insert(evidence);
+            self.blocked += 1;
+            return;
+        }
+        match response.status {
+            404 => self.not_found += 1,
+            403 | 429 => self.blocked += 1,
+            _ => {}
+        }
+        self.error(format!("list page {url}: HTTP {}", response.status));
+    }
+
     pub(crate) fn decide_verdict(&mut self) {
         self.verdict = if self.login_required.is_some() {
             Verdict::LoginRequired
+        } else if self.challenge.is_some() {
+            Verdict::Challenge
+        } else if self.no_edition.is_some() && self.errors == 0 {
+            Verdict::NoEdition
+        } else if self.list_pages > 0
+            && self.list_pages_failed == self.list_pages
+            && self.not_found > 0
+        {
+            Verdict::NotFound
+        } else if self.redirected_to.is_some() && self.links_found == 0 && self.pdfs == 0 {
+            Verdict::Redirected
         } else if self.list_pages > 0 && self.list_pages_failed == self.list_pages {
             if self.blocked > 0 {
                 Verdict::Blocked
