@@ -18,6 +18,7 @@
 mod body;
 mod boiler;
 mod byline;
+pub mod challenge;
 pub mod date;
 pub mod decode;
 mod entities;
@@ -32,6 +33,7 @@ pub mod select;
 mod text;
 mod title;
 
+pub use challenge::{Challenge, Vendor};
 pub use decode::{Decoded, decode};
 pub use error::{ExtractError, RuleError};
 pub use links::{ListLink, ScriptLinks, discover_links, discover_links_with};
