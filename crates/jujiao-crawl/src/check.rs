@@ -225,70 +225,15 @@ pub(crate) fn is_moved(asked: &Url, answered: &Url) -> bool {
     key(asked) != key(answered)
 }
 
-/// The vendor of a verification (anti-bot) page answered instead of content, if the
-/// answer is one: HTTP 412 or 202 with a script-only page (瑞数), 521 with
-/// `__jsl_clearance` (加速乐), 493 (360 网站卫士), and the markers of 云锁, 安全狗 and
-/// 网宿. A minimal classifier for `sources check` and the runs' health; it never tries
-/// to solve the challenge.
+/// The vendor and evidence of a verification (anti-bot) page answered instead of
+/// content, if the answer is one (`jujiao_extract::challenge`: 瑞数 412/202 script-only
+/// pages, 加速乐 521, 360 网站卫士 493, 云锁, 安全狗, 网宿, generic block pages). Reported,
+/// never solved.
 pub(crate) fn challenge_of(response: &jujiao_fetch::FetchResponse) -> Option<String> {
-    let head = &response.body[..response.body.len().min(64 * 1024)];
-    let text = String::from_utf8_lossy(head);
-    let lower = text.to_ascii_lowercase();
-    let marker = |m: &str| lower.contains(m);
-    let is_challenge_status = matches!(response.status, 412 | 202);
-    let vendor = if marker("$_ts") && (is_challenge_status || is_script_only(&lower)) {
-        "瑞数 (script challenge setting a cookie)"
-    } else if response.status == 521 || marker("__jsl_clearance") {
-        "加速乐 (__jsl_clearance)"
-    } else if response.status == 493 || text.contains("安域防护") {
-        "360 网站卫士"
-    } else if marker("security_verify_data") || marker("yunsuo_session") {
-        "云锁"
-    } else if marker("safedog") {
-        "安全狗"
-    } else if marker("wzwschallenge") || marker("wzws_cid") {
-        "网宿"
-    } else if text.contains("您的访问被拦截") || text.contains("访问请求可能对网站造成安全威胁") {
-        "a block page"
-    } else if is_challenge_status && is_script_only(&lower) {
-        "a script-only verification page"
-    } else {
-        return None;
-    };
-    Some(vendor.to_owned())
-}
-
-/// A page whose visible text is (almost) nothing but scripts.
-fn is_script_only(lower: &str) -> bool {
-    if !lower.contains("<script") {
-        return false;
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(ct) = &response.content_type {
+        headers.push(("content-type", ct));
     }
-    let mut visible = 0usize;
-    let mut rest = lower;
-    while let Some(open) = rest.find("<script") {
-        visible += strip_markup(&rest[..open]);
-        match rest[open..].find("</script>") {
-            Some(close) => rest = &rest[open + close + 9..],
-            None => {
-                rest = "";
-                break;
-            }
-        }
-    }
-    visible += strip_markup(rest);
-    visible < 40
-}
-
-fn strip_markup(s: &str) -> usize {
-    let mut inside = false;
-    let mut n = 0;
-    for c in s.chars() {
-        match c {
-            '<' => inside = true,
-            '>' => inside = false,
-            c if !inside && !c.is_whitespace() => n += 1,
-            _ => {}
-        }
-    }
-    n
+    jujiao_extract::challenge::detect(response.status, &headers, &response.body)
+        .map(|c| c.to_string())
 }

@@ -185,10 +185,14 @@ pub(crate) fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
         Verdict::Unreachable => ("无法访问", "bad"),
         Verdict::LoginRequired => ("会话失效(需要登录)", "bad"),
         Verdict::Errors => ("部分页面失败", "warn"),
+        Verdict::NotFound => ("列表页不存在(404)", "bad"),
+        Verdict::Redirected => ("列表页已跳转到别处", "bad"),
+        Verdict::Challenge => ("被验证页拦截", "bad"),
+        Verdict::NoEdition => ("当日无报纸(休刊)", "ok"),
     }
 }
 
-const ALL_VERDICTS: [Verdict; 7] = [
+const ALL_VERDICTS: [Verdict; 11] = [
     Verdict::Ok,
     Verdict::ListEmpty,
     Verdict::SelectorsStale,
@@ -196,6 +200,10 @@ const ALL_VERDICTS: [Verdict; 7] = [
     Verdict::Unreachable,
     Verdict::LoginRequired,
     Verdict::Errors,
+    Verdict::NotFound,
+    Verdict::Redirected,
+    Verdict::Challenge,
+    Verdict::NoEdition,
 ];
 
 /// The verdict a run summary recorded (its `as_str`), if it is one of the crawler's.
