@@ -8,8 +8,8 @@
 //! compiles its extraction rules, also before anything is fetched.
 
 mod listing;
-mod reach;
 pub mod raw;
+mod reach;
 mod validate;
 mod web;
 
@@ -17,11 +17,11 @@ pub use listing::{
     ApiSource, ArticleRules, DEFAULT_API_PAGES, DEFAULT_FIRST_PAGE, FeedSource, ItemFormat,
     ItemUrl, JsonItems, JsonPath, ListBody, ListMethod, PathStep, Session,
 };
+pub use reach::{ScriptLinks, parse_resolve, read_pem};
 pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,
 };
-pub use reach::{ScriptLinks, parse_resolve, read_pem};
 pub use web::{MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
 
 use std::path::{Path, PathBuf};

@@ -54,9 +54,10 @@ fn entry(host: &str, addr: &str) -> Result<(String, SocketAddr), String> {
     if host.is_empty() || host.contains(['/', ':', ' ']) {
         return Err(format!("`{host}` is not a host name"));
     }
-    let addr: SocketAddr = addr.trim().parse().map_err(|_| {
-        format!("`{addr}` is not an address with a port (e.g. 127.0.0.1:8080)")
-    })?;
+    let addr: SocketAddr = addr
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{addr}` is not an address with a port (e.g. 127.0.0.1:8080)"))?;
     Ok((host, addr))
 }
 
@@ -95,7 +96,10 @@ pub(crate) fn user_agent(key: &str, raw: Option<String>) -> Result<Option<String
 }
 
 /// Validates `script_links`.
-pub(crate) fn script_links(key: &str, raw: Option<&RawScriptLinks>) -> Result<ScriptLinks, Failure> {
+pub(crate) fn script_links(
+    key: &str,
+    raw: Option<&RawScriptLinks>,
+) -> Result<ScriptLinks, Failure> {
     match raw {
         None | Some(RawScriptLinks::Switch(true)) => Ok(ScriptLinks::Auto),
         Some(RawScriptLinks::Switch(false)) => Ok(ScriptLinks::Off),
@@ -120,12 +124,23 @@ mod tests {
     #[test]
     fn resolve_entries_parse_in_both_forms() {
         let (h, a) = parse_resolve("www.gov.cn=127.0.0.1:8080").expect("ours");
-        assert_eq!((h.as_str(), a.to_string().as_str()), ("www.gov.cn", "127.0.0.1:8080"));
+        assert_eq!(
+            (h.as_str(), a.to_string().as_str()),
+            ("www.gov.cn", "127.0.0.1:8080")
+        );
         let (h, a) = parse_resolve("WWW.Gov.CN:443:127.0.0.2").expect("curl's");
-        assert_eq!((h.as_str(), a.to_string().as_str()), ("www.gov.cn", "127.0.0.2:443"));
+        assert_eq!(
+            (h.as_str(), a.to_string().as_str()),
+            ("www.gov.cn", "127.0.0.2:443")
+        );
         let (_, a) = parse_resolve("h.example:80:::1").expect("v6");
         assert_eq!(a.to_string(), "[::1]:80");
-        for bad in ["www.gov.cn", "www.gov.cn=127.0.0.1", "=1.2.3.4:5", "a/b=1.2.3.4:5"] {
+        for bad in [
+            "www.gov.cn",
+            "www.gov.cn=127.0.0.1",
+            "=1.2.3.4:5",
+            "a/b=1.2.3.4:5",
+        ] {
             assert!(parse_resolve(bad).is_err(), "{bad}");
         }
     }

@@ -190,7 +190,9 @@ pub fn check_line(preview: &Preview) -> String {
         ),
         Verdict::NotFound => format!(
             "404: {}",
-            r.error_samples.first().map_or("list page not found", |s| s.as_str())
+            r.error_samples
+                .first()
+                .map_or("list page not found", |s| s.as_str())
         ),
         Verdict::Redirected => format!(
             "redirected to {} (and no article link there)",
@@ -201,9 +203,9 @@ pub fn check_line(preview: &Preview) -> String {
             r.challenge.as_deref().unwrap_or("verification page")
         ),
         Verdict::ListEmpty => "list empty: the page answered but holds no article link".into(),
-        Verdict::SelectorsStale => format!(
-            "selectors no longer match: the automatic reading found {n} items instead"
-        ),
+        Verdict::SelectorsStale => {
+            format!("selectors no longer match: the automatic reading found {n} items instead")
+        }
         other => format!(
             "{}: {}",
             other.as_str(),
@@ -219,7 +221,9 @@ pub(crate) fn is_moved(asked: &Url, answered: &Url) -> bool {
         format!(
             "{}{}",
             u.host_str().unwrap_or_default(),
-            u.path().trim_end_matches('/').trim_end_matches("/index.html")
+            u.path()
+                .trim_end_matches('/')
+                .trim_end_matches("/index.html")
         )
     };
     key(asked) != key(answered)

@@ -56,8 +56,7 @@ pub(crate) async fn run(
         return;
     };
     report.list_pages += 1;
-    let (mut page_text, mut page_url) = match fetch_page(crawler, id, &edition_url, report).await
-    {
+    let (mut page_text, mut page_url) = match fetch_page(crawler, id, &edition_url, report).await {
         Fetched::Page(text, url) => (text, url),
         Fetched::Missing => {
             report.no_edition = Some(format!(
@@ -210,8 +209,15 @@ pub(crate) fn jump_target(page: &str) -> Option<String> {
 
 fn weekday_zh(day: NaiveDate) -> &'static str {
     use chrono::Datelike;
-    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"]
-        [day.weekday().num_days_from_monday() as usize]
+    [
+        "星期一",
+        "星期二",
+        "星期三",
+        "星期四",
+        "星期五",
+        "星期六",
+        "星期日",
+    ][day.weekday().num_days_from_monday() as usize]
 }
 
 #[cfg(test)]
@@ -230,7 +236,10 @@ mod tests {
         let meta = "<meta http-equiv=\"refresh\" content=\"0; url=day/1.html\">";
         assert_eq!(jump_target(meta).as_deref(), Some("day/1.html"));
         assert_eq!(jump_target("<p>no jump</p>"), None);
-        assert_eq!(weekday_zh(NaiveDate::from_ymd_opt(2026, 12, 6).expect("day")), "星期日");
+        assert_eq!(
+            weekday_zh(NaiveDate::from_ymd_opt(2026, 12, 6).expect("day")),
+            "星期日"
+        );
     }
 }
 

@@ -107,7 +107,11 @@ async fn every_preset_source_yields_its_articles_from_the_replicas() {
     assert_eq!(checked + skipped + 1, crawler.source_ids().len());
     assert_eq!(checked + skipped, 25);
     // Every stored article has its title, publish day, body and 来源.
-    let filed = s.store.filed_articles(&FilingQuery::default()).await.unwrap();
+    let filed = s
+        .store
+        .filed_articles(&FilingQuery::default())
+        .await
+        .unwrap();
     let mut per_source: std::collections::BTreeMap<String, usize> = Default::default();
     for f in &filed {
         let a = &f.article;
@@ -118,7 +122,12 @@ async fn every_preset_source_yields_its_articles_from_the_replicas() {
             "{}: publish day {published:?}",
             a.url
         );
-        assert!(a.body().chars().count() > 60, "{}: body {:?}", a.url, a.body());
+        assert!(
+            a.body().chars().count() > 60,
+            "{}: body {:?}",
+            a.url,
+            a.body()
+        );
         assert!(
             a.origin.as_deref().is_some_and(|o| !o.trim().is_empty()),
             "{}: no 来源",
@@ -174,7 +183,10 @@ async fn a_day_without_an_edition_is_reported_as_such() {
     assert_eq!(r.verdict, Verdict::NoEdition, "{r:?}");
     assert_eq!((r.errors, r.pdfs), (0, 0), "{r:?}");
     let why = r.no_edition.unwrap();
-    assert!(why.contains("2026-12-06") && why.contains("星期日"), "{why}");
+    assert!(
+        why.contains("2026-12-06") && why.contains("星期日"),
+        "{why}"
+    );
 }
 
 #[tokio::test]
@@ -224,10 +236,7 @@ script_links = false
         let crawler = &crawler;
         async move {
             let p = crawler.preview(id).await.unwrap();
-            (
-                jujiao_crawl::check_line(&p),
-                p.report.verdict.is_failure(),
-            )
+            (jujiao_crawl::check_line(&p), p.report.verdict.is_failure())
         }
     };
     let (ok, failed) = line("hdqw-cwhd").await;

@@ -111,10 +111,11 @@ pub fn discover_links_with(
     let mut groups: HashMap<(usize, &str), usize> = HashMap::new();
     for i in anchors {
         // `data-href`: 北京日报's e-paper pages link by script from `a[data-href]`.
-        let Some(href) = dom
-            .element(i)
-            .and_then(|e| e.attr("href").filter(|h| is_real_href(h)).or(e.attr("data-href")))
-        else {
+        let Some(href) = dom.element(i).and_then(|e| {
+            e.attr("href")
+                .filter(|h| is_real_href(h))
+                .or(e.attr("data-href"))
+        }) else {
             continue;
         };
         let Some(url) = absolute(Some(base), href) else {
@@ -199,7 +200,10 @@ fn url_shape(url: &Url) -> String {
 /// An `href` that leads somewhere (not empty, not `javascript:…`).
 fn is_real_href(href: &str) -> bool {
     let h = href.trim();
-    !h.is_empty() && !h.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("javascript:"))
+    !h.is_empty()
+        && !h
+            .get(..11)
+            .is_some_and(|p| p.eq_ignore_ascii_case("javascript:"))
 }
 
 fn url_year(url: &str) -> Option<i32> {
@@ -516,7 +520,10 @@ mod tests {
             .expect("regex");
         let links = discover_links_with(html, &base, None, None, &ScriptLinks::Pattern(re));
         assert_eq!(links.len(), 2);
-        assert_eq!(links[0].url, "http://www.example.gov.cn/xw/202606/t20260610_1.html");
+        assert_eq!(
+            links[0].url,
+            "http://www.example.gov.cn/xw/202606/t20260610_1.html"
+        );
         assert_eq!(links[1].text, "区政府常务会");
         assert_eq!(links[1].date, NaiveDate::from_ymd_opt(2026, 6, 9));
     }
@@ -549,12 +556,30 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("http://www.example.gov.cn/xw/202006/t20200610_101.html", "海淀区召开区委常委会会议"),
-                ("http://www.example.gov.cn/xw/202006/t20200610_102.html", "通知"),
-                ("http://www.example.gov.cn/xw/202006/t20200609_103.html", "区政府召开第十次常务会议"),
-                ("http://www.example.gov.cn/xw/202006/t20200609_104.html", "无标题"),
-                ("http://www.example.gov.cn/xw/202006/t20200608_105.html", "海淀区部署防汛工作会议召开"),
-                ("http://www.example.gov.cn/xw/202006/t20200608_106.html", "显示"),
+                (
+                    "http://www.example.gov.cn/xw/202006/t20200610_101.html",
+                    "海淀区召开区委常委会会议"
+                ),
+                (
+                    "http://www.example.gov.cn/xw/202006/t20200610_102.html",
+                    "通知"
+                ),
+                (
+                    "http://www.example.gov.cn/xw/202006/t20200609_103.html",
+                    "区政府召开第十次常务会议"
+                ),
+                (
+                    "http://www.example.gov.cn/xw/202006/t20200609_104.html",
+                    "无标题"
+                ),
+                (
+                    "http://www.example.gov.cn/xw/202006/t20200608_105.html",
+                    "海淀区部署防汛工作会议召开"
+                ),
+                (
+                    "http://www.example.gov.cn/xw/202006/t20200608_106.html",
+                    "显示"
+                ),
             ]
         );
         assert_eq!(links[3].date, NaiveDate::from_ymd_opt(2020, 6, 9));

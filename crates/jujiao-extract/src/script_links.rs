@@ -49,12 +49,26 @@ pub(crate) struct PatternItem {
 const TITLE_KEYS: &[&str] = &["title", "name", "tit", "bt", "doctitle", "subject"];
 /// Keys naming an item's link.
 const URL_KEYS: &[&str] = &[
-    "link_add", "url", "link", "href", "linkurl", "link_url", "docpuburl", "docurl", "path",
+    "link_add",
+    "url",
+    "link",
+    "href",
+    "linkurl",
+    "link_url",
+    "docpuburl",
+    "docurl",
+    "path",
 ];
 
 /// Keys naming an item's date.
 const DATE_KEYS: &[&str] = &[
-    "date", "time", "pubdate", "pub_date", "publishtime", "input_date", "docrelpubtime",
+    "date",
+    "time",
+    "pubdate",
+    "pub_date",
+    "publishtime",
+    "input_date",
+    "docrelpubtime",
     "brief",
 ];
 
@@ -138,7 +152,9 @@ fn inline_scripts(html: &str) -> Vec<(usize, usize, &str)> {
         let Some(close) = lower[open_end..].find("</script").map(|i| open_end + i) else {
             break;
         };
-        let end = lower[close..].find('>').map_or(html.len(), |i| close + i + 1);
+        let end = lower[close..]
+            .find('>')
+            .map_or(html.len(), |i| close + i + 1);
         let tag = &lower[start..open_end];
         if !tag.contains(" src=") && !tag.contains("\tsrc=") && !tag.contains("\nsrc=") {
             out.push((start, end, &html[open_end..close]));
@@ -383,9 +399,9 @@ fn item_of(fields: &[(String, String)]) -> Option<DataItem> {
                 .find(|(f, v)| f.eq_ignore_ascii_case(k) && is_date(&v))
         })
         .or_else(|| {
-            fields.iter().find(|(f, v)| {
-                !TITLE_KEYS.iter().any(|t| f.eq_ignore_ascii_case(t)) && is_date(&v)
-            })
+            fields
+                .iter()
+                .find(|(f, v)| !TITLE_KEYS.iter().any(|t| f.eq_ignore_ascii_case(t)) && is_date(&v))
         })
         .map(|(_, v)| v.clone());
     Some(DataItem { url, title, date })

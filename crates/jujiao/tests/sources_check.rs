@@ -146,10 +146,12 @@ async fn check_prints_one_verdict_per_preset_source_against_the_replicas() {
     let ca = dir.path().join("replica-ca.pem");
     std::fs::write(&ca, CA_PEM).unwrap();
     let preset = concat!(env!("CARGO_MANIFEST_DIR"), "/../../presets/legacy.toml");
-    let mut args: Vec<String> = ["sources", "check", "--brief", "--config", preset, "--cacert"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let mut args: Vec<String> = [
+        "sources", "check", "--brief", "--config", preset, "--cacert",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
     args.push(ca.to_string_lossy().into_owned());
     for (host, addr) in replicas.resolve() {
         args.push("--resolve".into());
@@ -176,7 +178,10 @@ async fn check_prints_one_verdict_per_preset_source_against_the_replicas() {
             .unwrap_or_else(|| panic!("no line for {id}: {stdout}"))
             .to_owned()
     };
-    assert!(line("hdqw-cwhd").starts_with("ok ") && line("hdqw-cwhd").ends_with("ok: 3 items"), "{stdout}");
+    assert!(
+        line("hdqw-cwhd").starts_with("ok ") && line("hdqw-cwhd").ends_with("ok: 3 items"),
+        "{stdout}"
+    );
     assert!(line("12371-dtbb").ends_with("ok: 3 items"), "{stdout}");
     assert!(line("jhsjk-101").ends_with("ok: 3 items"), "{stdout}");
     let nhc = line("nhc-xwdt");

@@ -146,23 +146,18 @@ fn router(requests: Arc<Mutex<HashMap<String, usize>>>) -> Router {
             if let Some(location) = &answer.location {
                 response = response.header("location", location);
             }
-            response
-                .body(Body::from(answer.body))
-                .unwrap_or_else(|_| {
-                    let mut r = Response::new(Body::empty());
-                    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                    r
-                })
+            response.body(Body::from(answer.body)).unwrap_or_else(|_| {
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                r
+            })
         }
     })
 }
 
 /// Accepts connections: TLS when the client starts a handshake, plain HTTP otherwise.
 async fn serve(listener: TcpListener, acceptor: TlsAcceptor, app: Router) {
-    let listener = Either {
-        listener,
-        acceptor,
-    };
+    let listener = Either { listener, acceptor };
     let _ = axum::serve(listener, app).await;
 }
 

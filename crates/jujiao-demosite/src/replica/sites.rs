@@ -92,18 +92,66 @@ fn days() -> [(i32, u32, u32); 3] {
 fn titles(site: &str) -> [String; 3] {
     let t = |a: &str, b: &str, c: &str| [a.to_owned(), b.to_owned(), c.to_owned()];
     match site {
-        "hdqw-cwhd" => t("区委常委会召开会议研究部署近期重点工作", "区委书记调研中关村科学城建设", "区委常委会传达学习全会精神"),
-        "hdqw-tzgg" => t("关于开展冬季安全生产检查的通知", "关于做好岁末年初有关工作的通知", "关于举办理论学习专题讲座的通知"),
-        "hdrd" => t("区人大常委会召开第二十次会议", "区人大代表视察街道民生实事项目", "区人大常委会开展执法检查"),
-        "bjhd" => t("海淀区召开区委常委会扩大会议", "区领导调研中关村科学城创新街区", "海淀区部署冬季供暖保障工作"),
-        "gov" => t("国务院常务会议研究部署稳就业工作", "国务院新闻办公室举行新闻发布会", "全国冬春农田水利建设工作推进"),
-        "people" => t("联合国气候变化大会闭幕 多方呼吁加强合作", "多国领导人出席东盟峰会 聚焦区域发展", "国际观察：全球贸易格局出现新变化"),
-        "ce" => t("11月制造业采购经理指数回升至扩张区间", "前11个月全国铁路发送旅客创新高", "多地出台措施促进消费持续恢复"),
-        "yaowen" => t("北京市召开全市冬季安全工作会议", "北京市政府常务会议研究城市更新工作", "北京冬季供暖平稳运行 市民温暖过冬"),
-        "gqrd" => t("朝阳区打造国际消费中心城市主承载区", "海淀区发布人工智能产业新政策", "丰台区推进丽泽金融商务区建设"),
-        "12371" => t("深入学习贯彻党的创新理论", "以学促干推动高质量发展见实效", "把调查研究贯穿主题教育始终"),
-        "jhsjk" => t("在中央经济工作会议上的讲话", "在全国劳动模范表彰大会上的讲话", "在二十届中央政治局集体学习时的讲话"),
-        _ => t("第一篇文章的标题文字", "第二篇文章的标题文字", "第三篇文章的标题文字"),
+        "hdqw-cwhd" => t(
+            "区委常委会召开会议研究部署近期重点工作",
+            "区委书记调研中关村科学城建设",
+            "区委常委会传达学习全会精神",
+        ),
+        "hdqw-tzgg" => t(
+            "关于开展冬季安全生产检查的通知",
+            "关于做好岁末年初有关工作的通知",
+            "关于举办理论学习专题讲座的通知",
+        ),
+        "hdrd" => t(
+            "区人大常委会召开第二十次会议",
+            "区人大代表视察街道民生实事项目",
+            "区人大常委会开展执法检查",
+        ),
+        "bjhd" => t(
+            "海淀区召开区委常委会扩大会议",
+            "区领导调研中关村科学城创新街区",
+            "海淀区部署冬季供暖保障工作",
+        ),
+        "gov" => t(
+            "国务院常务会议研究部署稳就业工作",
+            "国务院新闻办公室举行新闻发布会",
+            "全国冬春农田水利建设工作推进",
+        ),
+        "people" => t(
+            "联合国气候变化大会闭幕 多方呼吁加强合作",
+            "多国领导人出席东盟峰会 聚焦区域发展",
+            "国际观察：全球贸易格局出现新变化",
+        ),
+        "ce" => t(
+            "11月制造业采购经理指数回升至扩张区间",
+            "前11个月全国铁路发送旅客创新高",
+            "多地出台措施促进消费持续恢复",
+        ),
+        "yaowen" => t(
+            "北京市召开全市冬季安全工作会议",
+            "北京市政府常务会议研究城市更新工作",
+            "北京冬季供暖平稳运行 市民温暖过冬",
+        ),
+        "gqrd" => t(
+            "朝阳区打造国际消费中心城市主承载区",
+            "海淀区发布人工智能产业新政策",
+            "丰台区推进丽泽金融商务区建设",
+        ),
+        "12371" => t(
+            "深入学习贯彻党的创新理论",
+            "以学促干推动高质量发展见实效",
+            "把调查研究贯穿主题教育始终",
+        ),
+        "jhsjk" => t(
+            "在中央经济工作会议上的讲话",
+            "在全国劳动模范表彰大会上的讲话",
+            "在二十届中央政治局集体学习时的讲话",
+        ),
+        _ => t(
+            "第一篇文章的标题文字",
+            "第二篇文章的标题文字",
+            "第三篇文章的标题文字",
+        ),
     }
 }
 
@@ -244,7 +292,10 @@ fn trs_article(title: &str, date: &str, origin: &str, title_wrap: bool) -> Strin
 
 /// 海淀区委 (https now, .htm articles; 2020 selectors).
 fn hdqw(path: &str) -> Answer {
-    for (col, key, head) in [("cwhd", "hdqw-cwhd", "常委活动"), ("tzgg", "hdqw-tzgg", "通知公告")] {
+    for (col, key, head) in [
+        ("cwhd", "hdqw-cwhd", "常委活动"),
+        ("tzgg", "hdqw-tzgg", "通知公告"),
+    ] {
         let dir = format!("/qwyw/{col}/");
         let Some(rest) = path.strip_prefix(&dir) else {
             continue;
@@ -256,7 +307,11 @@ fn hdqw(path: &str) -> Answer {
             .map(|(i, d)| {
                 let ym = &compact(*d)[..6];
                 (
-                    format!("./{ym}/t{}_48065{i}{}.htm", compact(*d), if col == "tzgg" { 1 } else { 0 }),
+                    format!(
+                        "./{ym}/t{}_48065{i}{}.htm",
+                        compact(*d),
+                        if col == "tzgg" { 1 } else { 0 }
+                    ),
                     titles[i].clone(),
                     ymd(*d),
                 )
@@ -265,7 +320,10 @@ fn hdqw(path: &str) -> Answer {
         if rest.is_empty() || rest == "index.html" {
             return ok(trs_list(head, "secList", "b", &items));
         }
-        if let Some((_, title, date)) = items.iter().find(|(href, _, _)| href.strip_prefix("./") == Some(rest)) {
+        if let Some((_, title, date)) = items
+            .iter()
+            .find(|(href, _, _)| href.strip_prefix("./") == Some(rest))
+        {
             return ok(trs_article(title, date, "中共北京市海淀区委办公室", true));
         }
     }
@@ -292,7 +350,10 @@ fn hdrd(path: &str) -> Answer {
     if rest.is_empty() || rest == "index.html" {
         return ok(trs_list("焦点新闻", "txtList", "span", &items));
     }
-    match items.iter().find(|(href, _, _)| href.strip_prefix("./") == Some(rest)) {
+    match items
+        .iter()
+        .find(|(href, _, _)| href.strip_prefix("./") == Some(rest))
+    {
         Some((_, title, date)) => ok(trs_article(title, date, "海淀区人大常委会办公室", false)),
         None => not_found(),
     }
@@ -308,7 +369,11 @@ fn bjhd(host: &str, path: &str) -> Answer {
         .enumerate()
         .map(|(i, d)| {
             let hd = if i == 1 { "_hd" } else { "" };
-            format!("/ywdt/hdyw/{}/t{}_48010{i}{hd}.shtml", &compact(*d)[..6], compact(*d))
+            format!(
+                "/ywdt/hdyw/{}/t{}_48010{i}{hd}.shtml",
+                &compact(*d)[..6],
+                compact(*d)
+            )
         })
         .collect();
     if host == "www.bjhd.gov.cn" && (path == "/ywdt/" || path == "/ywdt/index.shtml") {
@@ -360,7 +425,12 @@ fn gov(path: &str) -> Answer {
     let urls: Vec<String> = days()
         .iter()
         .enumerate()
-        .map(|(i, d)| format!("/yaowen/liebiao/{}/content_705000{i}.htm", &compact(*d)[..6]))
+        .map(|(i, d)| {
+            format!(
+                "/yaowen/liebiao/{}/content_705000{i}.htm",
+                &compact(*d)[..6]
+            )
+        })
         .collect();
     // The 2020 list URL now redirects to the home page, which holds no list.
     if path.starts_with("/xinwen/") {
@@ -465,7 +535,13 @@ fn ce(path: &str) -> Answer {
     let urls: Vec<String> = days()
         .iter()
         .enumerate()
-        .map(|(i, d)| format!("/xwzx/gnsz/gdxw/{}/t{}_291683{i}.shtml", &compact(*d)[..6], compact(*d)))
+        .map(|(i, d)| {
+            format!(
+                "/xwzx/gnsz/gdxw/{}/t{}_291683{i}.shtml",
+                &compact(*d)[..6],
+                compact(*d)
+            )
+        })
         .collect();
     if path == "/xwzx/gnsz/gdxw/" || path == "/xwzx/gnsz/gdxw/index.shtml" {
         let lis: String = days()
@@ -501,7 +577,10 @@ fn ce(path: &str) -> Answer {
 /// 首都之窗 (RSSHub gov/beijing): `ul.list li` with `a[title]` and a date span; meta
 /// PubDate with two datetimes run together, meta ContentSource, `#mainText`.
 fn beijing(path: &str) -> Answer {
-    for (col, key, head, n) in [("yaowen", "yaowen", "要闻", 4861670), ("gqrd", "gqrd", "各区热点", 4861680)] {
+    for (col, key, head, n) in [
+        ("yaowen", "yaowen", "要闻", 4861670),
+        ("gqrd", "gqrd", "各区热点", 4861680),
+    ] {
         let dir = format!("/ywdt/{col}/");
         let Some(rest) = path.strip_prefix(&dir) else {
             continue;
@@ -644,7 +723,11 @@ fn jhsjk(uri: &Uri) -> Answer {
             location: None,
             status: 200,
             content_type: HTML,
-            body: format!("{{\"status\":1,\"total\":6,\"list\":[{}]}}", items.join(",")).into_bytes(),
+            body: format!(
+                "{{\"status\":1,\"total\":6,\"list\":[{}]}}",
+                items.join(",")
+            )
+            .into_bytes(),
         };
     }
     let Some(id) = path
@@ -693,7 +776,10 @@ fn rmrb(path: &str) -> Answer {
     };
     let list: String = (1..=4)
         .map(|k| {
-            format!("<li><a id=\"pageLink\" href=\"node_{k:02}.html\">{k:02}版：{}</a></li>", ["要闻", "要闻", "评论", "国际"][k as usize - 1])
+            format!(
+                "<li><a id=\"pageLink\" href=\"node_{k:02}.html\">{k:02}版：{}</a></li>",
+                ["要闻", "要闻", "评论", "国际"][k as usize - 1]
+            )
         })
         .collect();
     ok(format!(
@@ -745,7 +831,9 @@ fn bjrb(path: &str) -> Answer {
         if let [_, _, page, file] = parts.as_slice()
             && file.ends_with(".html")
         {
-            let date = page.get(..8).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y%m%d").ok());
+            let date = page
+                .get(..8)
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y%m%d").ok());
             if date.is_some_and(|d| chrono::Datelike::weekday(&d) != chrono::Weekday::Sun) {
                 return ok(format!(
                     "<html><head><meta charset=\"utf-8\"></head><body><div id=\"main-title\">{page}</div>\

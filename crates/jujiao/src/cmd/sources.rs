@@ -118,7 +118,11 @@ pub async fn run(command: Command) -> anyhow::Result<ExitStatus> {
     if !verdicts.is_empty() {
         // The summary: one line per source, failures marked, for the administrator.
         println!();
-        let width = verdicts.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
+        let width = verdicts
+            .iter()
+            .map(|(id, _, _)| id.len())
+            .max()
+            .unwrap_or(0);
         for (id, line, failed) in &verdicts {
             let mark = if *failed { "FAIL" } else { "ok  " };
             println!("{mark} {id:<width$}  {line}");
