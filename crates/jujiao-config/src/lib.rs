@@ -9,6 +9,7 @@
 
 mod listing;
 pub mod raw;
+mod reach;
 mod validate;
 mod web;
 
@@ -16,6 +17,7 @@ pub use listing::{
     ApiSource, ArticleRules, DEFAULT_API_PAGES, DEFAULT_FIRST_PAGE, FeedSource, ItemFormat,
     ItemUrl, JsonItems, JsonPath, ListBody, ListMethod, PathStep, Session,
 };
+pub use reach::{ScriptLinks, parse_resolve, read_pem};
 pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,

@@ -39,6 +39,13 @@ pub struct RawSettings {
     pub files: Option<String>,
     pub media_max_file_bytes: Option<u64>,
     pub media_max_article_bytes: Option<u64>,
+    /// Host names answered from these addresses instead of DNS, as curl's `--resolve`:
+    /// `resolve = { "www.gov.cn" = "10.1.2.3:8443" }` (a staging mirror, a replica).
+    #[serde(default)]
+    pub resolve: BTreeMap<String, String>,
+    /// PEM files of extra trusted certificate authorities (a staging mirror's own CA).
+    #[serde(default)]
+    pub ca_certificates: Vec<String>,
 }
 
 /// The `[web]` table: settings of `jujiao serve`.
@@ -82,6 +89,13 @@ pub struct RawSource {
     pub encoding: Option<String>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// The `User-Agent` of this source's requests (some sites refuse anything but a
+    /// browser's); default: `settings.user_agent`.
+    pub user_agent: Option<String>,
+    /// Links written by inline scripts: `true` (default) reads `document.write` lines and
+    /// inline data arrays, `false` ignores scripts, a pattern with named groups `url`,
+    /// `title` (and `date`) reads other shapes too.
+    pub script_links: Option<RawScriptLinks>,
     /// Cookie names mapped to environment variables holding their values, so secrets
     /// stay out of the file: `cookies_env = { security_session_verify = "NHC_COOKIE" }`.
     #[serde(default)]
@@ -171,4 +185,12 @@ pub struct RawArticleSelectors {
     pub min_paragraph_chars: Option<usize>,
     #[serde(default)]
     pub drop: Vec<String>,
+}
+
+/// `script_links = true | false | "<pattern>"`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum RawScriptLinks {
+    Switch(bool),
+    Pattern(String),
 }

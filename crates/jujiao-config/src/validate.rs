@@ -40,6 +40,11 @@ pub struct Settings {
     pub files: Option<PathBuf>,
     pub media_max_file_bytes: u64,
     pub media_max_article_bytes: u64,
+    /// Host names answered from these addresses instead of DNS (`settings.resolve`).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// Extra trusted certificate authorities (PEM bytes, read from
+    /// `settings.ca_certificates` at load).
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 /// One configured source.
@@ -58,6 +63,8 @@ pub struct Source {
     /// Overrides the global per-host delay for this source's hosts.
     pub delay: Option<Duration>,
     pub headers: BTreeMap<String, String>,
+    /// This source's `User-Agent`, replacing `settings.user_agent`.
+    pub user_agent: Option<String>,
     /// Cookie name → environment variable that holds its value.
     pub cookies_env: BTreeMap<String, String>,
     pub kind: SourceKind,
@@ -91,6 +98,8 @@ pub struct HtmlSource {
     /// Encoding forced for this source's pages (a WHATWG label, validated).
     pub encoding: Option<String>,
     pub article: ArticleSelectors,
+    /// How links written by inline scripts are read.
+    pub script_links: crate::ScriptLinks,
 }
 
 impl HtmlSource {
@@ -244,6 +253,13 @@ fn settings(raw: RawSettings) -> Result<Settings, Failure> {
             raw.media_max_article_bytes
                 .unwrap_or(DEFAULT_MEDIA_MAX_ARTICLE_BYTES),
         )?,
+        resolve: crate::reach::resolve("settings.resolve", &raw.resolve)?,
+        root_certificates: raw
+            .ca_certificates
+            .iter()
+            .enumerate()
+            .map(|(i, p)| crate::reach::read_pem(&format!("settings.ca_certificates[{i}]"), p))
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -302,6 +318,7 @@ fn source(s: RawSource, key: &str) -> Result<Source, Failure> {
             .unwrap_or(DEFAULT_INTERVAL),
         delay: duration(&format!("{key}.delay"), s.delay.as_deref())?,
         max_new_per_run,
+        user_agent: crate::reach::user_agent(&format!("{key}.user_agent"), s.user_agent)?,
         headers: s.headers,
         cookies_env: s.cookies_env,
         id: s.id,
@@ -404,6 +421,10 @@ fn html_source(s: &RawSource, key: &str) -> Result<HtmlSource, Failure> {
         allowed_hosts,
         encoding: s.encoding.clone(),
         article,
+        script_links: crate::reach::script_links(
+            &format!("{key}.script_links"),
+            s.script_links.as_ref(),
+        )?,
     })
 }
 

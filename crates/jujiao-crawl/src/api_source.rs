@@ -204,13 +204,7 @@ impl Lister<'_> {
         }
         if !response.is_success() {
             report.list_pages_failed += 1;
-            if matches!(response.status, 403 | 429) {
-                report.blocked += 1;
-            }
-            report.error(format!(
-                "list page {page} ({url}): HTTP {}",
-                response.status
-            ));
+            report.note_status(&url, &response);
             return PageResult::Failed;
         }
         match read_items(self.compiled, self.api, &response, report) {

@@ -1,6 +1,14 @@
 //! One run of a newspaper edition source: the day's edition page → its page PDFs →
 //! `<paper><MMDD>.zip` in the briefing tree, holding only real PDFs (status 200 and the
 //! `%PDF-` signature) — never an error page saved as `.pdf`, never an empty zip.
+//!
+//! Today's layouts (`../shared/SOURCES-TODAY.md`): 人民日报's day page
+//! `pc/layout/YYYYMM/DD/node_01.html` lists the pages in `#list`; 北京日报's index page
+//! jumps by script to the day page, whose page links are `a[data-href]`. A script or
+//! `<meta http-equiv=refresh>` jump on an edition page without links is followed (at
+//! most [`MAX_JUMPS`] times). A day whose edition page answers 404 (a Sunday, a
+//! holiday) has no edition: reported as such ([`crate::Verdict::NoEdition`]), not as an
+//! error.
 
 use crate::report::{Event, Observer, SourceReport};
 use crate::{Compiled, Crawler, RunOptions};
@@ -14,6 +22,16 @@ use url::Url;
 
 /// The first bytes of every PDF file.
 const PDF_MAGIC: &[u8] = b"%PDF-";
+/// Script or refresh jumps followed from an edition page that links nothing itself.
+pub(crate) const MAX_JUMPS: usize = 2;
+
+/// What fetching one edition page gave.
+enum Fetched {
+    Page(String, Url),
+    /// 404: the paper has no edition that day.
+    Missing,
+    Failed,
+}
 
 pub(crate) async fn run(
     crawler: &Crawler,
@@ -38,10 +56,45 @@ pub(crate) async fn run(
         return;
     };
     report.list_pages += 1;
-    let Some((page_text, page_url)) = fetch_page(crawler, id, &edition_url, report).await else {
-        report.list_pages_failed += 1;
-        return;
+    let (mut page_text, mut page_url) = match fetch_page(crawler, id, &edition_url, report).await {
+        Fetched::Page(text, url) => (text, url),
+        Fetched::Missing => {
+            report.no_edition = Some(format!(
+                "no edition on {day} ({}): {edition_url} answered 404",
+                weekday_zh(day)
+            ));
+            return;
+        }
+        Fetched::Failed => {
+            report.list_pages_failed += 1;
+            return;
+        }
     };
+    // The index page of an e-paper jumps by script to the day's page (北京日报).
+    let first_links = compiled.page_links.as_ref().unwrap_or(pdf_selector);
+    for _ in 0..MAX_JUMPS {
+        if !links(&page_text, &page_url, first_links).is_empty() {
+            break;
+        }
+        let Some(target) = jump_target(&page_text).and_then(|t| page_url.join(&t).ok()) else {
+            break;
+        };
+        report.list_pages += 1;
+        match fetch_page(crawler, id, &target, report).await {
+            Fetched::Page(text, url) => (page_text, page_url) = (text, url),
+            Fetched::Missing => {
+                report.no_edition = Some(format!(
+                    "no edition on {day} ({}): {target} answered 404",
+                    weekday_zh(day)
+                ));
+                return;
+            }
+            Fetched::Failed => {
+                report.list_pages_failed += 1;
+                return;
+            }
+        }
+    }
     let mut pdf_urls: Vec<String> = Vec::new();
     match compiled.page_links.as_ref() {
         None => pdf_urls.extend(links(&page_text, &page_url, pdf_selector)),
@@ -51,13 +104,19 @@ pub(crate) async fn run(
                     continue;
                 };
                 report.list_pages += 1;
-                if let Some((text, url)) = fetch_page(crawler, id, &page, report).await {
-                    pdf_urls.extend(links(&text, &url, pdf_selector));
+                match fetch_page(crawler, id, &page, report).await {
+                    Fetched::Page(text, url) => pdf_urls.extend(links(&text, &url, pdf_selector)),
+                    Fetched::Missing => {
+                        report.list_pages_failed += 1;
+                        report.error(format!("{page}: HTTP 404"));
+                    }
+                    Fetched::Failed => report.list_pages_failed += 1,
                 }
             }
         }
     }
-    pdf_urls.dedup();
+    let mut seen = std::collections::HashSet::new();
+    pdf_urls.retain(|u| seen.insert(u.clone()));
     report.links_found = pdf_urls.len() as u64;
     observer.event(
         id,
@@ -110,29 +169,77 @@ pub(crate) async fn run(
     }
 }
 
-async fn fetch_page(
-    crawler: &Crawler,
-    id: &str,
-    url: &Url,
-    report: &mut SourceReport,
-) -> Option<(String, Url)> {
+async fn fetch_page(crawler: &Crawler, id: &str, url: &Url, report: &mut SourceReport) -> Fetched {
     let request = FetchRequest::new(url.clone()).with_source(id);
     match crawler.fetcher.fetch(&request).await {
         Ok(r) if r.is_success() => {
             let decoded = jujiao_extract::decode(&r.body, r.charset.as_deref());
-            Some((decoded.text, r.url))
+            Fetched::Page(decoded.text, r.url)
         }
+        Ok(r) if r.status == 404 => Fetched::Missing,
         Ok(r) => {
-            if matches!(r.status, 403 | 429) {
-                report.blocked += 1;
-            }
-            report.error(format!("{url}: HTTP {}", r.status));
-            None
+            report.note_status(url, &r);
+            Fetched::Failed
         }
         Err(e) => {
             report.error(format!("{url}: {e}"));
-            None
+            Fetched::Failed
         }
+    }
+}
+
+/// Where a page jumps to by script or refresh: `window.location.href = '…'`,
+/// `location.replace("…")`, `<meta http-equiv="refresh" content="0; url=…">`.
+pub(crate) fn jump_target(page: &str) -> Option<String> {
+    static JUMP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(concat!(
+            r#"(?i)(?:(?:window|document|self|top)\.)?location(?:\.href)?\s*=\s*["']([^"']+)["']"#,
+            r#"|location\.(?:replace|assign)\(\s*["']([^"']+)["']"#,
+            r#"|http-equiv\s*=\s*["']?refresh["']?[^>]*?url\s*=\s*['"]?([^"'>\s]+)"#,
+        ))
+        .expect("static regex")
+    });
+    let c = JUMP.captures(page)?;
+    c.get(1)
+        .or_else(|| c.get(2))
+        .or_else(|| c.get(3))
+        .map(|m| m.as_str().trim().to_owned())
+        .filter(|t| !t.is_empty() && !t.starts_with("javascript:"))
+}
+
+fn weekday_zh(day: NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    [
+        "星期一",
+        "星期二",
+        "星期三",
+        "星期四",
+        "星期五",
+        "星期六",
+        "星期日",
+    ][day.weekday().num_days_from_monday() as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_and_refresh_jumps_are_read() {
+        let bjrb = "<script>var d='x';window.location.href = 'mobile/2026/20261204/20261204_m.html';</script>";
+        assert_eq!(
+            jump_target(bjrb).as_deref(),
+            Some("mobile/2026/20261204/20261204_m.html")
+        );
+        let replace = "<script>location.replace(\"/p/20261204.html\")</script>";
+        assert_eq!(jump_target(replace).as_deref(), Some("/p/20261204.html"));
+        let meta = "<meta http-equiv=\"refresh\" content=\"0; url=day/1.html\">";
+        assert_eq!(jump_target(meta).as_deref(), Some("day/1.html"));
+        assert_eq!(jump_target("<p>no jump</p>"), None);
+        assert_eq!(
+            weekday_zh(NaiveDate::from_ymd_opt(2026, 12, 6).expect("day")),
+            "星期日"
+        );
     }
 }
 

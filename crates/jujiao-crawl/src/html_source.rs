@@ -5,7 +5,7 @@ use crate::urls::normalize;
 use crate::{ARTICLE_CONCURRENCY, Compiled, Crawler, RunOptions};
 use chrono::Utc;
 use jujiao_config::{HtmlSource, Pagination};
-use jujiao_extract::{Method, Rules, discover_links};
+use jujiao_extract::{Method, Rules, discover_links, discover_links_with};
 use jujiao_fetch::{Fetch, FetchError, FetchRequest, FetchResponse, Validators};
 use jujiao_model::{Filing, PublishTime};
 use jujiao_store::{ArticleRecord, PageCheck, RecordOutcome};
@@ -296,19 +296,31 @@ pub(crate) async fn read_list_url(
                 break;
             }
             report.list_pages_failed += 1;
-            if matches!(response.status, 403 | 429) {
-                report.blocked += 1;
-            }
-            report.error(format!("list page {page_url}: HTTP {}", response.status));
+            report.note_status(&page_url, &response);
             break;
+        }
+        if let Some(vendor) = crate::check::challenge_of(&response) {
+            // A verification page answered 200/202: not a list, never read as one.
+            report.list_pages_failed += 1;
+            report.challenge.get_or_insert(format!(
+                "HTTP {} from {page_url}: {vendor}",
+                response.status
+            ));
+            report.blocked += 1;
+            report.error(format!("list page {page_url}: challenge page ({vendor})"));
+            break;
+        }
+        if crate::check::is_moved(&page_url, &response.url) {
+            report.redirected_to.get_or_insert(response.url.to_string());
         }
         let charset = html.encoding.as_deref().or(response.charset.as_deref());
         let decoded = jujiao_extract::decode(&response.body, charset);
-        let links = discover_links(
+        let links = discover_links_with(
             &decoded.text,
             &response.url,
             compiled.link.as_ref(),
             compiled.list_date.as_ref(),
+            &compiled.scripts,
         );
         let mut found = 0;
         for link in links {

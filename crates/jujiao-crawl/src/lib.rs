@@ -27,7 +27,7 @@ pub mod shared_hosts;
 pub mod urls;
 pub mod worker;
 
-pub use check::{Preview, explain};
+pub use check::{Preview, check_line, explain};
 pub use json_list::ListItem;
 pub use report::{
     Event, Observer, Quiet, SKIPPED_BY_ROBOTS, SourceReport, Verdict, is_skipped_sample,
@@ -69,6 +69,8 @@ struct Compiled {
     next: Option<Selector>,
     pdf_links: Option<Selector>,
     page_links: Option<Selector>,
+    /// How list pages read links written by inline scripts.
+    scripts: jujiao_extract::ScriptLinks,
 }
 
 /// Runs sources against a store through a fetcher.
@@ -275,6 +277,7 @@ fn compile(source: &Source) -> Result<Compiled, CrawlError> {
         next: None,
         pdf_links: None,
         page_links: None,
+        scripts: jujiao_extract::ScriptLinks::Auto,
     };
     match &source.kind {
         SourceKind::Html(h) => {
@@ -283,6 +286,13 @@ fn compile(source: &Source) -> Result<Compiled, CrawlError> {
             if let jujiao_config::Pagination::Next { selector, .. } = &h.pagination {
                 compiled.next = sel("pagination.next", Some(selector))?;
             }
+            compiled.scripts = match &h.script_links {
+                jujiao_config::ScriptLinks::Off => jujiao_extract::ScriptLinks::Off,
+                jujiao_config::ScriptLinks::Auto => jujiao_extract::ScriptLinks::Auto,
+                jujiao_config::ScriptLinks::Pattern(p) => {
+                    jujiao_extract::ScriptLinks::Pattern(p.clone())
+                }
+            };
         }
         SourceKind::Edition(e) => {
             compiled.pdf_links = sel("pdf_links", Some(&e.pdf_links))?;
@@ -338,6 +348,8 @@ pub fn fetcher_config(config: &Config) -> jujiao_fetch::FetcherConfig {
         max_body_bytes: usize::try_from(s.max_body_bytes).unwrap_or(usize::MAX),
         total_timeout: s.timeout,
         allow_private: s.allow_private,
+        resolve: s.resolve.clone(),
+        root_certificates: s.root_certificates.clone(),
         ..jujiao_fetch::FetcherConfig::default()
     };
     f.politeness.host_concurrency = s.concurrency_per_host;
@@ -361,6 +373,7 @@ pub fn register_sources(
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             delay: source.delay,
+            user_agent: source.user_agent.clone(),
             ..Default::default()
         };
         let scope = match &source.kind {

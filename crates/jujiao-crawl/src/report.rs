@@ -78,6 +78,13 @@ pub enum Verdict {
     Challenged,
     /// Some pages failed.
     Errors,
+    /// The list URL answered 404: the column moved or was removed.
+    NotFound,
+    /// The list URL now redirects elsewhere and gave no article link there; the target
+    /// is in [`SourceReport::redirected_to`].
+    Redirected,
+    /// An edition source's day has no edition (a Sunday, a holiday): not a failure.
+    NoEdition,
 }
 
 impl Verdict {
@@ -91,7 +98,15 @@ impl Verdict {
             Verdict::LoginRequired => "session expired / login required",
             Verdict::Challenged => "被验证页拦截",
             Verdict::Errors => "some pages failed",
+            Verdict::NotFound => "list page not found (404)",
+            Verdict::Redirected => "list page redirected elsewhere",
+            Verdict::NoEdition => "no edition that day",
         }
+    }
+
+    /// True when the source needs the administrator's attention.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Verdict::Ok | Verdict::NoEdition)
     }
 }
 
@@ -148,6 +163,12 @@ pub struct SourceReport {
     pub no_body_samples: Vec<String>,
     /// Articles added or revised by this run (for the search index).
     pub changed_articles: Vec<i64>,
+    /// List pages that answered 404.
+    pub not_found: u64,
+    /// Where a list URL redirected to, when it landed on another page.
+    pub redirected_to: Option<String>,
+    /// Why an edition source collected nothing: the day has no edition.
+    pub no_edition: Option<String>,
     pub verdict: Verdict,
     pub elapsed: Duration,
 }
@@ -185,6 +206,9 @@ impl SourceReport {
             no_body: 0,
             no_body_samples: Vec::new(),
             changed_articles: Vec::new(),
+            not_found: 0,
+            redirected_to: None,
+            no_edition: None,
             verdict: Verdict::Ok,
             elapsed: Duration::ZERO,
         }
@@ -242,11 +266,38 @@ impl SourceReport {
         self.error(sample);
     }
 
+    /// Counts a list or edition page's failed answer (not 2xx, not 304): a challenge
+    /// page, a 404, a block, or another error; the message goes to the samples.
+    pub(crate) fn note_status(&mut self, url: &url::Url, response: &jujiao_fetch::FetchResponse) {
+        if let Some(vendor) = crate::check::challenge_of(response) {
+            let evidence = format!("HTTP {} from {url}: {vendor}", response.status);
+            self.error(format!("challenge page: {evidence}"));
+            self.challenge.get_or_insert(evidence);
+            self.blocked += 1;
+            return;
+        }
+        match response.status {
+            404 => self.not_found += 1,
+            403 | 429 => self.blocked += 1,
+            _ => {}
+        }
+        self.error(format!("list page {url}: HTTP {}", response.status));
+    }
+
     pub(crate) fn decide_verdict(&mut self) {
         self.verdict = if self.login_required.is_some() {
             Verdict::LoginRequired
         } else if self.challenge.is_some() {
             Verdict::Challenged
+        } else if self.no_edition.is_some() && self.errors == 0 {
+            Verdict::NoEdition
+        } else if self.list_pages > 0
+            && self.list_pages_failed == self.list_pages
+            && self.not_found > 0
+        {
+            Verdict::NotFound
+        } else if self.redirected_to.is_some() && self.links_found == 0 && self.pdfs == 0 {
+            Verdict::Redirected
         } else if self.list_pages > 0 && self.list_pages_failed == self.list_pages {
             if self.blocked > 0 {
                 Verdict::Blocked

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod content;
 pub mod farm;
+pub mod replica;
 
 use axum::Router;
 use axum::body::Body;

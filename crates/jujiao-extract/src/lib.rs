@@ -28,6 +28,7 @@ mod links;
 mod media;
 mod result;
 mod rules;
+mod script_links;
 pub mod select;
 mod text;
 mod title;
@@ -35,7 +36,7 @@ mod title;
 pub use challenge::{Challenge, Vendor};
 pub use decode::{Decoded, decode};
 pub use error::{ExtractError, RuleError};
-pub use links::{ListLink, discover_links};
+pub use links::{ListLink, ScriptLinks, discover_links, discover_links_with};
 pub use result::{Extraction, Method};
 pub use rules::{RawRules, Rules};
 

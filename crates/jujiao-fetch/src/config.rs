@@ -70,6 +70,14 @@ pub struct FetcherConfig {
     /// When false, hosts that are or resolve to loopback, private, link-local and
     /// similar addresses are refused (also after redirects). Tests set it to true.
     pub allow_private: bool,
+    /// Host names answered from these addresses instead of DNS, as curl's `--resolve`
+    /// (reqwest's `ClientBuilder::resolve`): an office's staging mirror, a replica in
+    /// tests. The URL's own port wins when it names one. Addresses named here are
+    /// trusted even when private: the administrator chose them.
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// Extra trusted root certificates (PEM), beside the built-in web roots: a staging
+    /// mirror's own certificate authority (`--cacert`), a replica's in tests.
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for FetcherConfig {
@@ -85,6 +93,8 @@ impl Default for FetcherConfig {
             retry: RetryPolicy::default(),
             robots: RobotsConfig::default(),
             allow_private: false,
+            resolve: Vec::new(),
+            root_certificates: Vec::new(),
         }
     }
 }

@@ -194,9 +194,23 @@ impl HttpFetcher {
             header::ACCEPT_LANGUAGE,
             header::HeaderValue::from_static(ACCEPT_LANGUAGE),
         );
+        for (host, addr) in &self.config.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        for pem in &self.config.root_certificates {
+            let certificate =
+                reqwest::Certificate::from_pem(pem).map_err(|e| FetchError::Client {
+                    source_id: key.clone(),
+                    source: Box::new(e),
+                })?;
+            builder = builder.add_root_certificate(certificate);
+        }
         let mut delay = None;
         if let Some((settings, extra)) = settings {
             delay = settings.delay;
+            if let Some(agent) = &settings.user_agent {
+                builder = builder.user_agent(agent);
+            }
             if settings.accepts_invalid_certs {
                 warn!(source = ?key, "TLS certificate checks are off for this source");
                 builder = builder.danger_accept_invalid_certs(true);

@@ -27,6 +27,10 @@ pub struct SourceSettings {
     /// this source. Off by default; some small government sites need it, and the
     /// pages we read are public anyway. Never combine with secret cookies.
     pub accepts_invalid_certs: bool,
+    /// The `User-Agent` of this source's requests, replacing
+    /// [`crate::FetcherConfig::user_agent`] (sites that refuse anything but a browser).
+    /// robots.txt is still matched with the fetcher's own agent name.
+    pub user_agent: Option<String>,
 }
 
 impl fmt::Debug for SourceSettings {
@@ -42,6 +46,7 @@ impl fmt::Debug for SourceSettings {
             .field("cookies", &cookie_names)
             .field("delay", &self.delay)
             .field("accepts_invalid_certs", &self.accepts_invalid_certs)
+            .field("user_agent", &self.user_agent)
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +84,7 @@ mod tests {
             )],
             delay: None,
             accepts_invalid_certs: false,
+            user_agent: None,
         };
         let shown = format!("{settings:?}");
         assert!(shown.contains("Authorization") && shown.contains("session"));
@@ -95,6 +101,7 @@ mod tests {
             cookies: Vec::new(),
             delay: None,
             accepts_invalid_certs: false,
+            user_agent: None,
         };
         assert!(matches!(
             settings.header_map("s1"),

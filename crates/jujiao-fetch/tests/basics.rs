@@ -302,6 +302,7 @@ async fn each_source_has_its_own_headers_and_cookie_jar() {
                 cookies: vec![(base.clone(), "seed=1; Path=/".into())],
                 delay: None,
                 accepts_invalid_certs: false,
+                user_agent: None,
             },
         )
         .expect("register");

@@ -186,10 +186,13 @@ pub(crate) fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
         Verdict::LoginRequired => ("会话失效(需要登录)", "bad"),
         Verdict::Challenged => ("被验证页拦截", "bad"),
         Verdict::Errors => ("部分页面失败", "warn"),
+        Verdict::NotFound => ("列表页不存在(404)", "bad"),
+        Verdict::Redirected => ("列表页已跳转到别处", "bad"),
+        Verdict::NoEdition => ("当日无报纸(休刊)", "ok"),
     }
 }
 
-const ALL_VERDICTS: [Verdict; 8] = [
+const ALL_VERDICTS: [Verdict; 10] = [
     Verdict::Ok,
     Verdict::ListEmpty,
     Verdict::SelectorsStale,
@@ -198,6 +201,9 @@ const ALL_VERDICTS: [Verdict; 8] = [
     Verdict::LoginRequired,
     Verdict::Challenged,
     Verdict::Errors,
+    Verdict::NotFound,
+    Verdict::Redirected,
+    Verdict::NoEdition,
 ];
 
 /// The verdict a run summary recorded (its `as_str`), if it is one of the crawler's.

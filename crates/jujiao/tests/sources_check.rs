@@ -134,3 +134,60 @@ async fn an_unknown_source_id_is_a_clear_error() {
     assert!(stderr.contains(&s.config), "names the file: {stderr}");
     assert_eq!(s.site.traffic().total(), 0);
 }
+
+/// The office's unchanged preset checked against the replicas of its sources
+/// (`jujiao_demosite::replica`), reached with `--resolve` and `--cacert` as a staging
+/// mirror would be: one verdict line per source, the 412 gateway named, exit code 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_prints_one_verdict_per_preset_source_against_the_replicas() {
+    use jujiao_demosite::replica::{CA_PEM, Replicas};
+    let replicas = Replicas::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("replica-ca.pem");
+    std::fs::write(&ca, CA_PEM).unwrap();
+    let preset = concat!(env!("CARGO_MANIFEST_DIR"), "/../../presets/legacy.toml");
+    let mut args: Vec<String> = [
+        "sources", "check", "--brief", "--config", preset, "--cacert",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.push(ca.to_string_lossy().into_owned());
+    for (host, addr) in replicas.resolve() {
+        args.push("--resolve".into());
+        args.push(format!("{host}={addr}"));
+    }
+    // Four sources on four hosts keep the preset's 2 s politeness delay short.
+    for id in ["hdqw-cwhd", "nhc-xwdt", "jhsjk-101", "12371-dtbb"] {
+        args.push("--source".into());
+        args.push(id.into());
+    }
+    let out = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        jujiao(&refs)
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let line = |id: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(id))
+            .unwrap_or_else(|| panic!("no line for {id}: {stdout}"))
+            .to_owned()
+    };
+    assert!(
+        line("hdqw-cwhd").starts_with("ok ") && line("hdqw-cwhd").ends_with("ok: 3 items"),
+        "{stdout}"
+    );
+    assert!(line("12371-dtbb").ends_with("ok: 3 items"), "{stdout}");
+    assert!(line("jhsjk-101").ends_with("ok: 3 items"), "{stdout}");
+    let nhc = line("nhc-xwdt");
+    assert!(
+        nhc.starts_with("FAIL") && nhc.contains("challenge page (HTTP 412"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("4 sources checked, 1 failed"), "{stdout}");
+}

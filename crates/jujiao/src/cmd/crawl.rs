@@ -30,10 +30,13 @@ pub struct Args {
     /// Collect newspaper editions of this day (YYYY-MM-DD) instead of today's.
     #[arg(long)]
     pub day: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    pub reach: super::reach::Reach,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let mut config = Config::load(&args.config)?;
+    args.reach.apply(&mut config)?;
     if let Some(out) = &args.out {
         config.settings.output = out.clone();
     }

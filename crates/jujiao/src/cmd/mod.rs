@@ -9,6 +9,7 @@ mod import;
 mod media;
 mod progress;
 mod publish;
+mod reach;
 mod search;
 mod serve;
 mod sources;

@@ -4,7 +4,7 @@
 use crate::ExitStatus;
 use anyhow::Context;
 use jujiao_config::Config;
-use jujiao_crawl::{Crawler, Verdict};
+use jujiao_crawl::Crawler;
 use jujiao_fetch::HttpFetcher;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,11 +30,18 @@ pub struct CheckArgs {
     /// Items shown per source.
     #[arg(long, default_value_t = 5)]
     pub items: usize,
+    /// Only the verdicts: one line per source (`ok: 12 items`, `404: …`, `redirected to
+    /// …`, `challenge page (…)`, `list empty`, `selectors no longer match …`).
+    #[arg(long)]
+    pub brief: bool,
+    #[command(flatten)]
+    pub reach: super::reach::Reach,
 }
 
 pub async fn run(command: Command) -> anyhow::Result<ExitStatus> {
     let Command::Check(args) = command;
-    let config = Config::load(&args.config)?;
+    let mut config = Config::load(&args.config)?;
+    args.reach.apply(&mut config)?;
     println!(
         "{}: valid, {} sources",
         args.config.display(),
@@ -69,35 +76,59 @@ pub async fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Some(Crawler::new(config.clone(), store, Arc::new(fetcher))?)
     };
     let mut status = ExitStatus::Ok;
+    let mut verdicts: Vec<(String, String, bool)> = Vec::new();
     for id in &ids {
         let source = config.source(id).expect("ids were checked above");
-        println!();
-        println!("[{}] {} → column {}", source.id, source.name, source.column);
-        for line in jujiao_crawl::explain(source) {
-            println!("  {line}");
+        if !args.brief {
+            println!();
+            println!("[{}] {} → column {}", source.id, source.name, source.column);
+            for line in jujiao_crawl::explain(source) {
+                println!("  {line}");
+            }
         }
         let Some(crawler) = &crawler else {
             continue;
         };
         let preview = crawler.preview(id).await?;
-        println!(
-            "  first list page: {} items; health: {}",
-            preview.items.len(),
-            preview.report.verdict.as_str()
-        );
-        for item in preview.items.iter().take(args.items) {
-            let date = item
-                .date
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "(no date)".into());
-            println!("    {date}  {}  {}", item.title, item.url);
+        let line = jujiao_crawl::check_line(&preview);
+        let failed = preview.report.verdict.is_failure();
+        if !args.brief {
+            println!(
+                "  first list page: {} items; health: {}",
+                preview.items.len(),
+                preview.report.verdict.as_str()
+            );
+            println!("  verdict: {line}");
+            for item in preview.items.iter().take(args.items) {
+                let date = item
+                    .date
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "(no date)".into());
+                println!("    {date}  {}  {}", item.title, item.url);
+            }
+            for e in &preview.report.error_samples {
+                println!("  ! {e}");
+            }
         }
-        for e in &preview.report.error_samples {
-            println!("  ! {e}");
-        }
-        if preview.report.verdict != Verdict::Ok {
+        if failed {
             status = ExitStatus::SomeFailed;
         }
+        verdicts.push((id.clone(), line, failed));
+    }
+    if !verdicts.is_empty() {
+        // The summary: one line per source, failures marked, for the administrator.
+        println!();
+        let width = verdicts
+            .iter()
+            .map(|(id, _, _)| id.len())
+            .max()
+            .unwrap_or(0);
+        for (id, line, failed) in &verdicts {
+            let mark = if *failed { "FAIL" } else { "ok  " };
+            println!("{mark} {id:<width$}  {line}");
+        }
+        let failed = verdicts.iter().filter(|(_, _, f)| *f).count();
+        println!("{} sources checked, {failed} failed", verdicts.len());
     }
     if args.dry_run {
         println!();
