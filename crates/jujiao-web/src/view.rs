@@ -192,7 +192,7 @@ pub(crate) fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
     }
 }
 
-const ALL_VERDICTS: [Verdict; 10] = [
+const ALL_VERDICTS: [Verdict; 11] = [
     Verdict::Ok,
     Verdict::ListEmpty,
     Verdict::SelectorsStale,
