@@ -27,6 +27,7 @@ pub mod near;
 mod postgres;
 mod sqlite;
 mod types;
+mod users;
 mod work;
 
 pub use articles::ArticleStore;
@@ -39,6 +40,10 @@ pub use types::{
     ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingCount, FilingId,
     FilingQuery, FilingRef, MAX_PAGE, PageCheck, RecordOutcome, Revision, Run, RunId, RunSummary,
     SourceKind, StoreStats, StoredArticle, StoredFiling, StoredPage, Validators, WorkId,
+};
+pub use users::{
+    AuditEntry, AuditRecord, LoginAttempt, LoginFailures, NewSession, NewUser, PasswordHash, Role,
+    Session, SessionKey, User, UserId, UserStore,
 };
 pub use work::{
     HostHold, HostSlot, HostSlots, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind,
@@ -57,7 +62,7 @@ pub const RUN_ERROR_SAMPLES: usize = 10;
 /// Everything jujiao stores: every sub-trait, behind one `Arc<dyn Store>` shared
 /// between tasks. Every method is one atomic unit of work.
 pub trait Store:
-    ArticleStore + CrawlLog + WorkQueue + HostSlots + FileCatalog + Send + Sync + fmt::Debug
+    ArticleStore + CrawlLog + WorkQueue + HostSlots + FileCatalog + UserStore + Send + Sync + fmt::Debug
 {
     /// Where the data lives (a path, or a URL without its password), for messages.
     fn location(&self) -> &str;

@@ -51,6 +51,10 @@ macro_rules! backend_tests {
                 host_holds_are_renewed_only_by_their_holder,
                 seeded_list_pages_keep_their_schedule,
                 article_outcomes_add_to_their_run,
+                users_are_added_once_and_changed,
+                sessions_live_until_ended_and_end_with_their_user,
+                failed_logins_count_per_account_and_address,
+                the_audit_log_keeps_who_when_what_newest_first,
             );
         }
     };
