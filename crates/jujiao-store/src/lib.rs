@@ -13,6 +13,7 @@
 //! The tables and the reasons behind them are described in `SCHEMA.md` beside this
 //! crate's `Cargo.toml`.
 
+pub mod briefings;
 mod codec;
 mod error;
 mod files;
@@ -22,6 +23,10 @@ mod sqlite;
 mod types;
 mod work;
 
+pub use briefings::{
+    ArticleUse, BriefingStore, Draft, DraftItem, Issue, IssueId, IssueOutcome, IssueQuery,
+    IssueStatus, IssueSummary, Issued, SaveOutcome, Series, SeriesId,
+};
 pub use error::{Result, StoreError};
 pub use files::{ArticleFile, ArticleFileEntry, FileRole, StoredFile, TextStatus};
 pub use postgres::PgStore;
@@ -52,7 +57,7 @@ pub const RUN_ERROR_SAMPLES: usize = 10;
 /// Everything jujiao stores. Implementations are shared between tasks
 /// (`Arc<dyn Store>`); every method is one atomic unit of work.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
+pub trait Store: BriefingStore + Send + Sync + fmt::Debug {
     /// Where the data lives (a path, or a URL without its password), for messages.
     fn location(&self) -> &str;
 

@@ -51,6 +51,12 @@ macro_rules! backend_tests {
                 host_holds_are_renewed_only_by_their_holder,
                 seeded_list_pages_keep_their_schedule,
                 article_outcomes_add_to_their_run,
+                series_are_seeded_once_and_keep_admin_edits,
+                drafts_round_trip_and_refuse_stale_saves,
+                issuing_numbers_and_freezes,
+                corrections_are_new_versions_under_the_same_number,
+                yearly_numbering_starts_again_each_year,
+                issued_issues_are_searchable,
             );
         }
     };

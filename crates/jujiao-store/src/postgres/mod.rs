@@ -65,8 +65,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// `Debug` shows the redacted location only: the connect options hold the password.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
-    location: String,
+    pub(crate) pool: PgPool,
+    pub(crate) location: String,
 }
 
 impl fmt::Debug for PgStore {

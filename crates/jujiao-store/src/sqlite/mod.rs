@@ -66,8 +66,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// The SQLite implementation of [`Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
-    location: String,
+    pub(crate) pool: SqlitePool,
+    pub(crate) location: String,
 }
 
 impl SqliteStore {
