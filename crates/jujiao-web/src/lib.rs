@@ -20,6 +20,7 @@
 
 mod api;
 mod briefing;
+mod desk;
 mod error;
 mod export_page;
 mod feeds;
@@ -209,6 +210,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workers_page::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
+        .merge(desk::routes())
         .merge(files::routes())
         .merge(api::routes())
         .merge(view::asset_routes())
