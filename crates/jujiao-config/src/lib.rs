@@ -7,12 +7,14 @@
 //! never halfway through a crawl. CSS selectors are checked by the crawler when it
 //! compiles its extraction rules, also before anything is fetched.
 
+pub mod briefing;
 mod listing;
 pub mod raw;
 mod reach;
 mod validate;
 mod web;
 
+pub use briefing::{MAX_SERIES_NAME_CHARS, check_series};
 pub use listing::{
     ApiSource, ArticleRules, DEFAULT_API_PAGES, DEFAULT_FIRST_PAGE, FeedSource, ItemFormat,
     ItemUrl, JsonItems, JsonPath, ListBody, ListMethod, PathStep, Session,

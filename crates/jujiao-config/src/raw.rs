@@ -14,6 +14,9 @@ pub struct RawConfig {
     pub web: RawWeb,
     #[serde(default, rename = "source")]
     pub sources: Vec<RawSource>,
+    /// `[[briefing]]`: the office's briefing series.
+    #[serde(default, rename = "briefing")]
+    pub briefings: Vec<crate::briefing::RawBriefing>,
 }
 
 #[derive(Debug, Default, Deserialize)]

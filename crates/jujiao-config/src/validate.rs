@@ -18,6 +18,8 @@ pub struct Config {
     /// `[web]`: settings of `jujiao serve`.
     pub web: crate::WebSettings,
     pub sources: Vec<Source>,
+    /// `[[briefing]]`: the briefing series (the default 每日简报 when none is written).
+    pub briefings: Vec<jujiao_model::SeriesSettings>,
 }
 
 /// Settings shared by every source.
@@ -187,6 +189,7 @@ impl Config {
     pub(crate) fn from_raw(raw: RawConfig) -> Result<Config, Failure> {
         let settings = settings(raw.settings)?;
         let web = crate::web::web(&raw.web)?;
+        let briefings = crate::briefing::briefings(raw.briefings)?;
         let mut seen = HashSet::new();
         let mut sources = Vec::with_capacity(raw.sources.len());
         for (i, s) in raw.sources.into_iter().enumerate() {
@@ -200,6 +203,7 @@ impl Config {
             settings,
             web,
             sources,
+            briefings,
         })
     }
 

@@ -15,6 +15,7 @@
 //! Every writer is also callable on its own with an already collected slice, so a web
 //! handler can collect once and stream to a buffer.
 
+pub mod briefing;
 pub mod docx;
 mod docx_images;
 mod error;

@@ -7,11 +7,15 @@
 //! search, display and de-duplication.
 
 mod article;
+pub mod briefing;
 mod filing;
 mod time;
 mod validators;
 
 pub use article::{Article, Attachment, AttachmentKind, Fingerprint, Image, Paragraph};
+pub use briefing::{
+    IssueKind, IssuedItem, IssuedSection, IssuedText, ItemMode, Numbering, SeriesSettings,
+};
 pub use filing::{Filing, LegacyPlacement};
 pub use time::{PublishTime, SHANGHAI_OFFSET_SECS, shanghai};
 pub use validators::Validators;

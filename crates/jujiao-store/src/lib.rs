@@ -19,6 +19,7 @@
 //! in `SCHEMA.md` beside this crate's `Cargo.toml`.
 
 mod articles;
+pub mod briefings;
 mod codec;
 mod crawl;
 mod error;
@@ -32,6 +33,10 @@ mod work;
 
 pub use articles::ArticleStore;
 pub use crawl::CrawlLog;
+pub use briefings::{
+    ArticleUse, BriefingStore, Draft, DraftItem, Issue, IssueId, IssueOutcome, IssueQuery,
+    IssueStatus, IssueSummary, Issued, SaveOutcome, Series, SeriesId,
+};
 pub use error::{Result, StoreError};
 pub use files::{ArticleFile, ArticleFileEntry, FileCatalog, FileRole, StoredFile, TextStatus};
 pub use postgres::PgStore;
@@ -62,7 +67,7 @@ pub const RUN_ERROR_SAMPLES: usize = 10;
 /// Everything jujiao stores: every sub-trait, behind one `Arc<dyn Store>` shared
 /// between tasks. Every method is one atomic unit of work.
 pub trait Store:
-    ArticleStore + CrawlLog + WorkQueue + HostSlots + FileCatalog + UserStore + Send + Sync + fmt::Debug
+    ArticleStore + CrawlLog + WorkQueue + HostSlots + FileCatalog + UserStore + BriefingStore + Send + Sync + fmt::Debug
 {
     /// Where the data lives (a path, or a URL without its password), for messages.
     fn location(&self) -> &str;

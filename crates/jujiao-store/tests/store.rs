@@ -55,6 +55,12 @@ macro_rules! backend_tests {
                 sessions_live_until_ended_and_end_with_their_user,
                 failed_logins_count_per_account_and_address,
                 the_audit_log_keeps_who_when_what_newest_first,
+                series_are_seeded_once_and_keep_admin_edits,
+                drafts_round_trip_and_refuse_stale_saves,
+                issuing_numbers_and_freezes,
+                corrections_are_new_versions_under_the_same_number,
+                yearly_numbering_starts_again_each_year,
+                issued_issues_are_searchable,
             );
         }
     };

@@ -21,6 +21,7 @@
 mod api;
 pub mod auth;
 mod briefing;
+mod desk;
 mod error;
 mod export_page;
 mod feeds;
@@ -225,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workers_page::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
+        .merge(desk::routes())
         .merge(files::routes())
         .merge(api::routes())
         .merge(auth::routes())

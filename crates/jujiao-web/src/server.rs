@@ -48,6 +48,18 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
             source,
         })?;
     let sources: Vec<SourceInfo> = config.sources.iter().map(SourceInfo::from_config).collect();
+    // Briefing series of the sources file not yet stored (admins' edits are kept).
+    let seeded = store
+        .seed_series(&config.briefings)
+        .await
+        .map_err(|source| WebError::StoreQuery {
+            db: db.clone(),
+            what: "seeding the briefing series",
+            source,
+        })?;
+    if seeded > 0 {
+        tracing::info!(series = seeded, "briefing series added from the sources file");
+    }
 
     let index_dir = options
         .index_dir

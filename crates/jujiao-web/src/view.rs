@@ -31,7 +31,7 @@ const STYLE_CSS: &str = include_str!("../assets/style.css");
 pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
-    for (name, source) in TEMPLATES {
+    for (name, source) in TEMPLATES.into_iter().chain(crate::desk::TEMPLATES) {
         env.add_template(name, source)
             .expect("embedded templates compile (checked by a test)");
     }

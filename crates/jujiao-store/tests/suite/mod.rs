@@ -2,6 +2,7 @@
 //! so every backend runs the same checks (see `backend_tests!` in `store.rs`).
 
 mod articles;
+mod briefings;
 mod crawl;
 mod files;
 mod leases;
@@ -11,6 +12,7 @@ mod work;
 mod workers;
 
 pub use articles::*;
+pub use briefings::*;
 pub use crawl::*;
 pub use files::*;
 pub use leases::*;
