@@ -10,12 +10,17 @@ use jujiao_crawl::shared_hosts::{without_source_delays, worker_fetcher_config};
 use jujiao_crawl::{Worker, WorkerOptions};
 use jujiao_demosite::farm::{Farm, FarmShape};
 use jujiao_fetch::HttpFetcher;
+use jujiao_model::{IssuedText, SeriesSettings};
 use jujiao_store::{
     ArticleFile, ArticleFileEntry, ArticleId, ArticleRecord, ArticleSource, ArticleStore, CrawlLog,
     FileCatalog, FileRole, FiledArticle, FilingCount, FilingQuery, HostHold, HostSlot, HostSlots,
     ListPageSeed, NewWork, PageCheck, QueueStats, RecordOutcome, Result, Revision, Run, RunId,
     RunSummary, SqliteStore, Store, StoreStats, StoredArticle, StoredFile, StoredPage, Validators,
     WorkId, WorkItem, WorkKind, WorkQueue, WorkerStatus,
+};
+use jujiao_store::{
+    ArticleUse, BriefingStore, Draft, Issue, IssueId, IssueOutcome, IssueQuery, IssueSummary,
+    SaveOutcome, Series, SeriesId,
 };
 use jujiao_store::{
     AuditEntry, AuditRecord, LoginAttempt, LoginFailures, NewSession, NewUser, PasswordHash, Role,
@@ -90,6 +95,70 @@ impl UserStore for SlowFinish {
     }
     async fn audit_log(&self, limit: u32, before: Option<i64>) -> Result<Vec<AuditRecord>> {
         self.0.audit_log(limit, before).await
+    }
+}
+
+/// Briefings are not what this test is about: straight through.
+#[async_trait::async_trait]
+impl BriefingStore for SlowFinish {
+    async fn seed_series(&self, series: &[SeriesSettings]) -> Result<u64> {
+        self.0.seed_series(series).await
+    }
+    async fn series_list(&self) -> Result<Vec<Series>> {
+        self.0.series_list().await
+    }
+    async fn update_series(
+        &self,
+        id: SeriesId,
+        settings: &SeriesSettings,
+        by: &str,
+    ) -> Result<bool> {
+        self.0.update_series(id, settings, by).await
+    }
+    async fn create_draft(
+        &self,
+        series: SeriesId,
+        draft: &Draft,
+        by: &str,
+    ) -> Result<Option<Issue>> {
+        self.0.create_draft(series, draft, by).await
+    }
+    async fn start_correction(&self, of: IssueId, by: &str) -> Result<Option<Issue>> {
+        self.0.start_correction(of, by).await
+    }
+    async fn issue(&self, id: IssueId) -> Result<Option<Issue>> {
+        self.0.issue(id).await
+    }
+    async fn issues(&self, query: &IssueQuery) -> Result<Vec<IssueSummary>> {
+        self.0.issues(query).await
+    }
+    async fn save_draft(
+        &self,
+        id: IssueId,
+        expected: i64,
+        draft: &Draft,
+        by: &str,
+    ) -> Result<SaveOutcome> {
+        self.0.save_draft(id, expected, draft, by).await
+    }
+    async fn delete_draft(&self, id: IssueId, expected: i64) -> Result<SaveOutcome> {
+        self.0.delete_draft(id, expected).await
+    }
+    async fn issue_draft(
+        &self,
+        id: IssueId,
+        expected: i64,
+        text: &IssuedText,
+        by: &str,
+    ) -> Result<IssueOutcome> {
+        self.0.issue_draft(id, expected, text, by).await
+    }
+    async fn article_uses(
+        &self,
+        series: SeriesId,
+        articles: &[ArticleId],
+    ) -> Result<Vec<ArticleUse>> {
+        self.0.article_uses(series, articles).await
     }
 }
 

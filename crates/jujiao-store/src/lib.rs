@@ -32,11 +32,11 @@ mod users;
 mod work;
 
 pub use articles::ArticleStore;
-pub use crawl::CrawlLog;
 pub use briefings::{
     ArticleUse, BriefingStore, Draft, DraftItem, Issue, IssueId, IssueOutcome, IssueQuery,
     IssueStatus, IssueSummary, Issued, SaveOutcome, Series, SeriesId,
 };
+pub use crawl::CrawlLog;
 pub use error::{Result, StoreError};
 pub use files::{ArticleFile, ArticleFileEntry, FileCatalog, FileRole, StoredFile, TextStatus};
 pub use postgres::PgStore;
@@ -67,7 +67,16 @@ pub const RUN_ERROR_SAMPLES: usize = 10;
 /// Everything jujiao stores: every sub-trait, behind one `Arc<dyn Store>` shared
 /// between tasks. Every method is one atomic unit of work.
 pub trait Store:
-    ArticleStore + CrawlLog + WorkQueue + HostSlots + FileCatalog + UserStore + BriefingStore + Send + Sync + fmt::Debug
+    ArticleStore
+    + CrawlLog
+    + WorkQueue
+    + HostSlots
+    + FileCatalog
+    + UserStore
+    + BriefingStore
+    + Send
+    + Sync
+    + fmt::Debug
 {
     /// Where the data lives (a path, or a URL without its password), for messages.
     fn location(&self) -> &str;

@@ -38,11 +38,9 @@ fn token_user(parts: &Parts, state: &AppState) -> Result<CurrentUser, Response> 
             Json(json!({ "error": "请先登录（login required）" })),
         )
             .into_response()),
-        Access::Disabled => Err((
-            StatusCode::FORBIDDEN,
-            Json(json!({ "error": "权限不足" })),
-        )
-            .into_response()),
+        Access::Disabled => {
+            Err((StatusCode::FORBIDDEN, Json(json!({ "error": "权限不足" }))).into_response())
+        }
     }
 }
 
