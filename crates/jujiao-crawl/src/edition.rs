@@ -220,29 +220,6 @@ fn weekday_zh(day: NaiveDate) -> &'static str {
     ][day.weekday().num_days_from_monday() as usize]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn script_and_refresh_jumps_are_read() {
-        let bjrb = "<script>var d='x';window.location.href = 'mobile/2026/20261204/20261204_m.html';</script>";
-        assert_eq!(
-            jump_target(bjrb).as_deref(),
-            Some("mobile/2026/20261204/20261204_m.html")
-        );
-        let replace = "<script>location.replace(\"/p/20261204.html\")</script>";
-        assert_eq!(jump_target(replace).as_deref(), Some("/p/20261204.html"));
-        let meta = "<meta http-equiv=\"refresh\" content=\"0; url=day/1.html\">";
-        assert_eq!(jump_target(meta).as_deref(), Some("day/1.html"));
-        assert_eq!(jump_target("<p>no jump</p>"), None);
-        assert_eq!(
-            weekday_zh(NaiveDate::from_ymd_opt(2026, 12, 6).expect("day")),
-            "星期日"
-        );
-    }
-}
-
 fn links(text: &str, base: &Url, selector: &Selector) -> Vec<String> {
     discover_links(text, base, Some(selector), None)
         .into_iter()
@@ -286,4 +263,27 @@ fn write_zip(
     );
     let path = jujiao_legacy::join_under_root(&crawler.output, &rel).map_err(|e| e.to_string())?;
     jujiao_legacy::write_atomic(&path, buf.get_ref()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_and_refresh_jumps_are_read() {
+        let bjrb = "<script>var d='x';window.location.href = 'mobile/2026/20261204/20261204_m.html';</script>";
+        assert_eq!(
+            jump_target(bjrb).as_deref(),
+            Some("mobile/2026/20261204/20261204_m.html")
+        );
+        let replace = "<script>location.replace(\"/p/20261204.html\")</script>";
+        assert_eq!(jump_target(replace).as_deref(), Some("/p/20261204.html"));
+        let meta = "<meta http-equiv=\"refresh\" content=\"0; url=day/1.html\">";
+        assert_eq!(jump_target(meta).as_deref(), Some("day/1.html"));
+        assert_eq!(jump_target("<p>no jump</p>"), None);
+        assert_eq!(
+            weekday_zh(NaiveDate::from_ymd_opt(2026, 12, 6).expect("day")),
+            "星期日"
+        );
+    }
 }

@@ -144,7 +144,7 @@ async fn check_prints_one_verdict_per_preset_source_against_the_replicas() {
     let replicas = Replicas::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("replica-ca.pem");
-    std::fs::write(&ca, CA_PEM).unwrap();
+    jujiao_legacy::write_atomic(&ca, CA_PEM.as_bytes()).unwrap();
     let preset = concat!(env!("CARGO_MANIFEST_DIR"), "/../../presets/legacy.toml");
     let mut args: Vec<String> = [
         "sources", "check", "--brief", "--config", preset, "--cacert",

@@ -660,10 +660,10 @@ var item=[{}];\nfor (var i = 0; i < item.length; i++) {{ $('#showData').append('
                 items.join(",\n")
             ));
         }
-        for i in 0..3 {
+        for (i, t) in titles.iter().enumerate() {
             if path == url(c, i) {
                 let d = ymd(days()[i]);
-                let title = format!("{}（{col}）", titles[i]);
+                let title = format!("{t}（{col}）");
                 return ok(format!(
                     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}_共产党员网</title></head><body>\
 <div class=\"nav\"><a href=\"/\">首页</a></div><div class=\"big_title\"><h1>{title}</h1></div>\
