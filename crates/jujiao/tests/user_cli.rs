@@ -123,13 +123,14 @@ fn the_first_admin_is_added_from_a_script_and_signs_in() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     let config = dir.path().join("jujiao.toml");
-    std::fs::write(
+    jujiao_legacy::write_atomic(
         &config,
         format!(
             "[settings]\ndatabase = \"{}\"\noutput = \"{}\"\n\n[web]\npublic_read = false\n",
             db.display(),
             dir.path().join("tree").display()
-        ),
+        )
+        .as_bytes(),
     )
     .unwrap();
 
