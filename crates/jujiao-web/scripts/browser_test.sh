@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser test of the web app in headless Chromium: makes the demo database
 # (`jujiao demo`), serves it, opens the briefing, the search form, a search and a
-# filtered search, the sources, an article and the export page, screenshots each and
+# filtered search, the sources, an article, the export page and the login page, screenshots each and
 # checks the rendered DOM holds the expected Chinese text.
 #
 #   crates/jujiao-web/scripts/browser_test.sh          # from the repository root
@@ -89,4 +89,5 @@ first_id=$(curl -fs "http://127.0.0.1:$port/api/articles?date=$today" |
   python3 -c 'import json,sys; a=json.load(sys.stdin)["articles"]; print(a[0]["id"] if a else "")')
 [ -n "$first_id" ] && check article "http://127.0.0.1:$port/articles/$first_id" "采集时间" "修订记录" "发布过这篇文章的来源"
 check export "http://127.0.0.1:$port/export" "导出简报" "Word 简报"
+check login "http://127.0.0.1:$port/login" "登录" 'name="password"' 'name="csrf"'
 exit $failed
