@@ -20,6 +20,7 @@ pub mod near;
 mod postgres;
 mod sqlite;
 mod types;
+mod watch;
 mod work;
 
 pub use error::{Result, StoreError};
@@ -30,6 +31,10 @@ pub use types::{
     ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingCount, FilingId,
     FilingQuery, FilingRef, MAX_PAGE, PageCheck, RecordOutcome, Revision, Run, RunId, RunSummary,
     SourceKind, StoreStats, StoredArticle, StoredFiling, StoredPage, Validators, WorkId,
+};
+pub use watch::{
+    Delivery, DeliveryId, DeliveryState, NewWatchMatch, RuleOrigin, SendSlot, StoredWatchRule,
+    WatchMatch, WatchStats, WatchStore,
 };
 pub use work::{
     HostHold, HostSlot, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind, WorkerState,
@@ -52,7 +57,7 @@ pub const RUN_ERROR_SAMPLES: usize = 10;
 /// Everything jujiao stores. Implementations are shared between tasks
 /// (`Arc<dyn Store>`); every method is one atomic unit of work.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
+pub trait Store: WatchStore + Send + Sync + fmt::Debug {
     /// Where the data lives (a path, or a URL without its password), for messages.
     fn location(&self) -> &str;
 

@@ -51,6 +51,11 @@ macro_rules! backend_tests {
                 host_holds_are_renewed_only_by_their_holder,
                 seeded_list_pages_keep_their_schedule,
                 article_outcomes_add_to_their_run,
+                watch_rules_round_trip_and_config_rules_sync,
+                a_rule_fires_once_per_article_and_each_delivery_once,
+                an_ended_lease_is_claimed_again,
+                concurrent_delivery_claims_never_share_a_row,
+                send_slots_are_spaced_across_callers,
             );
         }
     };

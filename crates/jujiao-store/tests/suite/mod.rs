@@ -6,6 +6,7 @@ mod crawl;
 mod files;
 mod leases;
 mod near;
+mod watch;
 mod work;
 mod workers;
 
@@ -14,5 +15,6 @@ pub use crawl::*;
 pub use files::*;
 pub use leases::*;
 pub use near::*;
+pub use watch::*;
 pub use work::*;
 pub use workers::*;
