@@ -10,6 +10,7 @@
 mod listing;
 pub mod raw;
 mod validate;
+pub mod watch;
 mod web;
 
 pub use listing::{
@@ -19,6 +20,9 @@ pub use listing::{
 pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,
+};
+pub use watch::{
+    Channel, ChannelKind, EmailChannel, Leader, SecretRef, SmtpTls, WatchRule, WatchSettings,
 };
 pub use web::{MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
 

@@ -14,6 +14,13 @@ pub struct RawConfig {
     pub web: RawWeb,
     #[serde(default, rename = "source")]
     pub sources: Vec<RawSource>,
+    /// Watch-lists: where alerts go, what to look out for, whose activities to follow.
+    #[serde(default, rename = "channel")]
+    pub channels: Vec<crate::watch::RawChannel>,
+    #[serde(default, rename = "watch")]
+    pub watches: Vec<crate::watch::RawWatch>,
+    #[serde(default, rename = "leader")]
+    pub leaders: Vec<crate::watch::RawLeader>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,12 +55,15 @@ pub struct RawWeb {
     /// The admin token of state-changing actions ("run now"); `JUJIAO_ADMIN_TOKEN`
     /// overrides it.
     pub admin_token: Option<String>,
+    /// The web app's address as readers reach it, for links in alert messages.
+    pub base_url: Option<String>,
 }
 
 impl std::fmt::Debug for RawWeb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RawWeb")
             .field("admin_token", &self.admin_token.as_ref().map(|_| "****"))
+            .field("base_url", &self.base_url)
             .finish()
     }
 }

@@ -18,6 +18,8 @@ pub struct Config {
     /// `[web]`: settings of `jujiao serve`.
     pub web: crate::WebSettings,
     pub sources: Vec<Source>,
+    /// `[[channel]]`, `[[watch]]`, `[[leader]]`.
+    pub watch: crate::WatchSettings,
 }
 
 /// Settings shared by every source.
@@ -187,10 +189,12 @@ impl Config {
             }
             sources.push(source(s, &key)?);
         }
+        let watch = crate::watch::watch_settings(&raw.channels, &raw.watches, &raw.leaders)?;
         Ok(Config {
             settings,
             web,
             sources,
+            watch,
         })
     }
 

@@ -20,6 +20,11 @@ pub const MIN_ADMIN_TOKEN_CHARS: usize = 12;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret read from the file or the environment.
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     /// The secret itself; never log or show it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -37,6 +42,9 @@ impl fmt::Debug for Secret {
 pub struct WebSettings {
     /// `web.admin_token`, checked with [`check_admin_token`]; `None` when not set.
     pub admin_token: Option<Secret>,
+    /// `web.base_url`: where readers reach the web app (alert messages link there),
+    /// without a trailing `/`.
+    pub base_url: Option<String>,
 }
 
 /// Checks an admin token (from the file or the environment) and returns it without
@@ -83,5 +91,19 @@ pub(crate) fn web(raw: &RawWeb) -> Result<WebSettings, Failure> {
                 .to_owned(),
         )),
     };
-    Ok(WebSettings { admin_token })
+    let base_url = match raw.base_url.as_deref() {
+        None => None,
+        Some(u) => {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| ("web.base_url".to_owned(), format!("`{u}`: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(("web.base_url".to_owned(), format!("`{u}` is not an http(s) URL")));
+            }
+            Some(u.trim_end_matches('/').to_owned())
+        }
+    };
+    Ok(WebSettings {
+        admin_token,
+        base_url,
+    })
 }
