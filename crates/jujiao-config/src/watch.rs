@@ -233,7 +233,9 @@ pub fn parse_clock(text: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("`{text}` is not a time of day; write HH:MM, e.g. 08:30"))?;
     match (h.parse::<u32>(), m.parse::<u32>()) {
         (Ok(h), Ok(m)) if h < 24 && m < 60 && m.to_string().len() <= 2 => Ok(h * 60 + m),
-        _ => Err(format!("`{text}` is not a time of day; write HH:MM, e.g. 08:30")),
+        _ => Err(format!(
+            "`{text}` is not a time of day; write HH:MM, e.g. 08:30"
+        )),
     }
 }
 
@@ -307,9 +309,12 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
         "webhook" => (ChannelKind::Webhook, None, DEFAULT_MESSAGES_PER_MINUTE),
         "email" => {
             let need = |v: &Option<String>, field: &str| {
-                v.clone()
-                    .filter(|s| !s.trim().is_empty())
-                    .ok_or_else(|| (format!("{key}.{field}"), "is required for e-mail".to_owned()))
+                v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                    (
+                        format!("{key}.{field}"),
+                        "is required for e-mail".to_owned(),
+                    )
+                })
             };
             let tls = match raw.smtp_tls.as_deref() {
                 None | Some("starttls") => SmtpTls::StartTls,
@@ -323,7 +328,10 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
                 }
             };
             if raw.to.is_empty() {
-                return Err((format!("{key}.to"), "name at least one recipient".to_owned()));
+                return Err((
+                    format!("{key}.to"),
+                    "name at least one recipient".to_owned(),
+                ));
             }
             let email = EmailChannel {
                 host: need(&raw.smtp_host, "smtp_host")?,
@@ -334,7 +342,12 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
                 }),
                 tls,
                 username: raw.username.clone(),
-                password: secret(key, "password", raw.password.as_ref(), raw.password_env.as_ref())?,
+                password: secret(
+                    key,
+                    "password",
+                    raw.password.as_ref(),
+                    raw.password_env.as_ref(),
+                )?,
                 from: need(&raw.from, "from")?,
                 to: raw.to.clone(),
             };
@@ -343,13 +356,16 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
         other => {
             return Err((
                 format!("{key}.kind"),
-                format!("`{other}` is not a channel kind; use wecom, dingtalk, feishu, webhook or email"),
+                format!(
+                    "`{other}` is not a channel kind; use wecom, dingtalk, feishu, webhook or email"
+                ),
             ));
         }
     };
     let url = match (raw.url.as_deref(), default_url) {
         (Some(u), _) => {
-            let parsed = url::Url::parse(u).map_err(|e| (format!("{key}.url"), format!("`{u}`: {e}")))?;
+            let parsed =
+                url::Url::parse(u).map_err(|e| (format!("{key}.url"), format!("`{u}`: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") {
                 return Err((format!("{key}.url"), format!("`{u}` is not an http(s) URL")));
             }
@@ -359,8 +375,10 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
         (None, None) if matches!(kind, ChannelKind::Email(_)) => String::new(),
         (None, None) => return Err((format!("{key}.url"), "is required for a webhook".to_owned())),
     };
-    if matches!(kind, ChannelKind::Wecom { .. } | ChannelKind::Dingtalk | ChannelKind::Feishu { .. })
-        && token.is_none()
+    if matches!(
+        kind,
+        ChannelKind::Wecom { .. } | ChannelKind::Dingtalk | ChannelKind::Feishu { .. }
+    ) && token.is_none()
     {
         return Err((
             format!("{key}.token"),
@@ -369,7 +387,10 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
     }
     let messages_per_minute = raw.messages_per_minute.unwrap_or(default_rate);
     if messages_per_minute == 0 {
-        return Err((format!("{key}.messages_per_minute"), "must be at least 1".to_owned()));
+        return Err((
+            format!("{key}.messages_per_minute"),
+            "must be at least 1".to_owned(),
+        ));
     }
     Ok(Channel {
         name: raw.name.clone(),
@@ -431,7 +452,10 @@ pub(crate) fn watch_settings(
             return Err((format!("{key}.name"), "is empty".to_owned()));
         }
         if !names.insert(raw.name.clone()) {
-            return Err((format!("{key}.name"), "two channels have this name".to_owned()));
+            return Err((
+                format!("{key}.name"),
+                "two channels have this name".to_owned(),
+            ));
         }
         out.channels.push(channel(raw, &key)?);
     }
@@ -440,7 +464,10 @@ pub(crate) fn watch_settings(
     for (i, raw) in rules.iter().enumerate() {
         let key = format!("watch[{i}] (name \"{}\")", raw.name);
         if !names.insert(raw.name.trim().to_owned()) {
-            return Err((format!("{key}.name"), "two watch rules have this name".to_owned()));
+            return Err((
+                format!("{key}.name"),
+                "two watch rules have this name".to_owned(),
+            ));
         }
         out.rules.push(watch_rule(raw, &key, &channel_names)?);
     }
@@ -449,15 +476,26 @@ pub(crate) fn watch_settings(
         let key = format!("leader[{i}]");
         let name = raw.name.trim();
         if name.chars().count() < 2 {
-            return Err((format!("{key}.name"), "give the full name (two characters or more)".to_owned()));
+            return Err((
+                format!("{key}.name"),
+                "give the full name (two characters or more)".to_owned(),
+            ));
         }
         if !names.insert(name.to_owned()) {
-            return Err((format!("{key}.name"), "two leaders have this name".to_owned()));
+            return Err((
+                format!("{key}.name"),
+                "two leaders have this name".to_owned(),
+            ));
         }
         out.leaders.push(Leader {
             name: name.to_owned(),
             title: raw.title.trim().to_owned(),
-            aliases: raw.aliases.iter().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect(),
+            aliases: raw
+                .aliases
+                .iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect(),
         });
     }
     Ok(out)
@@ -501,13 +539,20 @@ title = "区委书记"
         assert_eq!(c.watch.channels[0].url, super::WECOM_URL);
         assert_eq!(c.watch.leaders[0].title, "区委书记");
         let debug = format!("{c:?}");
-        assert!(!debug.contains("k-123") && !debug.contains("SEC000"), "{debug}");
+        assert!(
+            !debug.contains("k-123") && !debug.contains("SEC000"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn errors_name_the_key() {
-        let e = parse("[[watch]]\nname = \"x\"\nquery = \"a\"\nchannels = [\"nope\"]\n").unwrap_err();
-        assert!(e.contains("watch[0] (name \"x\").channels") && e.contains("nope"), "{e}");
+        let e =
+            parse("[[watch]]\nname = \"x\"\nquery = \"a\"\nchannels = [\"nope\"]\n").unwrap_err();
+        assert!(
+            e.contains("watch[0] (name \"x\").channels") && e.contains("nope"),
+            "{e}"
+        );
         let e = parse("[[channel]]\nname = \"a\"\nkind = \"wecom\"\n").unwrap_err();
         assert!(e.contains("channel[0] (name \"a\").token"), "{e}");
         let e = parse("[[channel]]\nname = \"a\"\nkind = \"pager\"\n").unwrap_err();

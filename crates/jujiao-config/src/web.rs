@@ -97,7 +97,10 @@ pub(crate) fn web(raw: &RawWeb) -> Result<WebSettings, Failure> {
             let parsed = url::Url::parse(u)
                 .map_err(|e| ("web.base_url".to_owned(), format!("`{u}`: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(("web.base_url".to_owned(), format!("`{u}` is not an http(s) URL")));
+                return Err((
+                    "web.base_url".to_owned(),
+                    format!("`{u}` is not an http(s) URL"),
+                ));
             }
             Some(u.trim_end_matches('/').to_owned())
         }

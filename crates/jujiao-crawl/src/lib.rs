@@ -77,6 +77,8 @@ pub struct Crawler {
     config: Config,
     /// Collects new articles' images and attachments; `None`: files are not collected.
     media: Option<jujiao_media::Collector>,
+    /// Tests recorded articles against the stored watch rules.
+    watcher: jujiao_watch::Watcher,
 }
 
 impl std::fmt::Debug for Crawler {
@@ -113,6 +115,7 @@ impl Crawler {
             .map(compile)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Crawler {
+            watcher: jujiao_watch::Watcher::new(store.clone()),
             store,
             fetcher,
             sources,

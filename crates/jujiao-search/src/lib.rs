@@ -27,8 +27,8 @@ mod tokenize;
 
 pub use error::{Result, SearchError};
 pub use highlight::SNIPPET_CHARS;
-pub use matcher::{MatchText, QuerySet, TextScope};
 pub use index::{MAX_LIMIT, MAX_SEARCH_THREADS, OpenState, SearchIndex, WRITER_MEMORY};
+pub use matcher::{MatchText, QuerySet, TextScope};
 pub use query::TITLE_BOOST;
 pub use rebuild::{RebuildReport, attachments_text, index_dir_for_db, rebuild};
 pub use schema::SCHEMA_VERSION;

@@ -199,7 +199,8 @@ impl QuerySet {
 
     fn is_match(&self, i: usize, found: &Found) -> bool {
         let q = &self.queries[i];
-        let has = |t: usize| found.title[t] || (q.scope == TextScope::TitleAndBody && found.body[t]);
+        let has =
+            |t: usize| found.title[t] || (q.scope == TextScope::TitleAndBody && found.body[t]);
         q.groups.iter().all(|g| g.iter().any(|&t| has(t))) && !q.excluded.iter().any(|&t| has(t))
     }
 
@@ -262,7 +263,10 @@ mod tests {
         assert!(matches("疫情|防控 通知", "防控通知", ""));
         assert!(matches("疫情 OR 防控 通知", "通知", "疫情"));
         assert!(!matches("通知 -广告", "通知", "这是广告"));
-        let set = QuerySet::new([("通知", TextScope::Title), ("通知", TextScope::TitleAndBody)]);
+        let set = QuerySet::new([
+            ("通知", TextScope::Title),
+            ("通知", TextScope::TitleAndBody),
+        ]);
         assert_eq!(set.matching(&MatchText::new("新闻", "一则通知")), [1]);
         assert_eq!(set.matching(&MatchText::new("通知", "")), [0, 1]);
     }

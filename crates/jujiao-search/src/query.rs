@@ -368,7 +368,10 @@ mod tests {
     fn a_bar_joins_alternatives_like_or() {
         assert_eq!(groups("疫情|防控 5G"), [vec!["疫情", "防控"], vec!["5g"]]);
         assert_eq!(groups("疫情 | 防控"), [vec!["疫情", "防控"]]);
-        assert_eq!(groups("疫情｜\"防 控\"｜境外"), [vec!["疫情", "防控", "境外"]]);
+        assert_eq!(
+            groups("疫情｜\"防 控\"｜境外"),
+            [vec!["疫情", "防控", "境外"]]
+        );
         assert_eq!(groups("| 疫情 |"), [["疫情"]]);
         let p = parse("疫情 -境外|海外");
         assert_eq!(p.excluded.len(), 1);

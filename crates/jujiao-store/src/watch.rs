@@ -11,8 +11,8 @@
 //!    one claim per message; concurrent claims never share a row;
 //! 3. a row is marked delivered as soon as the endpoint accepted the message; a worker
 //!    that dies before the mark leaves its lease to run out and the row is sent again —
-//!    the only window in which a message can be repeated is between the endpoint's answer
-//!    and this one-row update.
+//!    so nothing is lost, and the only message that can be repeated is the one in flight
+//!    when the process died.
 
 use crate::error::{Result, StoreError};
 use crate::types::ArticleId;
@@ -363,12 +363,11 @@ macro_rules! watch_store {
 
             async fn watch_rules_version(&self) -> Result<(i64, i64)> {
                 const OP: &str = "reading the watch rules' version";
-                let row = sqlx::query(
-                    "SELECT COUNT(*), COALESCE(MAX(updated_ms), 0) FROM watch_rules",
-                )
-                .fetch_one(&self.pool)
-                .await
-                .map_err(query_error(OP, crate::Store::location(self)))?;
+                let row =
+                    sqlx::query("SELECT COUNT(*), COALESCE(MAX(updated_ms), 0) FROM watch_rules")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(query_error(OP, crate::Store::location(self)))?;
                 let get = |i: usize| -> Result<i64> {
                     row.try_get::<i64, _>(i)
                         .map_err(query_error(OP, crate::Store::location(self)))
@@ -601,12 +600,13 @@ macro_rules! watch_store {
                 if taken.is_some() {
                     return Ok(SendSlot::Granted);
                 }
-                let next: i64 =
-                    sqlx::query_scalar("SELECT next_ms FROM watch_channel_slots WHERE channel = $1")
-                        .bind(channel)
-                        .fetch_one(&self.pool)
-                        .await
-                        .map_err(query_error(OP, loc))?;
+                let next: i64 = sqlx::query_scalar(
+                    "SELECT next_ms FROM watch_channel_slots WHERE channel = $1",
+                )
+                .bind(channel)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(query_error(OP, loc))?;
                 Ok(SendSlot::NotBefore(from_ms(next)))
             }
 
@@ -681,7 +681,11 @@ macro_rules! watch_store {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(query_error(OP, loc))?;
-                let get = |i: usize| r.try_get::<i64, _>(i).map(count).map_err(query_error(OP, loc));
+                let get = |i: usize| {
+                    r.try_get::<i64, _>(i)
+                        .map(count)
+                        .map_err(query_error(OP, loc))
+                };
                 Ok(WatchStats {
                     matches: get(0)?,
                     delivered: get(1)?,

@@ -8,9 +8,34 @@ use jujiao_watch::RuleSet;
 use std::hint::black_box;
 
 const WORDS: &[&str] = &[
-    "海淀", "中关村", "科学城", "区委书记", "疫情防控", "营商环境", "人工智能", "乡村振兴",
-    "教育", "医疗", "养老", "住房", "交通", "生态", "文旅", "招商", "安全生产", "应急",
-    "防汛", "消防", "财政", "审计", "统计", "信访", "民政", "街道", "社区", "企业",
+    "海淀",
+    "中关村",
+    "科学城",
+    "区委书记",
+    "疫情防控",
+    "营商环境",
+    "人工智能",
+    "乡村振兴",
+    "教育",
+    "医疗",
+    "养老",
+    "住房",
+    "交通",
+    "生态",
+    "文旅",
+    "招商",
+    "安全生产",
+    "应急",
+    "防汛",
+    "消防",
+    "财政",
+    "审计",
+    "统计",
+    "信访",
+    "民政",
+    "街道",
+    "社区",
+    "企业",
 ];
 
 fn rules(n: usize) -> Vec<StoredWatchRule> {
@@ -60,7 +85,10 @@ fn bench(c: &mut Criterion) {
     let set = RuleSet::new(rules(1000));
     let a = article();
     let hits = set.hits(&a, "要闻", "bench").len();
-    assert!(hits > 0 && hits < 1000, "{hits} rules match: the bench must exercise both outcomes");
+    assert!(
+        hits > 0 && hits < 1000,
+        "{hits} rules match: the bench must exercise both outcomes"
+    );
     c.bench_function("1000 rules against one article", |b| {
         b.iter(|| black_box(set.hits(black_box(&a), "要闻", "bench")).len());
     });

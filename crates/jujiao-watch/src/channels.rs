@@ -58,7 +58,10 @@ pub fn hmac_base64(key: &[u8], msg: &[u8]) -> String {
 
 /// 钉钉 加签 for a millisecond timestamp, before URL encoding.
 pub fn dingtalk_sign(secret: &str, timestamp_ms: i64) -> String {
-    hmac_base64(secret.as_bytes(), format!("{timestamp_ms}\n{secret}").as_bytes())
+    hmac_base64(
+        secret.as_bytes(),
+        format!("{timestamp_ms}\n{secret}").as_bytes(),
+    )
 }
 
 /// 飞书 signature for a timestamp in seconds.
@@ -181,7 +184,10 @@ pub fn build_request(
                 headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
             }
             let ids: Vec<String> = message.items.iter().map(|d| d.id.0.to_string()).collect();
-            headers.push(("Idempotency-Key".to_owned(), format!("jujiao-{}", ids.join("-"))));
+            headers.push((
+                "Idempotency-Key".to_owned(),
+                format!("jujiao-{}", ids.join("-")),
+            ));
             let items: Vec<Value> = message
                 .items
                 .iter()
@@ -227,7 +233,11 @@ pub fn judge_answer(status: u16, body: &[u8]) -> Result<(), String> {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
-    for (code_key, msg_key) in [("errcode", "errmsg"), ("code", "msg"), ("StatusCode", "StatusMessage")] {
+    for (code_key, msg_key) in [
+        ("errcode", "errmsg"),
+        ("code", "msg"),
+        ("StatusCode", "StatusMessage"),
+    ] {
         if let Some(code) = value.get(code_key)
             && code.as_i64() != Some(0)
         {
@@ -275,14 +285,22 @@ mod tests {
         // HMAC-SHA256 test vector (RFC 4231 case 2): key "Jefe".
         let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
         mac.update(b"what do ya want for nothing?");
-        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
         assert_eq!(
             hmac_base64(b"Jefe", b"what do ya want for nothing?"),
             BASE64.encode([
-                0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08,
-                0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec,
-                0x58, 0xb9, 0x64, 0xec, 0x38, 0x43
+                0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95,
+                0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9,
+                0x64, 0xec, 0x38, 0x43
             ])
         );
         assert_eq!(dingtalk_sign("SEC", 1), hmac_base64(b"SEC", b"1\nSEC"));
@@ -292,8 +310,12 @@ mod tests {
     #[test]
     fn answers_with_an_error_code_are_failures() {
         assert!(judge_answer(200, br#"{"errcode":0,"errmsg":"ok"}"#).is_ok());
-        let e = judge_answer(200, br#"{"errcode":93000,"errmsg":"invalid webhook url"}"#).unwrap_err();
-        assert!(e.contains("93000") && e.contains("invalid webhook url"), "{e}");
+        let e =
+            judge_answer(200, br#"{"errcode":93000,"errmsg":"invalid webhook url"}"#).unwrap_err();
+        assert!(
+            e.contains("93000") && e.contains("invalid webhook url"),
+            "{e}"
+        );
         assert!(judge_answer(200, br#"{"code":19021,"msg":"sign match fail"}"#).is_err());
         assert!(judge_answer(200, br#"{"code":0,"msg":"success","data":{}}"#).is_ok());
         assert!(judge_answer(200, br#"{"StatusCode":0,"StatusMessage":"success"}"#).is_ok());

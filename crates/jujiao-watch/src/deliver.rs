@@ -6,9 +6,10 @@
 //! take the channel's send slot → claim (lease) due rows → give back the rows that do
 //! not fit in this message → send → mark the message's rows delivered (or give them back
 //! with the error, due after a backoff). A process killed anywhere leaves its rows
-//! leased; when the lease ends another claim takes them. The one window in which a
-//! message can go out twice is between the endpoint's answer and the mark, a single
-//! short statement.
+//! leased; when the lease ends another claim takes them: nothing is lost. The one
+//! message that can go out twice is the one in flight when the process died (sent, not
+//! yet marked): a chat robot cannot recognise a repeat; the JSON webhook carries
+//! `delivery_id`s and an `Idempotency-Key` so a receiver can.
 //!
 //! Rate limits hold by batching, never by dropping: while a channel waits for its next
 //! slot, its matches accumulate and the next message carries all of them.
@@ -112,7 +113,10 @@ impl Deliverer {
             })?;
         Ok(Deliverer {
             store,
-            channels: channels.iter().map(|c| (c.name.clone(), c.clone())).collect(),
+            channels: channels
+                .iter()
+                .map(|c| (c.name.clone(), c.clone()))
+                .collect(),
             client,
             options,
         })
@@ -160,7 +164,9 @@ impl Deliverer {
         }
         let base = self.options.base_url.as_deref();
         let mut messages = compose(&claimed, Layout::of(&channel.kind), base).into_iter();
-        let message = messages.next().expect("claimed deliveries make at least one message");
+        let message = messages
+            .next()
+            .expect("claimed deliveries make at least one message");
         let rest: Vec<_> = messages.flat_map(|m| m.ids()).collect();
         if !rest.is_empty() {
             store.release_deliveries(&rest, worker, None, now).await?;
@@ -217,11 +223,17 @@ impl Deliverer {
     /// --until-empty`).
     pub async fn drain(&self, limit: u32, wait_for: Duration) -> Result<DeliverReport, WatchError> {
         let mut total = DeliverReport::default();
-        let ahead = chrono::Duration::from_std(wait_for).unwrap_or_else(|_| chrono::Duration::hours(1));
+        let ahead =
+            chrono::Duration::from_std(wait_for).unwrap_or_else(|_| chrono::Duration::hours(1));
         for _ in 0..limit {
             let pass = self.deliver_due(Utc::now()).await?;
             total.add(DeliverReport { waiting: 0, ..pass });
-            if self.store.due_channels(Utc::now() + ahead).await?.is_empty() {
+            if self
+                .store
+                .due_channels(Utc::now() + ahead)
+                .await?
+                .is_empty()
+            {
                 break;
             }
             if pass.messages + pass.failed == 0 {

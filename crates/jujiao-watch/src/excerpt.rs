@@ -29,7 +29,11 @@ pub fn sentence_at(text: &str, at: usize) -> String {
     // Keep the place in view: a third before it, the rest after.
     let offset = text[start..at].trim_start().chars().count();
     let skip = offset.saturating_sub(MAX_SENTENCE_CHARS / 3);
-    let mut out: String = sentence.chars().skip(skip).take(MAX_SENTENCE_CHARS).collect();
+    let mut out: String = sentence
+        .chars()
+        .skip(skip)
+        .take(MAX_SENTENCE_CHARS)
+        .collect();
     if skip > 0 {
         out.insert(0, '…');
     }

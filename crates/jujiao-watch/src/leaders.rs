@@ -13,17 +13,44 @@ use jujiao_config::Leader;
 
 /// Titles recognised before or after a name, beside the leader's own.
 pub const TITLES: &[&str] = &[
-    "书记", "副书记", "区长", "副区长", "市长", "副市长", "省长", "副省长", "县长", "副县长",
-    "镇长", "主任", "副主任", "部长", "副部长", "局长", "副局长", "主席", "副主席", "委员",
-    "常委", "秘书长", "检察长", "院长", "组长", "同志", "代表", "总理", "副总理", "街道主任",
+    "书记",
+    "副书记",
+    "区长",
+    "副区长",
+    "市长",
+    "副市长",
+    "省长",
+    "副省长",
+    "县长",
+    "副县长",
+    "镇长",
+    "主任",
+    "副主任",
+    "部长",
+    "副部长",
+    "局长",
+    "副局长",
+    "主席",
+    "副主席",
+    "委员",
+    "常委",
+    "秘书长",
+    "检察长",
+    "院长",
+    "组长",
+    "同志",
+    "代表",
+    "总理",
+    "副总理",
+    "街道主任",
 ];
 
 /// Words that commonly follow a name (verbs of official activity, conjunctions).
 pub const AFTER: &[&str] = &[
-    "主持", "出席", "参加", "强调", "指出", "表示", "要求", "讲话", "调研", "会见", "会谈",
-    "看望", "慰问", "检查", "督导", "率队", "带队", "走访", "察看", "听取", "宣布", "作",
-    "在", "到", "赴", "来", "和", "与", "及", "等", "的", "说", "是", "为", "对", "向", "一行",
-    "同", "也", "就", "专题", "前往", "深入", "实地", "现场", "视察", "部署", "批示",
+    "主持", "出席", "参加", "强调", "指出", "表示", "要求", "讲话", "调研", "会见", "会谈", "看望",
+    "慰问", "检查", "督导", "率队", "带队", "走访", "察看", "听取", "宣布", "作", "在", "到", "赴",
+    "来", "和", "与", "及", "等", "的", "说", "是", "为", "对", "向", "一行", "同", "也", "就",
+    "专题", "前往", "深入", "实地", "现场", "视察", "部署", "批示",
 ];
 
 /// Words that commonly precede a name.
@@ -70,12 +97,17 @@ impl LeaderFinder {
         let left = match before.chars().next_back() {
             None => true,
             Some(c) if !is_cjk(c) => true,
-            Some(_) => titled(&|t: &str| before.ends_with(t)) || BEFORE.iter().any(|w| before.ends_with(w)),
+            Some(_) => {
+                titled(&|t: &str| before.ends_with(t)) || BEFORE.iter().any(|w| before.ends_with(w))
+            }
         };
         let right = match after.chars().next() {
             None => true,
             Some(c) if !is_cjk(c) => true,
-            Some(_) => titled(&|t: &str| after.starts_with(t)) || AFTER.iter().any(|w| after.starts_with(w)),
+            Some(_) => {
+                titled(&|t: &str| after.starts_with(t))
+                    || AFTER.iter().any(|w| after.starts_with(w))
+            }
         };
         left && right
     }
@@ -100,9 +132,15 @@ impl LeaderFinder {
         (0..self.leaders.len())
             .filter_map(|i| {
                 if let Some(at) = self.find(i, body) {
-                    return Some(Mention { leader: i, sentence: sentence_at(body, at) });
+                    return Some(Mention {
+                        leader: i,
+                        sentence: sentence_at(body, at),
+                    });
                 }
-                self.find(i, title).map(|_| Mention { leader: i, sentence: title.to_owned() })
+                self.find(i, title).map(|_| Mention {
+                    leader: i,
+                    sentence: title.to_owned(),
+                })
             })
             .collect()
     }
@@ -114,13 +152,25 @@ mod tests {
 
     fn finder() -> LeaderFinder {
         LeaderFinder::new(vec![
-            Leader { name: "王伟".into(), title: "区委书记".into(), aliases: vec![] },
-            Leader { name: "张三".into(), title: "区长".into(), aliases: vec!["张老三".into()] },
+            Leader {
+                name: "王伟".into(),
+                title: "区委书记".into(),
+                aliases: vec![],
+            },
+            Leader {
+                name: "张三".into(),
+                title: "区长".into(),
+                aliases: vec!["张老三".into()],
+            },
         ])
     }
 
     fn named(text: &str) -> Vec<usize> {
-        finder().mentions("", text).into_iter().map(|m| m.leader).collect()
+        finder()
+            .mentions("", text)
+            .into_iter()
+            .map(|m| m.leader)
+            .collect()
     }
 
     #[test]

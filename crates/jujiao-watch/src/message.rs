@@ -50,7 +50,9 @@ impl Layout {
                 markdown: true,
                 max_bytes: Some(WECOM_MARKDOWN_BYTES),
             },
-            ChannelKind::Wecom { markdown: false, .. } => Layout {
+            ChannelKind::Wecom {
+                markdown: false, ..
+            } => Layout {
                 markdown: false,
                 max_bytes: Some(WECOM_TEXT_BYTES),
             },
@@ -72,7 +74,9 @@ impl Layout {
 
 /// `2026-12-06 09:30` in Beijing time.
 pub fn beijing(t: DateTime<Utc>) -> String {
-    t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&shanghai())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Where an item links: the web app's article page, or the article's own page.
@@ -158,7 +162,11 @@ pub fn compose(items: &[Delivery], layout: Layout, base_url: Option<&str>) -> Ve
         .into_iter()
         .map(|(items, texts, _)| {
             let title = header(items.len(), false);
-            let text = format!("{}\n\n{}", header(items.len(), layout.markdown), texts.join("\n\n"));
+            let text = format!(
+                "{}\n\n{}",
+                header(items.len(), layout.markdown),
+                texts.join("\n\n")
+            );
             Message { title, text, items }
         })
         .collect()
@@ -203,26 +211,43 @@ mod tests {
             .map(|i| delivery(i, &format!("第{i}条消息标题"), &"很长的摘句。".repeat(10)))
             .collect();
         for markdown in [true, false] {
-            let limit = if markdown { WECOM_MARKDOWN_BYTES } else { WECOM_TEXT_BYTES };
-            let layout = Layout { markdown, max_bytes: Some(limit) };
+            let limit = if markdown {
+                WECOM_MARKDOWN_BYTES
+            } else {
+                WECOM_TEXT_BYTES
+            };
+            let layout = Layout {
+                markdown,
+                max_bytes: Some(limit),
+            };
             let messages = compose(&items, layout, Some("https://jj.example"));
             assert!(messages.len() > 1);
             let mut seen = Vec::new();
             for m in &messages {
                 assert!(m.text.len() <= limit, "{} > {limit}", m.text.len());
                 for d in &m.items {
-                    assert!(m.text.contains(&format!("第{}条消息标题", d.id.0)), "an item is whole in its message");
+                    assert!(
+                        m.text.contains(&format!("第{}条消息标题", d.id.0)),
+                        "an item is whole in its message"
+                    );
                     seen.push(d.id.0);
                 }
             }
-            assert_eq!(seen, (0..60).collect::<Vec<_>>(), "every item once, in order");
+            assert_eq!(
+                seen,
+                (0..60).collect::<Vec<_>>(),
+                "every item once, in order"
+            );
         }
     }
 
     #[test]
     fn an_item_longer_than_a_message_is_cut_at_a_character() {
         let d = delivery(1, "标题", &"长".repeat(3000));
-        let layout = Layout { markdown: false, max_bytes: Some(WECOM_TEXT_BYTES) };
+        let layout = Layout {
+            markdown: false,
+            max_bytes: Some(WECOM_TEXT_BYTES),
+        };
         let messages = compose(&[d], layout, None);
         assert_eq!(messages.len(), 1);
         assert!(messages[0].text.len() <= WECOM_TEXT_BYTES);

@@ -61,7 +61,8 @@ impl RuleSet {
             .into_iter()
             .filter_map(|(i, at)| {
                 let rule = &self.rules[i];
-                let in_scope = (rule.columns.is_empty() || rule.columns.iter().any(|c| c == column))
+                let in_scope = (rule.columns.is_empty()
+                    || rule.columns.iter().any(|c| c == column))
                     && (rule.sources.is_empty() || rule.sources.iter().any(|s| s == source));
                 if !in_scope {
                     return None;
@@ -111,7 +112,10 @@ impl RuleSet {
 /// A publish time as messages show it: `2026-12-06 09:30` in Beijing, or the day.
 pub fn shown_publish_time(p: PublishTime) -> String {
     match p {
-        PublishTime::DateTime(t) => t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string(),
+        PublishTime::DateTime(t) => t
+            .with_timezone(&shanghai())
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
         PublishTime::Date(d) => d.format("%Y-%m-%d").to_string(),
     }
 }
@@ -177,7 +181,12 @@ mod tests {
         by_source.sources = vec!["other".into()];
         let mut title_only = rule("标题", "海淀");
         title_only.title_only = true;
-        let set = RuleSet::new(vec![rule("全部", "海淀 | 朝阳 -广告"), by_column, by_source, title_only]);
+        let set = RuleSet::new(vec![
+            rule("全部", "海淀 | 朝阳 -广告"),
+            by_column,
+            by_source,
+            title_only,
+        ]);
         let a = article("会议召开", &["第一段。", "区委书记在海淀调研。随后座谈。"]);
         let hits = set.hits(&a, "领导活动", "rmrb");
         let names: Vec<&str> = hits.iter().map(|h| h.rule.name.as_str()).collect();
@@ -189,14 +198,24 @@ mod tests {
             .map(|h| h.rule.name.clone())
             .collect();
         assert_eq!(names, ["全部", "栏目"]);
-        assert!(set.hits(&article("海淀广告", &[]), "要闻", "rmrb").iter().all(|h| h.rule.name != "全部"));
+        assert!(
+            set.hits(&article("海淀广告", &[]), "要闻", "rmrb")
+                .iter()
+                .all(|h| h.rule.name != "全部")
+        );
     }
 
     #[test]
     fn digests_fall_on_the_next_beijing_time() {
         // 2026-12-06 01:00 UTC is 09:00 in Beijing: an 08:30 digest is tomorrow's.
         let now = Utc.with_ymd_and_hms(2026, 12, 6, 1, 0, 0).unwrap();
-        assert_eq!(next_digest(now, 8 * 60 + 30), Utc.with_ymd_and_hms(2026, 12, 7, 0, 30, 0).unwrap());
-        assert_eq!(next_digest(now, 18 * 60), Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap());
+        assert_eq!(
+            next_digest(now, 8 * 60 + 30),
+            Utc.with_ymd_and_hms(2026, 12, 7, 0, 30, 0).unwrap()
+        );
+        assert_eq!(
+            next_digest(now, 18 * 60),
+            Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap()
+        );
     }
 }

@@ -55,9 +55,8 @@ impl Watcher {
         let mut matches = Vec::new();
         for (record, outcome) in records.iter().zip(outcomes) {
             let id = match outcome {
-                RecordOutcome::Added { article_id, .. } | RecordOutcome::Revised { article_id, .. } => {
-                    *article_id
-                }
+                RecordOutcome::Added { article_id, .. }
+                | RecordOutcome::Revised { article_id, .. } => *article_id,
                 _ => continue,
             };
             matches.extend(rules.new_matches(id, &record.article, &record.filing.column, now));

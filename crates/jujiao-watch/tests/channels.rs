@@ -24,12 +24,17 @@ fn hmac_b64(key: &[u8], msg: &[u8]) -> String {
 }
 
 fn channels(toml: &str) -> Vec<Channel> {
-    Config::parse(toml, Path::new("test.toml")).unwrap().watch.channels
+    Config::parse(toml, Path::new("test.toml"))
+        .unwrap()
+        .watch
+        .channels
 }
 
 fn query_param(uri: &str, name: &str) -> Option<String> {
     let url = url::Url::parse(&format!("http://x{uri}")).unwrap();
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn options() -> DeliverOptions {
@@ -39,9 +44,21 @@ fn options() -> DeliverOptions {
 }
 
 async fn one_match(store: &Arc<dyn jujiao_store::Store>, channel: &str) {
-    store.save_watch_rule(&rule("区领导", "区委书记", &[channel])).await.unwrap();
+    store
+        .save_watch_rule(&rule("区领导", "区委书记", &[channel]))
+        .await
+        .unwrap();
     let now = Utc::now();
-    let n = record_and_watch(store, &[record(1, "区委书记调研科学城", "第一段。区委书记到中关村调研。")], now).await;
+    let n = record_and_watch(
+        store,
+        &[record(
+            1,
+            "区委书记调研科学城",
+            "第一段。区委书记到中关村调研。",
+        )],
+        now,
+    )
+    .await;
     assert_eq!(n, 1);
 }
 
@@ -65,9 +82,19 @@ async fn wecom_markdown_request_is_exact() {
     let content = seen[0].body["markdown"]["content"].as_str().unwrap();
     assert!(content.starts_with("### 关注提醒（1 条）\n\n**【区领导】**[区委书记调研科学城](https://jj.example/articles/1)\nqxw · 要闻 · "), "{content}");
     assert!(content.ends_with("\n> 区委书记到中关村调研。"), "{content}");
-    assert_eq!(seen[0].body.as_object().unwrap().len(), 2, "nothing else in the body");
+    assert_eq!(
+        seen[0].body.as_object().unwrap().len(),
+        2,
+        "nothing else in the body"
+    );
     // Delivered once: nothing left to send.
-    assert_eq!(d.deliver_due(Utc::now() + Span::minutes(5)).await.unwrap().messages, 0);
+    assert_eq!(
+        d.deliver_due(Utc::now() + Span::minutes(5))
+            .await
+            .unwrap()
+            .messages,
+        0
+    );
     assert_eq!(ep.seen().len(), 1);
 }
 
@@ -80,11 +107,23 @@ async fn wecom_text_mentions_mobiles() {
     ));
     let store = memory_store().await;
     one_match(&store, "群").await;
-    Deliverer::new(store, &chans, options()).unwrap().deliver_due(Utc::now()).await.unwrap();
+    Deliverer::new(store, &chans, options())
+        .unwrap()
+        .deliver_due(Utc::now())
+        .await
+        .unwrap();
     let body = &ep.seen()[0].body;
     assert_eq!(body["msgtype"], "text");
-    assert_eq!(body["text"]["mentioned_mobile_list"], serde_json::json!(["13800001111", "@all"]));
-    assert!(body["text"]["content"].as_str().unwrap().contains("https://jj.example/articles/1"));
+    assert_eq!(
+        body["text"]["mentioned_mobile_list"],
+        serde_json::json!(["13800001111", "@all"])
+    );
+    assert!(
+        body["text"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("https://jj.example/articles/1")
+    );
 }
 
 #[tokio::test]
@@ -98,19 +137,36 @@ async fn dingtalk_signature_is_recomputed_from_the_documented_algorithm() {
     let store = memory_store().await;
     one_match(&store, "钉钉").await;
     let now = Utc::now();
-    Deliverer::new(store, &chans, options()).unwrap().deliver_due(now).await.unwrap();
+    Deliverer::new(store, &chans, options())
+        .unwrap()
+        .deliver_due(now)
+        .await
+        .unwrap();
     let seen = &ep.seen()[0];
-    assert!(seen.uri.starts_with("/robot/send?access_token=TOKEN&timestamp="), "{}", seen.uri);
+    assert!(
+        seen.uri
+            .starts_with("/robot/send?access_token=TOKEN&timestamp="),
+        "{}",
+        seen.uri
+    );
     let ts = query_param(&seen.uri, "timestamp").unwrap();
     assert_eq!(ts, now.timestamp_millis().to_string(), "milliseconds");
     let sign = query_param(&seen.uri, "sign").unwrap();
-    assert_eq!(sign, hmac_b64(secret.as_bytes(), format!("{ts}\n{secret}").as_bytes()));
+    assert_eq!(
+        sign,
+        hmac_b64(secret.as_bytes(), format!("{ts}\n{secret}").as_bytes())
+    );
     // The sign is URL-encoded in the query (base64 has + / =).
     let raw = seen.uri.split("&sign=").nth(1).unwrap();
     assert!(!raw.contains('+') && !raw.contains('/'), "{raw}");
     assert_eq!(seen.body["msgtype"], "markdown");
     assert_eq!(seen.body["markdown"]["title"], "关注提醒（1 条）");
-    assert!(seen.body["markdown"]["text"].as_str().unwrap().contains("[区委书记调研科学城](https://jj.example/articles/1)"));
+    assert!(
+        seen.body["markdown"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("[区委书记调研科学城](https://jj.example/articles/1)")
+    );
 }
 
 #[tokio::test]
@@ -124,16 +180,26 @@ async fn feishu_signature_is_in_the_body() {
     let store = memory_store().await;
     one_match(&store, "飞书").await;
     let now = Utc::now();
-    Deliverer::new(store, &chans, options()).unwrap().deliver_due(now).await.unwrap();
+    Deliverer::new(store, &chans, options())
+        .unwrap()
+        .deliver_due(now)
+        .await
+        .unwrap();
     let seen = &ep.seen()[0];
     assert_eq!(seen.uri, "/open-apis/bot/v2/hook/HOOK-ID");
     let ts = seen.body["timestamp"].as_str().unwrap();
     assert_eq!(ts, now.timestamp().to_string(), "seconds, as a string");
-    assert_eq!(seen.body["sign"].as_str().unwrap(), hmac_b64(format!("{ts}\n{secret}").as_bytes(), b""));
+    assert_eq!(
+        seen.body["sign"].as_str().unwrap(),
+        hmac_b64(format!("{ts}\n{secret}").as_bytes(), b"")
+    );
     assert_eq!(seen.body["msg_type"], "post");
     let post = &seen.body["content"]["post"]["zh_cn"];
     assert_eq!(post["title"], "关注提醒（1 条）");
-    assert_eq!(post["content"][0][1], serde_json::json!({"tag": "a", "text": "区委书记调研科学城", "href": "https://jj.example/articles/1"}));
+    assert_eq!(
+        post["content"][0][1],
+        serde_json::json!({"tag": "a", "text": "区委书记调研科学城", "href": "https://jj.example/articles/1"})
+    );
 }
 
 #[tokio::test]
@@ -145,7 +211,11 @@ async fn webhook_carries_items_token_and_idempotency_key() {
     ));
     let store = memory_store().await;
     one_match(&store, "钩子").await;
-    Deliverer::new(store, &chans, options()).unwrap().deliver_due(Utc::now()).await.unwrap();
+    Deliverer::new(store, &chans, options())
+        .unwrap()
+        .deliver_due(Utc::now())
+        .await
+        .unwrap();
     let seen = &ep.seen()[0];
     assert_eq!(seen.uri, "/hook");
     assert_eq!(seen.headers["authorization"], "Bearer bearer-token");
@@ -173,10 +243,19 @@ async fn an_error_code_is_a_failure_kept_and_retried() {
     let r = d.deliver_due(now).await.unwrap();
     assert_eq!((r.messages, r.failed), (0, 1));
     let m = &store.recent_watch_matches(None, 10).await.unwrap()[0];
-    assert_eq!(m.deliveries[0].last_error.as_deref(), Some("errcode 93000: invalid webhook url"));
+    assert_eq!(
+        m.deliveries[0].last_error.as_deref(),
+        Some("errcode 93000: invalid webhook url")
+    );
     assert!(m.deliveries[0].delivered_at.is_none());
     // Not before the backoff; then delivered.
-    assert_eq!(d.deliver_due(now + Span::seconds(10)).await.unwrap().messages, 0);
+    assert_eq!(
+        d.deliver_due(now + Span::seconds(10))
+            .await
+            .unwrap()
+            .messages,
+        0
+    );
     let r = d.deliver_due(now + Span::seconds(31)).await.unwrap();
     assert_eq!(r.delivered, 1);
     assert_eq!(ep.seen().len(), 2);
@@ -195,7 +274,10 @@ async fn secrets_stay_out_of_errors_and_debug() {
     one_match(&store, "群").await;
     let d = Deliverer::new(store.clone(), &chans, options()).unwrap();
     assert_eq!(d.deliver_due(Utc::now()).await.unwrap().failed, 1);
-    let error = store.recent_watch_matches(None, 1).await.unwrap()[0].deliveries[0].last_error.clone().unwrap();
+    let error = store.recent_watch_matches(None, 1).await.unwrap()[0].deliveries[0]
+        .last_error
+        .clone()
+        .unwrap();
     assert!(!error.contains("TOPSECRETKEY"), "{error}");
 }
 
@@ -206,9 +288,15 @@ async fn a_hundred_matches_in_a_minute_arrive_in_at_most_twenty_messages() {
         "[[channel]]\nname = \"群\"\nkind = \"wecom\"\nurl = \"{}/send\"\ntoken = \"K\"\n",
         ep.base
     ));
-    assert!(matches!(chans[0].kind, ChannelKind::Wecom { markdown: true, .. }));
+    assert!(matches!(
+        chans[0].kind,
+        ChannelKind::Wecom { markdown: true, .. }
+    ));
     let store = memory_store().await;
-    store.save_watch_rule(&rule("全部", "通知", &["群"])).await.unwrap();
+    store
+        .save_watch_rule(&rule("全部", "通知", &["群"]))
+        .await
+        .unwrap();
     let d = Deliverer::new(store.clone(), &chans, options()).unwrap();
     // A match every 0.6 s for a minute, the deliverer passing every second: a fake clock
     // drives both (the rate limit is judged on the times given, not on sleeps).
@@ -218,7 +306,12 @@ async fn a_hundred_matches_in_a_minute_arrive_in_at_most_twenty_messages() {
         let now = start + Span::milliseconds(tick * 100);
         if tick % 6 == 0 && next < 100 {
             let body = format!("关于第{next}号的通知。{}", "详细内容。".repeat(20));
-            record_and_watch(&store, &[record(next, &format!("第{next}号通知"), &body)], now).await;
+            record_and_watch(
+                &store,
+                &[record(next, &format!("第{next}号通知"), &body)],
+                now,
+            )
+            .await;
             next += 1;
         }
         if tick % 10 == 0 {
@@ -242,7 +335,11 @@ async fn a_hundred_matches_in_a_minute_arrive_in_at_most_twenty_messages() {
         }
     }
     titles.sort_unstable();
-    assert_eq!(titles, (0..100).collect::<Vec<_>>(), "each match once, none lost");
+    assert_eq!(
+        titles,
+        (0..100).collect::<Vec<_>>(),
+        "each match once, none lost"
+    );
     let stats = store.watch_stats().await.unwrap();
     assert_eq!((stats.delivered, stats.pending), (100, 0));
 }

@@ -35,7 +35,11 @@ async fn open(schema: &str) -> Option<PgStore> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_workers_on_postgres_deliver_each_match_once() {
-    let schema = format!("watch_three_{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let schema = format!(
+        "watch_three_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
     let Some(first) = open(&schema).await else {
         return;
     };
@@ -52,7 +56,10 @@ async fn three_workers_on_postgres_deliver_each_match_once() {
     .watch
     .channels;
     let store: Arc<dyn Store> = Arc::new(first);
-    store.save_watch_rule(&rule("通知", "通知", &["群", "钩子"])).await.unwrap();
+    store
+        .save_watch_rule(&rule("通知", "通知", &["群", "钩子"]))
+        .await
+        .unwrap();
     let records: Vec<_> = (0..150)
         .map(|i| record(i, &format!("第{i}号通知"), &format!("关于第{i}号的通知。")))
         .collect();
@@ -82,7 +89,9 @@ async fn three_workers_on_postgres_deliver_each_match_once() {
             }
         } else {
             for item in s.body["items"].as_array().unwrap() {
-                *hook.entry(item["article_id"].as_i64().unwrap()).or_default() += 1;
+                *hook
+                    .entry(item["article_id"].as_i64().unwrap())
+                    .or_default() += 1;
             }
         }
     }
@@ -95,8 +104,13 @@ async fn three_workers_on_postgres_deliver_each_match_once() {
     assert_eq!((stats.delivered, stats.pending), (300, 0));
     // Drop the schema.
     let url = std::env::var("JUJIAO_TEST_PG").unwrap_or_else(|_| DEFAULT_URL.to_owned());
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
-    sqlx::Executor::execute(&mut conn, format!("DROP SCHEMA \"{schema}\" CASCADE").as_str())
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
         .await
         .unwrap();
+    sqlx::Executor::execute(
+        &mut conn,
+        format!("DROP SCHEMA \"{schema}\" CASCADE").as_str(),
+    )
+    .await
+    .unwrap();
 }

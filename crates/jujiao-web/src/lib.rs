@@ -31,6 +31,7 @@ mod security;
 mod server;
 mod sources;
 mod view;
+mod watch_page;
 mod workers_page;
 
 pub use error::WebError;
@@ -79,6 +80,8 @@ struct Inner {
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
     files: Option<jujiao_media::FileStore>,
+    /// Channels, rules and leaders of the sources file (the 关注 and 领导活动 pages).
+    watch: Option<Arc<jujiao_config::WatchSettings>>,
     templates: minijinja::Environment<'static>,
 }
 
@@ -103,9 +106,16 @@ pub struct AppStateBuilder {
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
     files: Option<jujiao_media::FileStore>,
+    watch: Option<Arc<jujiao_config::WatchSettings>>,
 }
 
 impl AppStateBuilder {
+    /// The sources file's channels and leaders, for the 关注 and 领导活动 pages.
+    pub fn watch(mut self, watch: jujiao_config::WatchSettings) -> Self {
+        self.watch = Some(Arc::new(watch));
+        self
+    }
+
     /// Serves stored images and attachments from this folder (without it, articles
     /// show their files' names and links to the originals only).
     pub fn files(mut self, files: Option<jujiao_media::FileStore>) -> Self {
@@ -140,6 +150,7 @@ impl AppStateBuilder {
                 scheduler: self.scheduler,
                 admin_token: self.admin_token,
                 files: self.files,
+                watch: self.watch,
                 templates: view::environment(),
             }),
         }
@@ -156,6 +167,7 @@ impl AppState {
             scheduler: None,
             admin_token: None,
             files: None,
+            watch: None,
         }
     }
 
@@ -183,6 +195,10 @@ impl AppState {
         self.inner.files.as_ref()
     }
 
+    pub(crate) fn watch(&self) -> Option<&jujiao_config::WatchSettings> {
+        self.inner.watch.as_deref()
+    }
+
     pub(crate) fn templates(&self) -> &minijinja::Environment<'static> {
         &self.inner.templates
     }
@@ -207,6 +223,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search_page::routes())
         .merge(sources::routes())
         .merge(workers_page::routes())
+        .merge(watch_page::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
         .merge(files::routes())

@@ -118,7 +118,11 @@ pub async fn memory_store() -> Arc<dyn Store> {
 }
 
 /// Records articles and tests them against the stored rules, as the crawler does.
-pub async fn record_and_watch(store: &Arc<dyn Store>, records: &[ArticleRecord], now: DateTime<Utc>) -> u64 {
+pub async fn record_and_watch(
+    store: &Arc<dyn Store>,
+    records: &[ArticleRecord],
+    now: DateTime<Utc>,
+) -> u64 {
     let outcomes = store.record_articles(records).await.unwrap();
     Watcher::new(store.clone())
         .on_recorded(records, &outcomes, now)
