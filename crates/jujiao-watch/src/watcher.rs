@@ -11,11 +11,14 @@ use jujiao_store::{ArticleRecord, RecordOutcome, Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+/// The rules compiled at a version of the store's rules.
+type Compiled = Option<((i64, i64), Arc<RuleSet>)>;
+
 /// Tests recorded articles against the stored watch rules.
 #[derive(Debug)]
 pub struct Watcher {
     store: Arc<dyn Store>,
-    compiled: Mutex<Option<((i64, i64), Arc<RuleSet>)>>,
+    compiled: Mutex<Compiled>,
 }
 
 impl Watcher {

@@ -103,7 +103,13 @@ pub async fn watch_rules_round_trip_and_config_rules_sync(store: Arc<dyn Store>)
 pub async fn a_rule_fires_once_per_article_and_each_delivery_once(store: Arc<dyn Store>) {
     let ids = articles(&store, 2).await;
     let m = new_match("规则", ids[0], &["值班群", "邮件"]);
-    assert_eq!(store.record_watch_matches(&[m.clone()]).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .record_watch_matches(std::slice::from_ref(&m))
+            .await
+            .unwrap(),
+        1
+    );
     // A revision matching again, or a second worker recording the same match: nothing new.
     assert_eq!(store.record_watch_matches(&[m]).await.unwrap(), 0);
     assert_eq!(
