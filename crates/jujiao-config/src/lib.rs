@@ -12,6 +12,7 @@ mod listing;
 pub mod raw;
 mod reach;
 mod validate;
+pub mod watch;
 mod web;
 
 pub use briefing::{MAX_SERIES_NAME_CHARS, check_series};
@@ -23,6 +24,9 @@ pub use reach::{ScriptLinks, parse_resolve, read_pem};
 pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,
+};
+pub use watch::{
+    Channel, ChannelKind, EmailChannel, Leader, SecretRef, SmtpTls, WatchRule, WatchSettings,
 };
 pub use web::{DEFAULT_PUBLIC_READ, MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
 

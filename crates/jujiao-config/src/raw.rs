@@ -17,6 +17,13 @@ pub struct RawConfig {
     /// `[[briefing]]`: the office's briefing series.
     #[serde(default, rename = "briefing")]
     pub briefings: Vec<crate::briefing::RawBriefing>,
+    /// Watch-lists: where alerts go, what to look out for, whose activities to follow.
+    #[serde(default, rename = "channel")]
+    pub channels: Vec<crate::watch::RawChannel>,
+    #[serde(default, rename = "watch")]
+    pub watches: Vec<crate::watch::RawWatch>,
+    #[serde(default, rename = "leader")]
+    pub leaders: Vec<crate::watch::RawLeader>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +69,8 @@ pub struct RawWeb {
     pub https: Option<bool>,
     /// Reading the briefing and search without signing in; default true.
     pub public_read: Option<bool>,
+    /// The web app's address as readers reach it, for links in alert messages.
+    pub base_url: Option<String>,
 }
 
 impl std::fmt::Debug for RawWeb {
@@ -70,6 +79,7 @@ impl std::fmt::Debug for RawWeb {
             .field("admin_token", &self.admin_token.as_ref().map(|_| "****"))
             .field("https", &self.https)
             .field("public_read", &self.public_read)
+            .field("base_url", &self.base_url)
             .finish()
     }
 }

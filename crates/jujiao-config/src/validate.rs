@@ -20,6 +20,8 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// `[[briefing]]`: the briefing series (the default 每日简报 when none is written).
     pub briefings: Vec<jujiao_model::SeriesSettings>,
+    /// `[[channel]]`, `[[watch]]`, `[[leader]]`.
+    pub watch: crate::WatchSettings,
 }
 
 /// Settings shared by every source.
@@ -199,11 +201,13 @@ impl Config {
             }
             sources.push(source(s, &key)?);
         }
+        let watch = crate::watch::watch_settings(&raw.channels, &raw.watches, &raw.leaders)?;
         Ok(Config {
             settings,
             web,
             sources,
             briefings,
+            watch,
         })
     }
 

@@ -20,6 +20,11 @@ pub const MIN_ADMIN_TOKEN_CHARS: usize = 12;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret read from the file or the environment.
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     /// The secret itself; never log or show it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -44,6 +49,9 @@ pub struct WebSettings {
     /// needs no login. Default [`DEFAULT_PUBLIC_READ`] (true, jujiao's behaviour before
     /// users existed); changes always need a signed-in editor or the admin token.
     pub public_read: bool,
+    /// `web.base_url`: where readers reach the web app (alert messages link there),
+    /// without a trailing `/`.
+    pub base_url: Option<String>,
 }
 
 /// Whether reading needs no login unless `[web] public_read` says otherwise.
@@ -55,6 +63,7 @@ impl Default for WebSettings {
             admin_token: None,
             https: false,
             public_read: DEFAULT_PUBLIC_READ,
+            base_url: None,
         }
     }
 }
@@ -103,9 +112,24 @@ pub(crate) fn web(raw: &RawWeb) -> Result<WebSettings, Failure> {
                 .to_owned(),
         )),
     };
+    let base_url = match raw.base_url.as_deref() {
+        None => None,
+        Some(u) => {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| ("web.base_url".to_owned(), format!("`{u}`: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err((
+                    "web.base_url".to_owned(),
+                    format!("`{u}` is not an http(s) URL"),
+                ));
+            }
+            Some(u.trim_end_matches('/').to_owned())
+        }
+    };
     Ok(WebSettings {
         admin_token,
         https: raw.https.unwrap_or(false),
         public_read: raw.public_read.unwrap_or(DEFAULT_PUBLIC_READ),
+        base_url,
     })
 }

@@ -87,6 +87,8 @@ pub struct Crawler {
     pauses: host_pause::HostPauses,
     /// Where article pages whose body could not be found are kept for inspection.
     kept_pages: Option<PathBuf>,
+    /// Tests recorded articles against the stored watch rules.
+    watcher: jujiao_watch::Watcher,
 }
 
 impl std::fmt::Debug for Crawler {
@@ -123,6 +125,7 @@ impl Crawler {
             .map(compile)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Crawler {
+            watcher: jujiao_watch::Watcher::new(store.clone()),
             store,
             fetcher,
             sources,

@@ -9,6 +9,10 @@
 //! (`worker`) — so no path can record an article and forget its files. The test at the
 //! bottom fails if any other module of the crate calls the store's `record_articles`.
 //!
+//! Right after the store's transaction, the added and revised articles are tested
+//! against the watch rules (`jujiao_watch::Watcher`), and their new matches written to
+//! the store's alert outbox — for every path, since every path records here.
+//!
 //! Files are collected one article after the other: they are mostly on the article's
 //! own host, which the fetcher holds to its per-host limit anyway.
 
@@ -66,6 +70,15 @@ impl Crawler {
         records: &[ArticleRecord],
     ) -> Result<Recorded, StoreError> {
         let outcomes = self.store.record_articles(records).await?;
+        // The articles are stored whatever happens here: a failure to record their
+        // matches is logged, not an article error.
+        if let Err(e) = self
+            .watcher
+            .on_recorded(records, &outcomes, chrono::Utc::now())
+            .await
+        {
+            tracing::warn!(source = source_id, error = %e, "watch rules not applied to recorded articles");
+        }
         let mut files = MediaReport::default();
         if let Some(collector) = &self.media {
             for (record, outcome) in records.iter().zip(&outcomes) {

@@ -425,3 +425,85 @@ async fn a_run_counts_every_article_however_slowly_it_is_finished() {
     );
     assert_eq!(sum.verdict, "ok");
 }
+
+/// Watch rules and deliveries pass straight through.
+#[async_trait::async_trait]
+impl WatchStore for SlowFinish {
+    async fn watch_rules(&self) -> Result<Vec<StoredWatchRule>> {
+        self.0.watch_rules().await
+    }
+
+    async fn watch_rules_version(&self) -> Result<(i64, i64)> {
+        self.0.watch_rules_version().await
+    }
+
+    async fn save_watch_rule(&self, rule: &StoredWatchRule) -> Result<()> {
+        self.0.save_watch_rule(rule).await
+    }
+
+    async fn delete_watch_rule(&self, name: &str) -> Result<bool> {
+        self.0.delete_watch_rule(name).await
+    }
+
+    async fn sync_config_watch_rules(&self, rules: &[StoredWatchRule]) -> Result<()> {
+        self.0.sync_config_watch_rules(rules).await
+    }
+
+    async fn record_watch_matches(&self, matches: &[NewWatchMatch]) -> Result<u64> {
+        self.0.record_watch_matches(matches).await
+    }
+
+    async fn due_channels(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        self.0.due_channels(now).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        worker: &str,
+        channel: &str,
+        limit: u32,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>> {
+        self.0
+            .claim_deliveries(worker, channel, limit, lease, now)
+            .await
+    }
+
+    async fn mark_delivered(&self, ids: &[DeliveryId], now: DateTime<Utc>) -> Result<u64> {
+        self.0.mark_delivered(ids, now).await
+    }
+
+    async fn release_deliveries(
+        &self,
+        ids: &[DeliveryId],
+        worker: &str,
+        error: Option<&str>,
+        retry_at: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.0
+            .release_deliveries(ids, worker, error, retry_at)
+            .await
+    }
+
+    async fn reserve_send(
+        &self,
+        channel: &str,
+        gap: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<SendSlot> {
+        self.0.reserve_send(channel, gap, now).await
+    }
+
+    async fn recent_watch_matches(
+        &self,
+        rule: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<WatchMatch>> {
+        self.0.recent_watch_matches(rule, limit).await
+    }
+
+    async fn watch_stats(&self) -> Result<WatchStats> {
+        self.0.watch_stats().await
+    }
+}

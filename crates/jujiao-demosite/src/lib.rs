@@ -54,6 +54,8 @@ struct State {
     today: NaiveDate,
     articles: Vec<DemoArticle>,
     traffic: Mutex<(Traffic, usize)>,
+    /// Bodies posted to the demo's alert webhook (`POST /hooks/alerts`).
+    alerts: Mutex<Vec<String>>,
 }
 
 impl DemoSite {
@@ -78,8 +80,10 @@ impl DemoSite {
             today,
             articles: content::articles(today),
             traffic: Mutex::new((Traffic::default(), 0)),
+            alerts: Mutex::new(Vec::new()),
         });
         let app = Router::new()
+            .route("/hooks/alerts", axum::routing::post(receive_alert))
             .fallback(handle)
             .with_state(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -113,6 +117,16 @@ impl DemoSite {
         self.state.articles.len()
     }
 
+    /// The bodies posted to the demo's alert webhook (`{base}/hooks/alerts`), oldest
+    /// first: `jujiao demo` points a watch channel there.
+    pub fn alerts_received(&self) -> Vec<String> {
+        self.state
+            .alerts
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default()
+    }
+
     /// A copy of what the server saw so far.
     pub fn traffic(&self) -> Traffic {
         self.state
@@ -143,6 +157,17 @@ impl Drop for InFlight<'_> {
             t.1 -= 1;
         }
     }
+}
+
+/// The demo's alert webhook: keeps the body, answers like a chat robot.
+async fn receive_alert(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    body: String,
+) -> &'static str {
+    if let Ok(mut a) = state.alerts.lock() {
+        a.push(body);
+    }
+    "{\"errcode\":0,\"errmsg\":\"ok\"}"
 }
 
 async fn handle(

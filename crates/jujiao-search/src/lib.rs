@@ -19,6 +19,7 @@
 mod error;
 mod highlight;
 mod index;
+pub mod matcher;
 mod query;
 mod rebuild;
 mod schema;
@@ -27,6 +28,7 @@ mod tokenize;
 pub use error::{Result, SearchError};
 pub use highlight::SNIPPET_CHARS;
 pub use index::{MAX_LIMIT, MAX_SEARCH_THREADS, OpenState, SearchIndex, WRITER_MEMORY};
+pub use matcher::{MatchText, QuerySet, TextScope};
 pub use query::TITLE_BOOST;
 pub use rebuild::{RebuildReport, attachments_text, index_dir_for_db, rebuild};
 pub use schema::SCHEMA_VERSION;

@@ -6,7 +6,8 @@
 //! - `"…"` or `“…”` keeps spaces inside one term: `"中关村 科学城"` matches
 //!   `中关村科学城` (spaces and punctuation never count);
 //! - `-词` excludes articles containing `词`;
-//! - `甲 OR 乙` (upper-case `OR`) accepts either; `AND` is accepted and ignored;
+//! - `甲 OR 乙` (upper-case `OR`) or `甲|乙` (`|` or `｜`, with or without spaces) accepts
+//!   either; `AND` is accepted and ignored;
 //! - anything else — `:`, `(`, a lone `"`, `-` — is punctuation and drops out.
 //!
 //! Each term matches where its characters occur consecutively (a term of the `jj_chars`
@@ -69,6 +70,11 @@ enum Piece {
     Or,
 }
 
+/// `|` and its full-width form join alternatives like `OR`.
+fn is_bar(c: char) -> bool {
+    matches!(c, '|' | '｜')
+}
+
 fn is_quote(c: char) -> bool {
     matches!(c, '"' | '“' | '”' | '「' | '」' | '『' | '』')
 }
@@ -80,6 +86,11 @@ fn pieces(input: &str) -> Vec<Piece> {
     while let Some(&c) = chars.peek() {
         if c.is_whitespace() {
             chars.next();
+            continue;
+        }
+        if is_bar(c) {
+            chars.next();
+            out.push(Piece::Or);
             continue;
         }
         let mut negated = false;
@@ -98,7 +109,7 @@ fn pieces(input: &str) -> Vec<Piece> {
             }
         } else {
             while let Some(&c) = chars.peek() {
-                if c.is_whitespace() || is_quote(c) {
+                if c.is_whitespace() || is_quote(c) || is_bar(c) {
                     break;
                 }
                 text.push(c);
@@ -351,6 +362,19 @@ mod tests {
         let p = parse("疫情 -境外");
         assert_eq!(p.excluded.len(), 1);
         assert_eq!(p.excluded[0].chars.concat(), "境外");
+    }
+
+    #[test]
+    fn a_bar_joins_alternatives_like_or() {
+        assert_eq!(groups("疫情|防控 5G"), [vec!["疫情", "防控"], vec!["5g"]]);
+        assert_eq!(groups("疫情 | 防控"), [vec!["疫情", "防控"]]);
+        assert_eq!(
+            groups("疫情｜\"防 控\"｜境外"),
+            [vec!["疫情", "防控", "境外"]]
+        );
+        assert_eq!(groups("| 疫情 |"), [["疫情"]]);
+        let p = parse("疫情 -境外|海外");
+        assert_eq!(p.excluded.len(), 1);
     }
 
     #[test]

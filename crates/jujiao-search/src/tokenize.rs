@@ -71,7 +71,7 @@ pub(crate) fn normalise(text: &str) -> String {
 }
 
 /// [`normalise`] appending to `out`, so a token stream reuses one buffer.
-fn normalise_into(text: &str, out: &mut String) {
+pub(crate) fn normalise_into(text: &str, out: &mut String) {
     for c in text.chars().map(fold_width) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -93,7 +93,7 @@ pub(crate) struct CharToken {
 /// the token streams run over whole article bodies (a 10 MB page is 3.5 million
 /// characters), which must not become a vector of tokens first.
 #[derive(Debug, Clone)]
-struct CharSpans<'a> {
+pub(crate) struct CharSpans<'a> {
     len: usize,
     chars: std::str::CharIndices<'a>,
     /// Start of the run of letters/digits being read.
@@ -103,7 +103,7 @@ struct CharSpans<'a> {
 }
 
 impl<'a> CharSpans<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         CharSpans {
             len: text.len(),
             chars: text.char_indices(),

@@ -29,6 +29,7 @@ mod postgres;
 mod sqlite;
 mod types;
 mod users;
+mod watch;
 mod work;
 
 pub use articles::ArticleStore;
@@ -49,6 +50,9 @@ pub use types::{
 pub use users::{
     AuditEntry, AuditRecord, LoginAttempt, LoginFailures, NewSession, NewUser, PasswordHash, Role,
     Session, SessionKey, User, UserId, UserStore,
+pub use watch::{
+    Delivery, DeliveryId, DeliveryState, NewWatchMatch, RuleOrigin, SendSlot, StoredWatchRule,
+    WatchMatch, WatchStats, WatchStore,
 };
 pub use work::{
     HostHold, HostSlot, HostSlots, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind,
@@ -74,6 +78,7 @@ pub trait Store:
     + FileCatalog
     + UserStore
     + BriefingStore
+    + WatchStore
     + Send
     + Sync
     + fmt::Debug

@@ -61,6 +61,11 @@ macro_rules! backend_tests {
                 corrections_are_new_versions_under_the_same_number,
                 yearly_numbering_starts_again_each_year,
                 issued_issues_are_searchable,
+                watch_rules_round_trip_and_config_rules_sync,
+                a_rule_fires_once_per_article_and_each_delivery_once,
+                an_ended_lease_is_claimed_again,
+                concurrent_delivery_claims_never_share_a_row,
+                send_slots_are_spaced_across_callers,
             );
         }
     };

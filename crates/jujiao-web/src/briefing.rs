@@ -25,7 +25,12 @@ const LOOK_BACK_DAYS: u64 = 60;
 #[derive(Debug, Deserialize)]
 struct DateQuery {
     date: Option<String>,
+    /// Only the 领导活动 articles naming this configured leader (`[[leader]]`).
+    leader: Option<String>,
 }
+
+/// The column a leader filter applies to.
+const LEADER_COLUMN: &str = "领导活动";
 
 /// An article as the templates show it (plain text; the templates escape it).
 #[derive(Debug, Serialize)]
@@ -239,6 +244,19 @@ async fn briefing(State(state): State<AppState>, Query(q): Query<DateQuery>) -> 
         Ok(f) => f,
         Err(e) => return store_failed(&state, &e),
     };
+    let leaders = state.watch().map(|w| w.leaders.clone()).unwrap_or_default();
+    if let Some(i) = q
+        .leader
+        .as_deref()
+        .and_then(|name| leaders.iter().position(|l| l.name == name))
+    {
+        let finder = jujiao_watch::leaders::LeaderFinder::new(leaders.clone());
+        filed.retain(|f| {
+            f.filing.column != LEADER_COLUMN
+                || finder.find(i, &f.article.title).is_some()
+                || finder.find(i, &f.article.body()).is_some()
+        });
+    }
     view::column_order().sort(&mut filed);
     let mut columns: Vec<ColumnView> = Vec::new();
     for f in &filed {
@@ -288,6 +306,8 @@ async fn briefing(State(state): State<AppState>, Query(q): Query<DateQuery>) -> 
             latest => latest.map(|d| d.to_string()),
             latest_label => latest.map(view::chinese_day),
             columns,
+            leaders => leaders.iter().map(|l| l.name.clone()).collect::<Vec<_>>(),
+            leader => q.leader,
         },
     )
 }

@@ -33,6 +33,7 @@ mod security;
 mod server;
 mod sources;
 mod view;
+mod watch_page;
 mod workers_page;
 
 pub use error::WebError;
@@ -81,6 +82,8 @@ struct Inner {
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
     files: Option<jujiao_media::FileStore>,
+    /// Channels, rules and leaders of the sources file (the 关注 and 领导活动 pages).
+    watch: Option<Arc<jujiao_config::WatchSettings>>,
     templates: minijinja::Environment<'static>,
     auth: auth::AuthSettings,
 }
@@ -107,6 +110,7 @@ pub struct AppStateBuilder {
     admin_token: Option<AdminToken>,
     files: Option<jujiao_media::FileStore>,
     auth: auth::AuthSettings,
+    watch: Option<Arc<jujiao_config::WatchSettings>>,
 }
 
 impl AppStateBuilder {
@@ -114,6 +118,12 @@ impl AppStateBuilder {
     /// clock (default: [`auth::AuthSettings::default`]).
     pub fn auth(mut self, auth: auth::AuthSettings) -> Self {
         self.auth = auth;
+        self
+    }
+
+    /// The sources file's channels and leaders, for the 关注 and 领导活动 pages.
+    pub fn watch(mut self, watch: jujiao_config::WatchSettings) -> Self {
+        self.watch = Some(Arc::new(watch));
         self
     }
 
@@ -151,6 +161,7 @@ impl AppStateBuilder {
                 scheduler: self.scheduler,
                 admin_token: self.admin_token,
                 files: self.files,
+                watch: self.watch,
                 templates: view::environment(),
                 auth: self.auth,
             }),
@@ -169,6 +180,7 @@ impl AppState {
             admin_token: None,
             files: None,
             auth: auth::AuthSettings::default(),
+            watch: None,
         }
     }
 
@@ -200,6 +212,10 @@ impl AppState {
         self.inner.files.as_ref()
     }
 
+    pub(crate) fn watch(&self) -> Option<&jujiao_config::WatchSettings> {
+        self.inner.watch.as_deref()
+    }
+
     pub(crate) fn templates(&self) -> &minijinja::Environment<'static> {
         &self.inner.templates
     }
@@ -224,6 +240,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search_page::routes())
         .merge(sources::routes())
         .merge(workers_page::routes())
+        .merge(watch_page::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
         .merge(desk::routes())

@@ -125,7 +125,36 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
         .auth(crate::auth::AuthSettings::from_config(&config.web))
         .indexer(Arc::clone(&indexer))
         .admin_token(admin_token)
-        .files(files.clone());
+        .files(files.clone())
+        .watch(config.watch.clone());
+    // The file's watch rules into the store, and alerts sent while serving.
+    let rules: Vec<_> = config
+        .watch
+        .rules
+        .iter()
+        .map(|r| jujiao_watch::stored_rule(r, jujiao_store::RuleOrigin::Config))
+        .collect();
+    store
+        .sync_config_watch_rules(&rules)
+        .await
+        .map_err(|source| WebError::StoreQuery {
+            db: db.clone(),
+            what: "saving the watch rules",
+            source,
+        })?;
+    let mut alert_options =
+        jujiao_watch::DeliverOptions::new(format!("serve-{}", std::process::id()));
+    alert_options.base_url = config.web.base_url.clone();
+    match jujiao_watch::Deliverer::new(Arc::clone(&store), &config.watch.channels, alert_options) {
+        Ok(deliverer) => {
+            let (_keep, stop) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                let _keep = _keep;
+                deliverer.run(std::time::Duration::from_secs(2), stop).await;
+            });
+        }
+        Err(e) => tracing::warn!(error = %e, "alerts are not delivered by this server"),
+    }
 
     if options.is_scheduling && !config.sources.is_empty() {
         let fetcher = HttpFetcher::new(jujiao_crawl::fetcher_config(&config));

@@ -11,7 +11,7 @@ use jujiao_crawl::Verdict;
 use minijinja::{AutoEscape, Environment, context};
 
 /// The templates, embedded in the binary.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("../templates/base.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("article.html", include_str!("../templates/article.html")),
@@ -23,6 +23,12 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("macros.html", include_str!("../templates/macros.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("watch.html", include_str!("../templates/watch.html")),
+    (
+        "watch_try.html",
+        include_str!("../templates/watch_try.html"),
+    ),
+    ("leaders.html", include_str!("../templates/leaders.html")),
 ];
 
 const STYLE_CSS: &str = include_str!("../assets/style.css");

@@ -8,6 +8,7 @@ mod files;
 mod leases;
 mod near;
 mod users;
+mod watch;
 mod work;
 mod workers;
 
@@ -18,5 +19,6 @@ pub use files::*;
 pub use leases::*;
 pub use near::*;
 pub use users::*;
+pub use watch::*;
 pub use work::*;
 pub use workers::*;

@@ -89,6 +89,13 @@ pub async fn crawl(
         Arc::clone(&fetcher),
         Arc::clone(&store),
     );
+    super::watch::sync_rules(&config, store.as_ref()).await?;
+    let deliverer = super::watch::deliverer(
+        &config,
+        Arc::clone(&store),
+        jujiao_crawl::worker::default_worker_id(),
+        jujiao_watch::DEFAULT_LEASE,
+    )?;
     let mut crawler = Crawler::new(config, Arc::clone(&store), fetcher)?;
     if let Some(files) = &files {
         crawler = crawler.with_kept_pages(files.root().join("pages-without-body"));
@@ -145,6 +152,14 @@ pub async fn crawl(
         );
         for (id, rel, reason) in published.failed.iter().take(20) {
             println!("  filing {id} {rel}: {reason}");
+        }
+    }
+    if !dry_run {
+        // Alerts for what this run matched; a channel that fails keeps its deliveries
+        // for the next run (or a worker) to retry.
+        match deliverer.drain(50, std::time::Duration::ZERO).await {
+            Ok(sent) => println!("{}", super::watch::summary(store.as_ref(), sent).await?),
+            Err(e) => eprintln!("warning: alerts not delivered: {e:#}"),
         }
     }
     if !dry_run {

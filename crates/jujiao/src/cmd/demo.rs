@@ -9,6 +9,22 @@ use jujiao_config::Config;
 use jujiao_demosite::DemoSite;
 use std::path::PathBuf;
 
+/// The demo's watch-list: one rule, delivered to the demo site's webhook.
+const DEMO_WATCH: &str = r#"
+[web]
+base_url = "http://127.0.0.1:8080"
+
+[[channel]]
+name = "演示值班群"
+kind = "webhook"
+url = "{base}/hooks/alerts"
+
+[[watch]]
+name = "区委常委会"
+query = "\"区委常委会\" | \"区委书记\""
+channels = ["演示值班群"]
+"#;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where the demo writes its database, sources file and briefing tree.
@@ -34,7 +50,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let tree = args.out.join("briefing");
     let db = args.out.join("jujiao.db");
     let config_path = args.out.join("jujiao.toml");
-    let text = site.config_toml(&tree.to_string_lossy(), &db.to_string_lossy());
+    let mut text = site.config_toml(&tree.to_string_lossy(), &db.to_string_lossy());
+    // A watch rule and a channel to the demo site's own webhook: alerts are part of
+    // the tour.
+    text.push_str(&DEMO_WATCH.replace("{base}", &site.base_url()));
     jujiao_legacy::write_atomic(&config_path, text.as_bytes())
         .with_context(|| format!("while writing {}", config_path.display()))?;
     let config = Config::parse(&text, &config_path)?;
@@ -57,6 +76,40 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     )
     .await?;
     let new: u64 = reports.iter().map(|r| r.new).sum();
+    let alerts = site.alerts_received();
+    let items: Vec<String> = alerts
+        .iter()
+        .filter_map(|body| serde_json::from_str::<serde_json::Value>(body).ok())
+        .flat_map(|v| {
+            v["items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|i| {
+                            format!(
+                                "{} · {}",
+                                i["rule"].as_str().unwrap_or(""),
+                                i["title"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    println!();
+    println!(
+        "watch rule \"区委常委会\": the demo webhook received {} alerts in {} messages this run",
+        items.len(),
+        alerts.len()
+    );
+    for item in items.iter().take(5) {
+        println!("  {item}");
+    }
+    if items.len() > 5 {
+        println!("  … and {} more", items.len() - 5);
+    }
     println!();
     println!("collected {new} new items; look at:");
     println!("  briefing tree   {}", tree.display());

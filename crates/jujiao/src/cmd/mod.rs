@@ -14,6 +14,7 @@ mod search;
 mod serve;
 mod sources;
 mod user;
+mod watch;
 mod worker;
 
 use crate::ExitStatus;
@@ -61,6 +62,9 @@ pub enum Command {
     /// People of the web app: add, list, passwd, disable, enable, role.
     #[command(subcommand)]
     User(user::Command),
+    /// Watch-lists: deliver due alerts, show rules and delivery counts.
+    #[command(subcommand)]
+    Watch(watch::Command),
 }
 
 /// Runs a subcommand on a fresh multi-threaded runtime.
@@ -86,6 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Worker(args) => worker::run(args).await,
             Command::Sources(command) => sources::run(command).await,
             Command::User(command) => user::run(command).await,
+            Command::Watch(command) => watch::run(command).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }
     })

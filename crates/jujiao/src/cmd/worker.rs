@@ -82,6 +82,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let files_folder = media.as_ref().map(|(files, _)| files.root().to_owned());
     // The tree written with `--out` carries the stored files (`<title>/图片/`, `附件/`).
     let publish_files = super::media::file_store(Some(&config.settings), &db);
+    super::watch::sync_rules(&config, store.as_ref()).await?;
+    let deliverer = super::watch::deliverer(
+        &config,
+        Arc::clone(&store),
+        options.id.clone(),
+        jujiao_watch::DEFAULT_LEASE,
+    )?;
     let mut worker = Worker::new(config, Arc::clone(&store), Arc::new(fetcher), options)?;
     if let Some((files, caps)) = media {
         worker = worker.with_media(files, caps);
@@ -123,7 +130,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         eprintln!("worker {id}: quitting now");
         std::process::exit(130);
     });
+    // Alerts go out while the worker works; every worker delivers, the store's leases
+    // keep each delivery to one of them.
+    let alerts = tokio::spawn({
+        let stop = stop_rx.clone();
+        async move { deliverer.run(std::time::Duration::from_secs(1), stop).await }
+    });
     let report = Arc::clone(&worker).run(stop_rx).await;
+    alerts.abort();
     println!(
         "worker {}: {} items done: {} list pages read, {} article pages queued, {} new, {} updated, {} unchanged, {} duplicates, {} already stored by another worker, {} errors, {} skipped (robots.txt forbids), {} leases lost",
         worker.id(),

@@ -1,0 +1,316 @@
+//! The contract for watch rules, matches and the delivery outbox: a rule fires once per
+//! article, each delivery is leased to one worker at a time, delivered once, retried
+//! with its last error kept, and send slots are shared.
+
+use crate::common::record;
+use chrono::{Duration as Span, Utc};
+use jujiao_store::{
+    ArticleId, DeliveryId, NewWatchMatch, RuleOrigin, SendSlot, Store, StoredWatchRule,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn rule(name: &str, origin: RuleOrigin) -> StoredWatchRule {
+    StoredWatchRule {
+        name: name.to_owned(),
+        query: "海淀 \"区委书记\" -广告".to_owned(),
+        columns: vec!["领导活动".to_owned()],
+        sources: Vec::new(),
+        title_only: false,
+        channels: vec!["值班群".to_owned(), "邮件".to_owned()],
+        digest_minute: Some(510),
+        origin,
+    }
+}
+
+fn new_match(rule: &str, article: ArticleId, channels: &[&str]) -> NewWatchMatch {
+    NewWatchMatch {
+        rule: rule.to_owned(),
+        article_id: article,
+        title: "区委书记调研".to_owned(),
+        source_id: "test".to_owned(),
+        column: "领导活动".to_owned(),
+        url: "https://w.example/1".to_owned(),
+        published: Some("2026-12-06 09:30".to_owned()),
+        excerpt: "区委书记张三到海淀调研。".to_owned(),
+        deliveries: channels
+            .iter()
+            .map(|c| ((*c).to_owned(), Utc::now() - Span::seconds(1)))
+            .collect(),
+    }
+}
+
+async fn articles(store: &Arc<dyn Store>, n: usize) -> Vec<ArticleId> {
+    let records: Vec<_> = (0..n)
+        .map(|i| {
+            record(
+                &format!("https://w.example/{i}"),
+                &format!("标题{i}"),
+                &[&format!("正文{i}")],
+            )
+        })
+        .collect();
+    store
+        .record_articles(&records)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.article_id())
+        .collect()
+}
+
+pub async fn watch_rules_round_trip_and_config_rules_sync(store: Arc<dyn Store>) {
+    assert!(store.watch_rules().await.unwrap().is_empty());
+    let v0 = store.watch_rules_version().await.unwrap();
+    store
+        .save_watch_rule(&rule("网页规则", RuleOrigin::Web))
+        .await
+        .unwrap();
+    store
+        .sync_config_watch_rules(&[rule("文件规则", RuleOrigin::Config)])
+        .await
+        .unwrap();
+    let rules = store.watch_rules().await.unwrap();
+    assert_eq!(
+        rules,
+        vec![
+            rule("文件规则", RuleOrigin::Config),
+            rule("网页规则", RuleOrigin::Web)
+        ]
+    );
+    let v1 = store.watch_rules_version().await.unwrap();
+    assert_ne!(v0, v1);
+    // Loading the same file again changes nothing, not even the version.
+    store
+        .sync_config_watch_rules(&[rule("文件规则", RuleOrigin::Config)])
+        .await
+        .unwrap();
+    assert_eq!(store.watch_rules_version().await.unwrap(), v1);
+    // A rule removed from the file goes; the web app's rule stays.
+    store.sync_config_watch_rules(&[]).await.unwrap();
+    let rules = store.watch_rules().await.unwrap();
+    assert_eq!(rules, vec![rule("网页规则", RuleOrigin::Web)]);
+    assert_ne!(store.watch_rules_version().await.unwrap(), v1);
+    let mut edited = rule("网页规则", RuleOrigin::Web);
+    edited.query = "新区".into();
+    edited.digest_minute = None;
+    store.save_watch_rule(&edited).await.unwrap();
+    assert_eq!(store.watch_rules().await.unwrap(), vec![edited]);
+    assert!(store.delete_watch_rule("网页规则").await.unwrap());
+    assert!(!store.delete_watch_rule("网页规则").await.unwrap());
+}
+
+pub async fn a_rule_fires_once_per_article_and_each_delivery_once(store: Arc<dyn Store>) {
+    let ids = articles(&store, 2).await;
+    let m = new_match("规则", ids[0], &["值班群", "邮件"]);
+    assert_eq!(
+        store
+            .record_watch_matches(std::slice::from_ref(&m))
+            .await
+            .unwrap(),
+        1
+    );
+    // A revision matching again, or a second worker recording the same match: nothing new.
+    assert_eq!(store.record_watch_matches(&[m]).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .record_watch_matches(&[new_match("规则", ids[1], &["值班群"])])
+            .await
+            .unwrap(),
+        1
+    );
+    let stats = store.watch_stats().await.unwrap();
+    assert_eq!((stats.matches, stats.pending, stats.delivered), (2, 3, 0));
+    let now = Utc::now();
+    assert_eq!(
+        store.due_channels(now).await.unwrap(),
+        ["值班群", "邮件"]
+            .map(String::from)
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+
+    let lease = Duration::from_secs(60);
+    let a = store
+        .claim_deliveries("a", "值班群", 10, lease, now)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].article_id, ids[0]);
+    assert_eq!(a[0].excerpt, "区委书记张三到海淀调研。");
+    assert!(
+        store
+            .claim_deliveries("b", "值班群", 10, lease, now)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased rows are not claimed twice"
+    );
+    // One delivered, one failed.
+    assert_eq!(store.mark_delivered(&[a[0].id], now).await.unwrap(), 1);
+    assert_eq!(
+        store.mark_delivered(&[a[0].id], now).await.unwrap(),
+        0,
+        "delivered once"
+    );
+    let retry = now + Span::seconds(30);
+    assert_eq!(
+        store
+            .release_deliveries(&[a[1].id], "b", Some("x"), retry)
+            .await
+            .unwrap(),
+        0,
+        "only the holder releases"
+    );
+    assert_eq!(
+        store
+            .release_deliveries(
+                &[a[1].id],
+                "a",
+                Some("errcode 93000: invalid webhook url"),
+                retry
+            )
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .claim_deliveries("b", "值班群", 10, lease, now)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due before the retry time"
+    );
+    let again = store
+        .claim_deliveries("b", "值班群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 1);
+
+    let recent = store.recent_watch_matches(None, 10).await.unwrap();
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[0].article_id, ids[1], "newest first");
+    let first = &recent[1];
+    let wecom = first
+        .deliveries
+        .iter()
+        .find(|d| d.channel == "值班群")
+        .unwrap();
+    assert!(wecom.delivered_at.is_some());
+    let second = &recent[0].deliveries[0];
+    assert_eq!(
+        second.last_error.as_deref(),
+        Some("errcode 93000: invalid webhook url")
+    );
+    assert_eq!(
+        store
+            .recent_watch_matches(Some("别的"), 10)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let stats = store.watch_stats().await.unwrap();
+    assert_eq!((stats.delivered, stats.pending, stats.failing), (1, 2, 1));
+}
+
+pub async fn an_ended_lease_is_claimed_again(store: Arc<dyn Store>) {
+    let ids = articles(&store, 1).await;
+    store
+        .record_watch_matches(&[new_match("规则", ids[0], &["群"])])
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let a = store
+        .claim_deliveries("a", "群", 10, Duration::from_secs(5), now)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 1);
+    let later = now + Span::seconds(6);
+    let b = store
+        .claim_deliveries("b", "群", 10, Duration::from_secs(5), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.iter().map(|d| d.id).collect::<Vec<DeliveryId>>(),
+        vec![a[0].id]
+    );
+    // The first worker's late release changes nothing: the row is b's now.
+    assert_eq!(
+        store
+            .release_deliveries(&[a[0].id], "a", Some("late"), later)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+pub async fn concurrent_delivery_claims_never_share_a_row(store: Arc<dyn Store>) {
+    let ids = articles(&store, 40).await;
+    let matches: Vec<_> = ids
+        .iter()
+        .map(|id| new_match("规则", *id, &["群"]))
+        .collect();
+    store.record_watch_matches(&matches).await.unwrap();
+    let now = Utc::now();
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let claimed = store
+                    .claim_deliveries(&format!("w{w}"), "群", 3, Duration::from_secs(60), now)
+                    .await
+                    .unwrap();
+                if claimed.is_empty() {
+                    return got;
+                }
+                got.extend(claimed.iter().map(|d| d.id));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort_unstable();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (40, 40));
+}
+
+pub async fn send_slots_are_spaced_across_callers(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let gap = Duration::from_secs(3);
+    assert_eq!(
+        store.reserve_send("群", gap, now).await.unwrap(),
+        SendSlot::Granted
+    );
+    match store
+        .reserve_send("群", gap, now + Span::seconds(1))
+        .await
+        .unwrap()
+    {
+        SendSlot::NotBefore(t) => assert_eq!(
+            t.timestamp_millis(),
+            (now + Span::seconds(3)).timestamp_millis()
+        ),
+        SendSlot::Granted => panic!("a second send within the gap"),
+    }
+    assert_eq!(
+        store.reserve_send("别的群", gap, now).await.unwrap(),
+        SendSlot::Granted
+    );
+    assert_eq!(
+        store
+            .reserve_send("群", gap, now + Span::seconds(3))
+            .await
+            .unwrap(),
+        SendSlot::Granted
+    );
+}

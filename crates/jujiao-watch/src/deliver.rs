@@ -1,0 +1,245 @@
+//! The delivery loop: due deliveries are claimed from the store's outbox per channel,
+//! batched into messages ([`crate::message`]) and sent ([`crate::channels`]), one message
+//! per claim, each channel's rate limit shared through the store.
+//!
+//! Order of effects, which is the exactly-once argument (see `jujiao_store::WatchStore`):
+//! take the channel's send slot → claim (lease) due rows → give back the rows that do
+//! not fit in this message → send → mark the message's rows delivered (or give them back
+//! with the error, due after a backoff). A process killed anywhere leaves its rows
+//! leased; when the lease ends another claim takes them: nothing is lost. The one
+//! message that can go out twice is the one in flight when the process died (sent, not
+//! yet marked): a chat robot cannot recognise a repeat; the JSON webhook carries
+//! `delivery_id`s and an `Idempotency-Key` so a receiver can.
+//!
+//! Rate limits hold by batching, never by dropping: while a channel waits for its next
+//! slot, its matches accumulate and the next message carries all of them.
+
+use crate::channels::{build_request, send};
+use crate::message::{Layout, compose};
+use crate::{WatchError, email};
+use chrono::{DateTime, Utc};
+use jujiao_config::{Channel, ChannelKind};
+use jujiao_store::{SendSlot, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long claimed deliveries stay leased: several times the send timeout, so a live
+/// sender never loses its lease mid-send.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(120);
+/// Timeout of one send.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(15);
+/// First retry delay after a failed send; doubled per attempt up to [`MAX_BACKOFF`].
+pub const DEFAULT_BACKOFF: Duration = Duration::from_secs(30);
+/// Longest retry delay.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// Deliveries claimed at once per channel (one message's worth at most is sent).
+pub const CLAIM_LIMIT: u32 = 200;
+
+/// How a [`Deliverer`] behaves.
+#[derive(Debug, Clone)]
+pub struct DeliverOptions {
+    /// Names this process in leases.
+    pub worker: String,
+    pub lease: Duration,
+    pub send_timeout: Duration,
+    pub backoff: Duration,
+    /// `[web] base_url`: messages link to the web app's article pages.
+    pub base_url: Option<String>,
+}
+
+impl DeliverOptions {
+    pub fn new(worker: impl Into<String>) -> DeliverOptions {
+        DeliverOptions {
+            worker: worker.into(),
+            lease: DEFAULT_LEASE,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
+            backoff: DEFAULT_BACKOFF,
+            base_url: None,
+        }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliverReport {
+    /// Messages accepted by their endpoints.
+    pub messages: u64,
+    /// Deliveries in those messages.
+    pub delivered: u64,
+    /// Messages that failed (their deliveries wait for a retry).
+    pub failed: u64,
+    /// Channels that had due deliveries but had to wait for their rate limit.
+    pub waiting: u64,
+}
+
+impl DeliverReport {
+    fn add(&mut self, other: DeliverReport) {
+        self.messages += other.messages;
+        self.delivered += other.delivered;
+        self.failed += other.failed;
+        self.waiting += other.waiting;
+    }
+}
+
+/// Sends due deliveries of the configured channels.
+#[derive(Debug)]
+pub struct Deliverer {
+    store: Arc<dyn Store>,
+    channels: HashMap<String, Channel>,
+    client: reqwest::Client,
+    options: DeliverOptions,
+}
+
+/// The gap between two messages of a channel allowing `per_minute` a minute in any
+/// window of a minute.
+fn gap(per_minute: u32) -> Duration {
+    Duration::from_millis(60_000 / u64::from(per_minute.max(1)) + 1)
+}
+
+impl Deliverer {
+    pub fn new(
+        store: Arc<dyn Store>,
+        channels: &[Channel],
+        options: DeliverOptions,
+    ) -> Result<Deliverer, WatchError> {
+        let client = reqwest::Client::builder()
+            .timeout(options.send_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| WatchError::Channel {
+                channel: String::new(),
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Deliverer {
+            store,
+            channels: channels
+                .iter()
+                .map(|c| (c.name.clone(), c.clone()))
+                .collect(),
+            client,
+            options,
+        })
+    }
+
+    fn backoff(&self, attempts: u32) -> Duration {
+        let factor = 1u32 << attempts.min(16);
+        self.options.backoff.saturating_mul(factor).min(MAX_BACKOFF)
+    }
+
+    /// One pass at `now`: per channel with due deliveries, one message if its rate
+    /// allows.
+    pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliverReport, WatchError> {
+        let mut report = DeliverReport::default();
+        for name in self.store.due_channels(now).await? {
+            let Some(channel) = self.channels.get(&name) else {
+                tracing::warn!(channel = %name, "deliveries wait for a channel that is not configured");
+                continue;
+            };
+            report.add(self.deliver_one(channel, now).await?);
+        }
+        Ok(report)
+    }
+
+    async fn deliver_one(
+        &self,
+        channel: &Channel,
+        now: DateTime<Utc>,
+    ) -> Result<DeliverReport, WatchError> {
+        let mut report = DeliverReport::default();
+        let store = &self.store;
+        if let SendSlot::NotBefore(_) = store
+            .reserve_send(&channel.name, gap(channel.messages_per_minute), now)
+            .await?
+        {
+            report.waiting += 1;
+            return Ok(report);
+        }
+        let worker = &self.options.worker;
+        let claimed = store
+            .claim_deliveries(worker, &channel.name, CLAIM_LIMIT, self.options.lease, now)
+            .await?;
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let base = self.options.base_url.as_deref();
+        let mut messages = compose(&claimed, Layout::of(&channel.kind), base).into_iter();
+        let message = messages
+            .next()
+            .expect("claimed deliveries make at least one message");
+        let rest: Vec<_> = messages.flat_map(|m| m.ids()).collect();
+        if !rest.is_empty() {
+            store.release_deliveries(&rest, worker, None, now).await?;
+        }
+        let sent = match &channel.kind {
+            ChannelKind::Email(mail) => email::send(channel, mail, &message).await,
+            _ => match build_request(channel, &message, base, now) {
+                Ok(request) => send(&self.client, &request).await,
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        let ids = message.ids();
+        match sent {
+            Ok(()) => {
+                store.mark_delivered(&ids, now).await?;
+                report.messages += 1;
+                report.delivered += ids.len() as u64;
+                tracing::info!(channel = %channel.name, items = ids.len(), "alert delivered");
+            }
+            Err(error) => {
+                let attempts = message.items.iter().map(|d| d.attempts).max().unwrap_or(0);
+                let retry = now
+                    + chrono::Duration::from_std(self.backoff(attempts))
+                        .unwrap_or_else(|_| chrono::Duration::hours(1));
+                store
+                    .release_deliveries(&ids, worker, Some(&error), retry)
+                    .await?;
+                report.failed += 1;
+                tracing::warn!(channel = %channel.name, items = ids.len(), %error, "alert not delivered; will retry");
+            }
+        }
+        Ok(report)
+    }
+
+    /// Delivers until `stop` turns true, a pass every `every`.
+    pub async fn run(&self, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(e) = self.deliver_due(Utc::now()).await {
+                tracing::warn!(error = %e, "delivering alerts failed; trying again");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// Passes until nothing is due within `wait_for` from now (`Duration::ZERO`: due
+    /// now; a lease: also what a killed deliverer left leased), or `limit` passes; for
+    /// one-shot commands (`jujiao crawl`, `jujiao demo`, `jujiao watch deliver
+    /// --until-empty`).
+    pub async fn drain(&self, limit: u32, wait_for: Duration) -> Result<DeliverReport, WatchError> {
+        let mut total = DeliverReport::default();
+        let ahead =
+            chrono::Duration::from_std(wait_for).unwrap_or_else(|_| chrono::Duration::hours(1));
+        for _ in 0..limit {
+            let pass = self.deliver_due(Utc::now()).await?;
+            total.add(DeliverReport { waiting: 0, ..pass });
+            if self
+                .store
+                .due_channels(Utc::now() + ahead)
+                .await?
+                .is_empty()
+            {
+                break;
+            }
+            if pass.messages + pass.failed == 0 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        Ok(total)
+    }
+}
