@@ -23,6 +23,10 @@ use jujiao_store::{
     SaveOutcome, Series, SeriesId,
 };
 use jujiao_store::{
+    Delivery, DeliveryId, NewWatchMatch, SendSlot, StoredWatchRule, WatchMatch, WatchStats,
+    WatchStore,
+};
+use jujiao_store::{
     AuditEntry, AuditRecord, LoginAttempt, LoginFailures, NewSession, NewUser, PasswordHash, Role,
     Session, SessionKey, User, UserId, UserStore,
 };

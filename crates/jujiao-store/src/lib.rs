@@ -50,6 +50,7 @@ pub use types::{
 pub use users::{
     AuditEntry, AuditRecord, LoginAttempt, LoginFailures, NewSession, NewUser, PasswordHash, Role,
     Session, SessionKey, User, UserId, UserStore,
+};
 pub use watch::{
     Delivery, DeliveryId, DeliveryState, NewWatchMatch, RuleOrigin, SendSlot, StoredWatchRule,
     WatchMatch, WatchStats, WatchStore,
