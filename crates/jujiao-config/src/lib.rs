@@ -22,7 +22,7 @@ pub use validate::{
     ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
     Settings, Source, SourceKind,
 };
-pub use web::{MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
+pub use web::{DEFAULT_PUBLIC_READ, MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

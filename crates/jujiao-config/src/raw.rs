@@ -51,12 +51,18 @@ pub struct RawWeb {
     /// The admin token of state-changing actions ("run now"); `JUJIAO_ADMIN_TOKEN`
     /// overrides it.
     pub admin_token: Option<String>,
+    /// Serve the session cookie with `Secure` (behind HTTPS); default false.
+    pub https: Option<bool>,
+    /// Reading the briefing and search without signing in; default true.
+    pub public_read: Option<bool>,
 }
 
 impl std::fmt::Debug for RawWeb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RawWeb")
             .field("admin_token", &self.admin_token.as_ref().map(|_| "****"))
+            .field("https", &self.https)
+            .field("public_read", &self.public_read)
             .finish()
     }
 }

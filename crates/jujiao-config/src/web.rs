@@ -1,6 +1,6 @@
 //! The `[web]` table: settings of `jujiao serve`.
 //!
-//! Today one key, `admin_token`: the token that state-changing requests ("立即运行" on
+//! `https` and `public_read` (see [`WebSettings`]), and `admin_token`: the token that state-changing requests ("立即运行" on
 //! the sources page, `POST /api/sources/{id}/run`) must carry. It is a [`Secret`]:
 //! `Debug` shows `****`, there is no `Display`, and no error message repeats it. The
 //! same rule ([`check_admin_token`]) applies to the `JUJIAO_ADMIN_TOKEN` environment
@@ -33,10 +33,30 @@ impl fmt::Debug for Secret {
 }
 
 /// The validated `[web]` table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebSettings {
     /// `web.admin_token`, checked with [`check_admin_token`]; `None` when not set.
     pub admin_token: Option<Secret>,
+    /// `web.https`: the site is served over HTTPS (directly or behind a proxy), so the
+    /// session cookie is marked `Secure`. Default false.
+    pub https: bool,
+    /// `web.public_read`: reading the briefing, articles, search, feeds and exports
+    /// needs no login. Default [`DEFAULT_PUBLIC_READ`] (true, jujiao's behaviour before
+    /// users existed); changes always need a signed-in editor or the admin token.
+    pub public_read: bool,
+}
+
+/// Whether reading needs no login unless `[web] public_read` says otherwise.
+pub const DEFAULT_PUBLIC_READ: bool = true;
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            admin_token: None,
+            https: false,
+            public_read: DEFAULT_PUBLIC_READ,
+        }
+    }
 }
 
 /// Checks an admin token (from the file or the environment) and returns it without
@@ -83,5 +103,9 @@ pub(crate) fn web(raw: &RawWeb) -> Result<WebSettings, Failure> {
                 .to_owned(),
         )),
     };
-    Ok(WebSettings { admin_token })
+    Ok(WebSettings {
+        admin_token,
+        https: raw.https.unwrap_or(false),
+        public_read: raw.public_read.unwrap_or(DEFAULT_PUBLIC_READ),
+    })
 }

@@ -21,6 +21,68 @@ use tokio::sync::watch;
 #[derive(Debug)]
 struct SlowFinish(Arc<dyn Store>, Duration);
 
+/// Users and sessions are not what this test is about: straight through.
+#[async_trait::async_trait]
+impl UserStore for SlowFinish {
+    async fn add_user(&self, user: &NewUser) -> Result<Option<UserId>> {
+        self.0.add_user(user).await
+    }
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        self.0.user_by_name(name).await
+    }
+    async fn users(&self) -> Result<Vec<User>> {
+        self.0.users().await
+    }
+    async fn set_password(&self, user: UserId, hash: &PasswordHash) -> Result<bool> {
+        self.0.set_password(user, hash).await
+    }
+    async fn set_disabled(&self, user: UserId, is_disabled: bool) -> Result<bool> {
+        self.0.set_disabled(user, is_disabled).await
+    }
+    async fn set_role(&self, user: UserId, role: Role) -> Result<bool> {
+        self.0.set_role(user, role).await
+    }
+    async fn start_session(&self, session: &NewSession) -> Result<()> {
+        self.0.start_session(session).await
+    }
+    async fn session(&self, key: &SessionKey) -> Result<Option<Session>> {
+        self.0.session(key).await
+    }
+    async fn touch_session(&self, key: &SessionKey, at: DateTime<Utc>) -> Result<()> {
+        self.0.touch_session(key, at).await
+    }
+    async fn end_session(&self, key: &SessionKey) -> Result<()> {
+        self.0.end_session(key).await
+    }
+    async fn prune_sessions(
+        &self,
+        expires_before: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+        attempts_before: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.0
+            .prune_sessions(expires_before, idle_before, attempts_before)
+            .await
+    }
+    async fn record_login_attempt(&self, attempt: &LoginAttempt) -> Result<()> {
+        self.0.record_login_attempt(attempt).await
+    }
+    async fn login_failures(
+        &self,
+        name: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<LoginFailures> {
+        self.0.login_failures(name, address, since).await
+    }
+    async fn record_audit(&self, entry: &AuditEntry, at: DateTime<Utc>) -> Result<i64> {
+        self.0.record_audit(entry, at).await
+    }
+    async fn audit_log(&self, limit: u32, before: Option<i64>) -> Result<Vec<AuditRecord>> {
+        self.0.audit_log(limit, before).await
+    }
+}
+
 #[async_trait::async_trait]
 impl Store for SlowFinish {
     fn location(&self) -> &str {

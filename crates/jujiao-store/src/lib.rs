@@ -21,6 +21,7 @@ pub mod near;
 mod postgres;
 mod sqlite;
 mod types;
+mod users;
 mod work;
 
 pub use briefings::{
@@ -35,6 +36,10 @@ pub use types::{
     ArticleId, ArticleRecord, ArticleSource, DEFAULT_PAGE, FiledArticle, FilingCount, FilingId,
     FilingQuery, FilingRef, MAX_PAGE, PageCheck, RecordOutcome, Revision, Run, RunId, RunSummary,
     SourceKind, StoreStats, StoredArticle, StoredFiling, StoredPage, Validators, WorkId,
+};
+pub use users::{
+    AuditEntry, AuditRecord, LoginAttempt, LoginFailures, NewSession, NewUser, PasswordHash, Role,
+    Session, SessionKey, User, UserId, UserStore,
 };
 pub use work::{
     HostHold, HostSlot, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind, WorkerState,
@@ -57,7 +62,7 @@ pub const RUN_ERROR_SAMPLES: usize = 10;
 /// Everything jujiao stores. Implementations are shared between tasks
 /// (`Arc<dyn Store>`); every method is one atomic unit of work.
 #[async_trait]
-pub trait Store: BriefingStore + Send + Sync + fmt::Debug {
+pub trait Store: BriefingStore + UserStore + Send + Sync + fmt::Debug {
     /// Where the data lives (a path, or a URL without its password), for messages.
     fn location(&self) -> &str;
 

@@ -57,6 +57,10 @@ macro_rules! backend_tests {
                 corrections_are_new_versions_under_the_same_number,
                 yearly_numbering_starts_again_each_year,
                 issued_issues_are_searchable,
+                users_are_added_once_and_changed,
+                sessions_live_until_ended_and_end_with_their_user,
+                failed_logins_count_per_account_and_address,
+                the_audit_log_keeps_who_when_what_newest_first,
             );
         }
     };

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/` (documented in `API.md` beside `Cargo.toml`).
 
 use crate::AppState;
+use crate::auth::MaybeUser;
 use crate::briefing::{day_param, filings_between};
 use crate::search_page::SearchParams;
 use crate::sources::{RunNow, request_run, rows};
@@ -165,10 +166,12 @@ async fn sources(State(state): State<AppState>) -> Response {
 async fn run_now(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    MaybeUser(user): MaybeUser,
     headers: HeaderMap,
 ) -> Response {
-    match request_run(&state, &id, &headers, None) {
+    match request_run(&state, &id, user, &headers, None).await {
         RunNow::Queued => (StatusCode::ACCEPTED, Json(json!({ "queued": id }))).into_response(),
+        RunNow::Forbidden(message) => error(StatusCode::FORBIDDEN, &message),
         RunNow::AlreadyRunning => error(StatusCode::CONFLICT, "the source is running"),
         RunNow::Unknown => error(StatusCode::NOT_FOUND, "no such source"),
         RunNow::NoScheduler => error(

@@ -8,7 +8,7 @@
 //!   optional search [`Indexer`], the optional [`SchedulerHandle`] and the admin token;
 //!   [`router`] turns it into an axum router (pages in `briefing`, `search_page`,
 //!   `sources`, `feeds`, `export_page`, JSON in `api`; security headers and the token
-//!   check in `security`).
+//!   check in `security`; users, sessions, CSRF and the audit log in [`auth`]).
 //! - [`scheduler`] runs each source on its interval through a [`SourceRunner`];
 //!   [`CrawlRunner`] is the real one (crawl, publish the legacy tree, index what the run
 //!   added or revised), tests use fakes and tokio's paused clock.
@@ -19,6 +19,7 @@
 //! which that crate escapes itself.
 
 mod api;
+pub mod auth;
 mod briefing;
 mod desk;
 mod error;
@@ -81,6 +82,7 @@ struct Inner {
     admin_token: Option<AdminToken>,
     files: Option<jujiao_media::FileStore>,
     templates: minijinja::Environment<'static>,
+    auth: auth::AuthSettings,
 }
 
 impl std::fmt::Debug for AppState {
@@ -104,9 +106,17 @@ pub struct AppStateBuilder {
     scheduler: Option<SchedulerHandle>,
     admin_token: Option<AdminToken>,
     files: Option<jujiao_media::FileStore>,
+    auth: auth::AuthSettings,
 }
 
 impl AppStateBuilder {
+    /// How sign-in works: `public_read`, `https`, session lifetimes, login limits, the
+    /// clock (default: [`auth::AuthSettings::default`]).
+    pub fn auth(mut self, auth: auth::AuthSettings) -> Self {
+        self.auth = auth;
+        self
+    }
+
     /// Serves stored images and attachments from this folder (without it, articles
     /// show their files' names and links to the originals only).
     pub fn files(mut self, files: Option<jujiao_media::FileStore>) -> Self {
@@ -142,6 +152,7 @@ impl AppStateBuilder {
                 admin_token: self.admin_token,
                 files: self.files,
                 templates: view::environment(),
+                auth: self.auth,
             }),
         }
     }
@@ -157,7 +168,12 @@ impl AppState {
             scheduler: None,
             admin_token: None,
             files: None,
+            auth: auth::AuthSettings::default(),
         }
+    }
+
+    pub(crate) fn auth(&self) -> &auth::AuthSettings {
+        &self.inner.auth
     }
 
     pub(crate) fn store(&self) -> &dyn Store {
@@ -213,8 +229,13 @@ pub fn router(state: AppState) -> Router {
         .merge(desk::routes())
         .merge(files::routes())
         .merge(api::routes())
+        .merge(auth::routes())
         .merge(view::asset_routes())
         .fallback(view::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::layer,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

@@ -103,6 +103,14 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
                 None
             }
         };
+    match store.users().await {
+        Ok(users) if users.iter().all(|u| u.is_disabled) => tracing::warn!(
+            "no users yet: nobody can sign in to change things; add the first admin with \
+             `jujiao user add NAME --role admin`"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "cannot list users"),
+    }
     // Stored images and attachments: `settings.files`, else beside an SQLite database.
     let files = config
         .settings
@@ -111,6 +119,7 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
         .map(jujiao_media::FileStore::new)
         .or_else(|| jujiao_media::FileStore::beside_database(&db));
     let mut builder = AppState::builder(Arc::clone(&store), sources)
+        .auth(crate::auth::AuthSettings::from_config(&config.web))
         .indexer(Arc::clone(&indexer))
         .admin_token(admin_token)
         .files(files.clone());
@@ -183,10 +192,14 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
         })?;
     tracing::info!(listen = %options.listen, db = %store.location(), "serving");
     eprintln!("jujiao serve: http://{}/", options.listen);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(WebError::Serve)
+    // The peer address feeds the per-address login limit.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(WebError::Serve)
 }

@@ -1,7 +1,9 @@
 //! The sources page (`/sources`): each configured source with its last run, next run
-//! and health, and the "run now" action (`POST /sources/{id}/run`, admin token).
+//! and health, and the "run now" action (`POST /sources/{id}/run`: a signed-in editor
+//! with the CSRF token, or the admin token).
 
 use crate::AppState;
+use crate::auth::{self, CurrentUser, MaybeUser, Role};
 use crate::scheduler::TriggerOutcome;
 use crate::security::{self, Access};
 use crate::view::{self, error_page, render, store_failed};
@@ -113,7 +115,11 @@ struct PageQuery {
     queued: Option<String>,
 }
 
-async fn sources_page(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
+async fn sources_page(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let sources = match rows(&state).await {
         Ok(r) => r,
         Err(e) => return store_failed(&state, &e),
@@ -122,11 +128,14 @@ async fn sources_page(State(state): State<AppState>, Query(q): Query<PageQuery>)
         .queued
         .and_then(|id| state.sources().iter().find(|s| s.id == id).cloned())
         .map(|s| format!("已安排“{}”立即运行，稍后刷新本页查看结果。", s.name));
-    let can_run = state.scheduler().is_some() && state.admin_token().is_some();
+    // A signed-in editor runs with the session (and its CSRF token); others may still
+    // use the admin token's form field when the server has one.
+    let is_editor = user.as_ref().is_some_and(CurrentUser::can_edit);
+    let can_run = state.scheduler().is_some() && (is_editor || state.admin_token().is_some());
     render(
         &state,
         "sources.html",
-        context! { nav => "sources", sources, message, can_run },
+        context! { nav => "sources", sources, message, can_run, is_editor },
     )
 }
 
@@ -138,6 +147,8 @@ struct RunForm {
 /// The outcome of a "run now" request, shared with the API.
 pub(crate) enum RunNow {
     Queued,
+    /// A signed-in user below editor.
+    Forbidden(String),
     AlreadyRunning,
     Unknown,
     NoScheduler,
@@ -145,22 +156,33 @@ pub(crate) enum RunNow {
     Disabled,
 }
 
-pub(crate) fn request_run(
+/// "Run now" for a signed-in editor or admin (CSRF already checked by `auth::layer`),
+/// else for the admin token (bearer header, or the form's `token` field); written to
+/// the audit log when queued.
+pub(crate) async fn request_run(
     state: &AppState,
     id: &str,
+    user: Option<CurrentUser>,
     headers: &HeaderMap,
     token: Option<&str>,
 ) -> RunNow {
-    match security::check(state.admin_token(), headers, token) {
-        Access::Disabled => return RunNow::Disabled,
-        Access::Denied => return RunNow::Denied,
-        Access::Granted => {}
-    }
+    let who = match user {
+        Some(u) if u.can_edit() => u,
+        Some(u) => return RunNow::Forbidden(auth::forbidden_message(&u, Role::Editor)),
+        None => match security::check(state.admin_token(), headers, token) {
+            Access::Disabled => return RunNow::Disabled,
+            Access::Denied => return RunNow::Denied,
+            Access::Granted => CurrentUser::admin_token(),
+        },
+    };
     let Some(scheduler) = state.scheduler() else {
         return RunNow::NoScheduler;
     };
     match scheduler.trigger(id) {
-        TriggerOutcome::Queued => RunNow::Queued,
+        TriggerOutcome::Queued => {
+            auth::audit(state, &who, "source.run", id, "立即运行").await;
+            RunNow::Queued
+        }
         TriggerOutcome::AlreadyRunning => RunNow::AlreadyRunning,
         TriggerOutcome::UnknownSource => RunNow::Unknown,
     }
@@ -169,13 +191,14 @@ pub(crate) fn request_run(
 async fn run_now(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     form: Result<Form<RunForm>, FormRejection>,
 ) -> Response {
     // A request without a form body (an API client with a bearer token) is still
     // checked for its token first: no body is a refusal, not a 415.
     let token = form.ok().and_then(|Form(f)| f.token);
-    match request_run(&state, &id, &headers, token.as_deref()) {
+    match request_run(&state, &id, user, &headers, token.as_deref()).await {
         RunNow::Queued => (
             StatusCode::SEE_OTHER,
             [(
@@ -184,6 +207,9 @@ async fn run_now(
             )],
         )
             .into_response(),
+        RunNow::Forbidden(message) => {
+            error_page(&state, StatusCode::FORBIDDEN, "权限不足", &message)
+        }
         RunNow::AlreadyRunning => error_page(
             &state,
             StatusCode::CONFLICT,
@@ -206,7 +232,7 @@ async fn run_now(
             &state,
             StatusCode::UNAUTHORIZED,
             "管理令牌不对",
-            "请填写正确的管理令牌后再试。",
+            "请登录（编辑或管理员），或填写正确的管理令牌后再试。",
         ),
         RunNow::Disabled => error_page(
             &state,

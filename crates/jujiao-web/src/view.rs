@@ -11,7 +11,7 @@ use jujiao_crawl::Verdict;
 use minijinja::{AutoEscape, Environment, context};
 
 /// The templates, embedded in the binary.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../templates/base.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("article.html", include_str!("../templates/article.html")),
@@ -21,6 +21,8 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("export.html", include_str!("../templates/export.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("macros.html", include_str!("../templates/macros.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
 ];
 
 const STYLE_CSS: &str = include_str!("../assets/style.css");
@@ -36,8 +38,10 @@ pub(crate) fn environment() -> Environment<'static> {
     env
 }
 
-/// Renders a page, or a plain 500 if the template fails (a bug, logged).
+/// Renders a page, or a plain 500 if the template fails (a bug, logged). Every page
+/// also sees `current_user` and `csrf_token` of the request (see `auth`).
 pub(crate) fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
+    let ctx = context! { ..ctx, ..crate::auth::PageAuth::context() };
     match state
         .templates()
         .get_template(name)

@@ -7,6 +7,7 @@ mod crawl;
 mod files;
 mod leases;
 mod near;
+mod users;
 mod work;
 mod workers;
 
@@ -16,5 +17,6 @@ pub use crawl::*;
 pub use files::*;
 pub use leases::*;
 pub use near::*;
+pub use users::*;
 pub use work::*;
 pub use workers::*;

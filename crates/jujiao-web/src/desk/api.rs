@@ -282,7 +282,8 @@ async fn check_draft(state: &AppState, draft: &Draft) -> Result<(), Response> {
             return bad("报送、抄送各写一行".into());
         }
     }
-    let found = articles_of(state, draft.items.iter().map(|i| i.article_id))
+    let ids: Vec<ArticleId> = draft.items.iter().map(|i| i.article_id).collect();
+    let found = articles_of(state, ids)
         .await
         .map_err(|e| store_error(&e))?;
     if let Some(item) = draft.items.iter().find(|i| !found.contains_key(&i.article_id)) {

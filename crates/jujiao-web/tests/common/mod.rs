@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod signin;
+
 use chrono::NaiveDate;
 use jujiao_model::{Article, Filing, Image, Paragraph, PublishTime};
 use jujiao_store::{ArticleRecord, SqliteStore, Store};
@@ -81,6 +83,8 @@ pub struct Setup {
     pub search: bool,
     pub token: Option<&'static str>,
     pub scheduler: Option<SchedulerHandle>,
+    /// Sign-in settings (default: `AuthSettings::default()`, reading is public).
+    pub auth: Option<jujiao_web::auth::AuthSettings>,
 }
 
 impl Default for Setup {
@@ -89,6 +93,7 @@ impl Default for Setup {
             search: true,
             token: None,
             scheduler: None,
+            auth: None,
         }
     }
 }
@@ -185,11 +190,20 @@ pub async fn start(setup: Setup) -> TestApp {
     if let Some(s) = setup.scheduler {
         b = b.scheduler(s);
     }
+    if let Some(a) = setup.auth {
+        b = b.auth(a);
+    }
     let app = jujiao_web::router(b.build());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
+        // With the peer address, as `jujiao serve` does (the per-address login limit).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     TestApp {
         base: format!("http://{addr}"),

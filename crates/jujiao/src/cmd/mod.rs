@@ -12,6 +12,7 @@ mod publish;
 mod search;
 mod serve;
 mod sources;
+mod user;
 mod worker;
 
 use crate::ExitStatus;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Check the sources: what each will request, and a preview of its first items.
     #[command(subcommand)]
     Sources(sources::Command),
+    /// People of the web app: add, list, passwd, disable, enable, role.
+    #[command(subcommand)]
+    User(user::Command),
 }
 
 /// Runs a subcommand on a fresh multi-threaded runtime.
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Command::Serve(args) => serve::run(args).await,
             Command::Worker(args) => worker::run(args).await,
             Command::Sources(command) => sources::run(command).await,
+            Command::User(command) => user::run(command).await,
             Command::Extract(_) => unreachable!("handled before the runtime starts"),
         }
     })
