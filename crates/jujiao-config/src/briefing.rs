@@ -92,7 +92,10 @@ fn briefing(b: RawBriefing, key: &str) -> Result<SeriesSettings, Failure> {
 pub fn check_series(s: &SeriesSettings) -> Result<(), (&'static str, String)> {
     let name = s.name.trim();
     if name.is_empty() {
-        return Err(("name", "is empty; give the series a name such as 每日简报".into()));
+        return Err((
+            "name",
+            "is empty; give the series a name such as 每日简报".into(),
+        ));
     }
     let n = name.chars().count();
     if n > MAX_SERIES_NAME_CHARS {
@@ -119,7 +122,10 @@ pub fn check_series(s: &SeriesSettings) -> Result<(), (&'static str, String)> {
         }
     }
     if s.copies > 100_000 {
-        return Err(("copies", format!("{} is not a plausible print run", s.copies)));
+        return Err((
+            "copies",
+            format!("{} is not a plausible print run", s.copies),
+        ));
     }
     Ok(())
 }
@@ -158,10 +164,16 @@ mod tests {
     #[test]
     fn errors_name_file_key_and_reason() {
         let e = parse("[[briefing]]\nname = \"x\"\nnumbering = \"weekly\"\n").unwrap_err();
-        assert!(e.contains("jujiao.toml") && e.contains("briefing[0].numbering"), "{e}");
+        assert!(
+            e.contains("jujiao.toml") && e.contains("briefing[0].numbering"),
+            "{e}"
+        );
         assert!(e.contains("weekly") && e.contains("yearly"), "{e}");
         let e = parse("[[briefing]]\nname = \"x\"\ncolumns = [\"a\", \"a\"]\n").unwrap_err();
-        assert!(e.contains("briefing[0].columns") && e.contains("twice"), "{e}");
+        assert!(
+            e.contains("briefing[0].columns") && e.contains("twice"),
+            "{e}"
+        );
         let e = parse("[[briefing]]\nname = \"x\"\n[[briefing]]\nname = \"x\"\n").unwrap_err();
         assert!(e.contains("briefing[1].name"), "{e}");
         let e = parse("[[briefing]]\nname = \"  \"\n").unwrap_err();

@@ -58,7 +58,10 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
             source,
         })?;
     if seeded > 0 {
-        tracing::info!(series = seeded, "briefing series added from the sources file");
+        tracing::info!(
+            series = seeded,
+            "briefing series added from the sources file"
+        );
     }
 
     let index_dir = options

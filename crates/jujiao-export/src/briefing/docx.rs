@@ -138,10 +138,8 @@ mod ppr {
     /// Body: fixed 28 pt lines, first-line indent of two characters (2 × 16 pt).
     pub const BODY: &str = "<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/>\
         <w:ind w:firstLineChars=\"200\" w:firstLine=\"640\"/><w:jc w:val=\"both\"/>";
-    pub const CENTER: &str =
-        "<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:jc w:val=\"center\"/>";
-    pub const PLAIN: &str =
-        "<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:jc w:val=\"both\"/>";
+    pub const CENTER: &str = "<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:jc w:val=\"center\"/>";
+    pub const PLAIN: &str = "<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:jc w:val=\"both\"/>";
 }
 
 /// Writes the issue as a `.docx`.
@@ -155,7 +153,10 @@ pub fn write<W: Write + Seek>(text: &IssuedText, out: W) -> Result<()> {
         ("[Content_Types].xml", format!("{XML_DECL}{CONTENT_TYPES}")),
         ("_rels/.rels", format!("{XML_DECL}{PACKAGE_RELS}")),
         ("docProps/core.xml", core_xml(text)),
-        ("word/_rels/document.xml.rels", format!("{XML_DECL}{DOCUMENT_RELS}")),
+        (
+            "word/_rels/document.xml.rels",
+            format!("{XML_DECL}{DOCUMENT_RELS}"),
+        ),
         ("word/settings.xml", format!("{XML_DECL}{SETTINGS}")),
         ("word/fontTable.xml", format!("{XML_DECL}{FONT_TABLE}")),
         ("word/styles.xml", styles_xml()),
@@ -222,7 +223,9 @@ fn empty_line(buf: &mut String) {
 fn document_xml(text: &IssuedText) -> String {
     let mut b = String::with_capacity(64 * 1024);
     b.push_str(XML_DECL);
-    b.push_str(&format!("<w:document xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\"><w:body>"));
+    b.push_str(&format!(
+        "<w:document xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\"><w:body>"
+    ));
 
     // 版头: the series name in red, the number, then unit and date over a red rule.
     paragraph(
@@ -316,12 +319,19 @@ fn document_xml(text: &IssuedText) -> String {
     for (i, line) in lines.iter().enumerate() {
         let mut borders = String::new();
         if i == 0 {
-            borders.push_str("<w:top w:val=\"single\" w:sz=\"8\" w:space=\"1\" w:color=\"000000\"/>");
+            borders
+                .push_str("<w:top w:val=\"single\" w:sz=\"8\" w:space=\"1\" w:color=\"000000\"/>");
         }
         if i + 1 == lines.len() {
-            borders.push_str("<w:bottom w:val=\"single\" w:sz=\"8\" w:space=\"1\" w:color=\"000000\"/>");
+            borders.push_str(
+                "<w:bottom w:val=\"single\" w:sz=\"8\" w:space=\"1\" w:color=\"000000\"/>",
+            );
         }
-        let jc = if line.starts_with('（') { "right" } else { "left" };
+        let jc = if line.starts_with('（') {
+            "right"
+        } else {
+            "left"
+        };
         let props = format!(
             "<w:pBdr>{borders}</w:pBdr><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/>\
              <w:ind w:left=\"315\" w:right=\"315\" w:hangingChars=\"0\"/><w:jc w:val=\"{jc}\"/>"
@@ -398,7 +408,12 @@ fn core_xml(text: &IssuedText) -> String {
     ));
     push_xml_escaped(
         &mut s,
-        &format!("{} {} {}", text.series, text.number_label(), header_date(text.date)),
+        &format!(
+            "{} {} {}",
+            text.series,
+            text.number_label(),
+            header_date(text.date)
+        ),
     );
     s.push_str("</dc:title><dc:creator>jujiao</dc:creator></cp:coreProperties>");
     s
@@ -455,12 +470,25 @@ mod tests {
         // Red header, number, unit and date, red rule, 目录, sections, body settings.
         assert!(doc.contains("w:eastAsia=\"方正小标宋简体\""));
         assert!(doc.contains("<w:color w:val=\"FF0000\"/><w:sz w:val=\"72\"/>"));
-        for want in ["每日简报", "第12期", "区委办公室编", "2026年12月6日", "目　录", "一、领导活动", "【按语】", "报送：区委、区政府领导", "抄送：各街道", "（共印30份）"] {
+        for want in [
+            "每日简报",
+            "第12期",
+            "区委办公室编",
+            "2026年12月6日",
+            "目　录",
+            "一、领导活动",
+            "【按语】",
+            "报送：区委、区政府领导",
+            "抄送：各街道",
+            "（共印30份）",
+        ] {
             assert!(doc.contains(want), "{want}");
         }
         assert!(doc.contains("w:color=\"FF0000\"/></w:pBdr>"));
         assert!(doc.contains("区委常委会召开会议 &lt;研究&gt; &amp; 部署"));
-        assert!(doc.contains("w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:firstLineChars=\"200\""));
+        assert!(
+            doc.contains("w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:firstLineChars=\"200\"")
+        );
         assert!(doc.contains("<w:sz w:val=\"32\"/>"));
         // Every run names its East Asian font.
         let runs = doc.matches("<w:r>").count();
@@ -473,7 +501,10 @@ mod tests {
         let footer = part(&bytes, "word/footer1.xml");
         assert!(footer.contains("— ") && footer.contains(" PAGE ") && footer.contains(" —"));
         assert!(part(&bytes, "word/settings.xml").contains("evenAndOddHeaders"));
-        assert!(part(&bytes, "word/fontTable.xml").contains("<w:font w:name=\"方正小标宋简体\"><w:altName w:val=\"宋体\"/>"));
+        assert!(
+            part(&bytes, "word/fontTable.xml")
+                .contains("<w:font w:name=\"方正小标宋简体\"><w:altName w:val=\"宋体\"/>")
+        );
     }
 
     #[test]

@@ -111,13 +111,21 @@ pub fn markdown(text: &IssuedText) -> String {
     ));
     s.push_str("**目录**\n\n");
     for (i, section) in text.sections.iter().enumerate() {
-        s.push_str(&format!("{}、{}\n", chinese_numeral(i as u32 + 1), section.column));
+        s.push_str(&format!(
+            "{}、{}\n",
+            chinese_numeral(i as u32 + 1),
+            section.column
+        ));
         for item in &section.items {
             s.push_str(&format!("- {}\n", item.title));
         }
     }
     for (i, section) in text.sections.iter().enumerate() {
-        s.push_str(&format!("\n## {}、{}\n", chinese_numeral(i as u32 + 1), section.column));
+        s.push_str(&format!(
+            "\n## {}、{}\n",
+            chinese_numeral(i as u32 + 1),
+            section.column
+        ));
         for item in &section.items {
             s.push_str(&format!("\n### {}\n\n", item.title));
             if let Some(note) = &item.note {
@@ -151,11 +159,11 @@ mod tests {
 
     pub(crate) fn stored(id: i64, title: &str, paragraphs: &[&str]) -> StoredArticle {
         let article = Article {
-                source: "区政府网".into(),
-                url: format!("https://x.example/{id}"),
-                title: title.into(),
-                paragraphs: paragraphs.iter().map(|p| Paragraph::new(*p)).collect(),
-                ..Article::default()
+            source: "区政府网".into(),
+            url: format!("https://x.example/{id}"),
+            title: title.into(),
+            paragraphs: paragraphs.iter().map(|p| Paragraph::new(*p)).collect(),
+            ..Article::default()
         };
         StoredArticle {
             id: ArticleId(id),
@@ -199,7 +207,12 @@ mod tests {
             kind: IssueKind::Regular,
             date: NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
             columns: vec!["领导活动".into(), "本区动态".into()],
-            items: vec![first, second, item(3, "本区动态", ItemMode::Full), item(9, "本区动态", ItemMode::Full)],
+            items: vec![
+                first,
+                second,
+                item(3, "本区动态", ItemMode::Full),
+                item(9, "本区动态", ItemMode::Full),
+            ],
             send_to: "区委领导".into(),
             copy_to: String::new(),
             copies: 30,
@@ -218,14 +231,23 @@ mod tests {
 
         let md = markdown(&text);
         assert!(md.starts_with("# 每日简报\n\n（未签发）"), "{md}");
-        assert!(md.contains("一、领导活动\n- 改后标题\n二、本区动态\n- 原题一\n- 原题三"), "{md}");
+        assert!(
+            md.contains("一、领导活动\n- 改后标题\n二、本区动态\n- 原题一\n- 原题三"),
+            "{md}"
+        );
         assert!(md.contains("> 【按语】请各单位参阅。"), "{md}");
-        assert!(md.contains("报送：区委领导") && md.contains("（共印30份）"), "{md}");
+        assert!(
+            md.contains("报送：区委领导") && md.contains("（共印30份）"),
+            "{md}"
+        );
         assert!(!md.contains("抄送"), "{md}");
     }
 
     #[test]
     fn header_dates_have_no_leading_zeros() {
-        assert_eq!(header_date(NaiveDate::from_ymd_opt(2026, 1, 6).unwrap()), "2026年1月6日");
+        assert_eq!(
+            header_date(NaiveDate::from_ymd_opt(2026, 1, 6).unwrap()),
+            "2026年1月6日"
+        );
     }
 }

@@ -174,7 +174,9 @@ pub const MAX_ISSUES: u32 = 500;
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SaveOutcome {
     /// Saved; the draft is now at `version`.
-    Saved { version: i64 },
+    Saved {
+        version: i64,
+    },
     /// Someone saved since `expected`: the draft is at `version`, last saved by `by`.
     Conflict {
         version: i64,
@@ -224,12 +226,20 @@ pub trait BriefingStore: Send + Sync {
     async fn series_list(&self) -> Result<Vec<Series>>;
 
     /// Replaces a series' settings (an admin's edit); false when there is no such series.
-    async fn update_series(&self, id: SeriesId, settings: &SeriesSettings, by: &str)
-    -> Result<bool>;
+    async fn update_series(
+        &self,
+        id: SeriesId,
+        settings: &SeriesSettings,
+        by: &str,
+    ) -> Result<bool>;
 
     /// Starts a draft of `series`; `None` when there is no such series.
-    async fn create_draft(&self, series: SeriesId, draft: &Draft, by: &str)
-    -> Result<Option<Issue>>;
+    async fn create_draft(
+        &self,
+        series: SeriesId,
+        draft: &Draft,
+        by: &str,
+    ) -> Result<Option<Issue>>;
 
     /// Starts a correction (更正) of an issued issue: a draft with its content that,
     /// once issued, takes its number as the next correction. `None` when `of` is not an
@@ -268,6 +278,9 @@ pub trait BriefingStore: Send + Sync {
 
     /// Which of `articles` issued issues of `series` used, latest issue first per
     /// article.
-    async fn article_uses(&self, series: SeriesId, articles: &[ArticleId])
-    -> Result<Vec<ArticleUse>>;
+    async fn article_uses(
+        &self,
+        series: SeriesId,
+        articles: &[ArticleId],
+    ) -> Result<Vec<ArticleUse>>;
 }

@@ -4,10 +4,14 @@
 //! Every change to a draft names the `version` it was read at: an older one is answered
 //! 409 with who saved since; any change to an issued issue is 409 ([`FROZEN_MESSAGE`]).
 
+// The helpers answer a ready response as their error (axum's way for handlers); its
+// size does not matter on this path.
+#![allow(clippy::result_large_err)]
+
 use super::who::{AdminUser, EditorUser, audit};
 use super::{
-    FROZEN_MESSAGE, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Missing, articles_of,
-    compose_now, conflict_message, load, text_of,
+    FROZEN_MESSAGE, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Missing, articles_of, compose_now,
+    conflict_message, load, text_of,
 };
 use crate::AppState;
 use crate::briefing::filings_between;
@@ -42,7 +46,10 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/briefing/issues/{id}/items/{index}",
             axum::routing::patch(edit_item).delete(remove_item),
         )
-        .route("/api/briefing/issues/{id}/items/{index}/move", post(move_item))
+        .route(
+            "/api/briefing/issues/{id}/items/{index}/move",
+            post(move_item),
+        )
         .route("/api/briefing/issues/{id}/columns", put(set_columns))
         .route("/api/briefing/issues/{id}/issue", post(issue))
         .route("/api/briefing/issues/{id}/correction", post(correction))
@@ -54,7 +61,10 @@ pub(super) fn error(status: StatusCode, message: &str) -> Response {
 
 fn store_error(e: &jujiao_store::StoreError) -> Response {
     tracing::error!(error = %e, "store query failed");
-    error(StatusCode::INTERNAL_SERVER_ERROR, "数据库暂时无法访问（database unavailable）")
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "数据库暂时无法访问（database unavailable）",
+    )
 }
 
 fn missing(m: Missing) -> Response {
@@ -124,7 +134,14 @@ async fn series_update(
     {
         Ok(true) => {
             let detail = serde_json::to_string(&settings).unwrap_or_default();
-            audit(&state, &who, "修改简报系列", &format!("series {id}"), &detail).await;
+            audit(
+                &state,
+                &who,
+                "修改简报系列",
+                &format!("series {id}"),
+                &detail,
+            )
+            .await;
             Json(json!({ "updated": id })).into_response()
         }
         Ok(false) => error(StatusCode::NOT_FOUND, "没有这个简报系列（no such series）"),
@@ -261,7 +278,11 @@ async fn check_draft(state: &AppState, draft: &Draft) -> Result<(), Response> {
         if item.column.trim().is_empty() {
             return bad(format!("第 {n} 条：栏目不能为空"));
         }
-        if item.title.as_deref().is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS) {
+        if item
+            .title
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
+        {
             return bad(format!("第 {n} 条：标题太长（最多 {MAX_TITLE_CHARS} 字）"));
         }
         match &item.mode {
@@ -273,7 +294,11 @@ async fn check_draft(state: &AppState, draft: &Draft) -> Result<(), Response> {
             }
             _ => {}
         }
-        if item.note.as_deref().is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS) {
+        if item
+            .note
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS)
+        {
             return bad(format!("第 {n} 条：按语太长"));
         }
     }
@@ -283,10 +308,12 @@ async fn check_draft(state: &AppState, draft: &Draft) -> Result<(), Response> {
         }
     }
     let ids: Vec<ArticleId> = draft.items.iter().map(|i| i.article_id).collect();
-    let found = articles_of(state, ids)
-        .await
-        .map_err(|e| store_error(&e))?;
-    if let Some(item) = draft.items.iter().find(|i| !found.contains_key(&i.article_id)) {
+    let found = articles_of(state, ids).await.map_err(|e| store_error(&e))?;
+    if let Some(item) = draft
+        .items
+        .iter()
+        .find(|i| !found.contains_key(&i.article_id))
+    {
         return bad(format!("没有编号为 {} 的文章", item.article_id.0));
     }
     Ok(())
@@ -320,7 +347,11 @@ async fn save_checked(
     if let Err(r) = check_draft(state, draft).await {
         return r;
     }
-    let outcome = match state.store().save_draft(id, version, draft, &who.name).await {
+    let outcome = match state
+        .store()
+        .save_draft(id, version, draft, &who.name)
+        .await
+    {
         Ok(o) => o,
         Err(e) => return store_error(&e),
     };
@@ -426,7 +457,12 @@ async fn add_item(
                 .filings
                 .first()
                 .map_or_else(|| "其他".to_owned(), |f| f.filing.column.clone()),
-            Ok(None) => return error(StatusCode::BAD_REQUEST, &format!("没有编号为 {} 的文章", article.0)),
+            Ok(None) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("没有编号为 {} 的文章", article.0),
+                );
+            }
             Err(e) => return store_error(&e),
         },
     };
@@ -457,7 +493,10 @@ fn index_of(draft: &Draft, index: usize) -> Result<usize, Response> {
     if index < draft.items.len() {
         Ok(index)
     } else {
-        Err(error(StatusCode::NOT_FOUND, "这一期没有这一条（no such item）"))
+        Err(error(
+            StatusCode::NOT_FOUND,
+            "这一期没有这一条（no such item）",
+        ))
     }
 }
 
@@ -557,7 +596,15 @@ async fn set_columns(
     };
     let mut draft = issue.draft.clone();
     draft.columns = body.columns;
-    save_checked(&state, &who, issue.id, body.version, &draft, "简报调整栏目顺序").await
+    save_checked(
+        &state,
+        &who,
+        issue.id,
+        body.version,
+        &draft,
+        "简报调整栏目顺序",
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -576,7 +623,10 @@ async fn issue(
         Err(r) => return r,
     };
     if issue.draft.items.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "这一期还没有选入任何文章，不能签发");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "这一期还没有选入任何文章，不能签发",
+        );
     }
     if let Err(r) = check_draft(&state, &issue.draft).await {
         return r;
@@ -590,7 +640,11 @@ async fn issue(
         .issue_draft(issue.id, body.version, &text, &who.name)
         .await
     {
-        Ok(IssueOutcome::Issued { number, correction, text }) => {
+        Ok(IssueOutcome::Issued {
+            number,
+            correction,
+            text,
+        }) => {
             audit(
                 &state,
                 &who,
@@ -624,7 +678,14 @@ async fn correction(
     };
     match state.store().start_correction(id, &who.name).await {
         Ok(Some(fix)) => {
-            audit(&state, &who, "开始更正简报", &format!("issue {}", id.0), &format!("draft {}", fix.id.0)).await;
+            audit(
+                &state,
+                &who,
+                "开始更正简报",
+                &format!("issue {}", id.0),
+                &format!("draft {}", fix.id.0),
+            )
+            .await;
             match load(&state, fix.id).await {
                 Ok((issue, series)) => {
                     (StatusCode::CREATED, Json(issue_json(&issue, &series))).into_response()

@@ -37,10 +37,22 @@ const PRINT_CSS: &str = include_str!("../../assets/desk-print.css");
 /// The desk's templates, added to the app's environment.
 pub(crate) const TEMPLATES: [(&str, &str); 5] = [
     ("desk.html", include_str!("../../templates/desk.html")),
-    ("desk_compose.html", include_str!("../../templates/desk_compose.html")),
-    ("desk_issue.html", include_str!("../../templates/desk_issue.html")),
-    ("desk_print.html", include_str!("../../templates/desk_print.html")),
-    ("desk_series.html", include_str!("../../templates/desk_series.html")),
+    (
+        "desk_compose.html",
+        include_str!("../../templates/desk_compose.html"),
+    ),
+    (
+        "desk_issue.html",
+        include_str!("../../templates/desk_issue.html"),
+    ),
+    (
+        "desk_print.html",
+        include_str!("../../templates/desk_print.html"),
+    ),
+    (
+        "desk_series.html",
+        include_str!("../../templates/desk_series.html"),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -160,5 +172,4 @@ pub(crate) fn conflict_message(by: &str, at: chrono::DateTime<chrono::Utc>) -> S
 }
 
 /// The message for any change to an issued issue.
-pub(crate) const FROZEN_MESSAGE: &str =
-    "这一期已经签发，内容已固定，不能再修改；如需改正，请在这一期的页面上点“更正”，签发一个更正版本。";
+pub(crate) const FROZEN_MESSAGE: &str = "这一期已经签发，内容已固定，不能再修改；如需改正，请在这一期的页面上点“更正”，签发一个更正版本。";

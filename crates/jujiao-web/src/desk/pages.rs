@@ -134,7 +134,12 @@ async fn new_issue(
     EditorUser(who): EditorUser,
     Form(form): Form<NewIssueForm>,
 ) -> Response {
-    let date = match form.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+    let date = match form
+        .date
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
         None => None,
         Some(d) => match crate::view::parse_date(d) {
             Some(d) => Some(d),
@@ -246,7 +251,14 @@ async fn correct(
 ) -> Response {
     match state.store().start_correction(IssueId(id), &who.name).await {
         Ok(Some(fix)) => {
-            audit(&state, &who, "开始更正简报", &format!("issue {id}"), &format!("draft {}", fix.id.0)).await;
+            audit(
+                &state,
+                &who,
+                "开始更正简报",
+                &format!("issue {id}"),
+                &format!("draft {}", fix.id.0),
+            )
+            .await;
             Redirect::to(&format!("/desk/issues/{}", fix.id.0)).into_response()
         }
         Ok(None) => error_page(
@@ -345,7 +357,10 @@ async fn download(state: &AppState, id: i64, ext: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, content_disposition(&name, &fallback)),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(&name, &fallback),
+            ),
         ],
         bytes,
     )
@@ -428,7 +443,14 @@ async fn series_save(
     {
         Ok(true) => {
             let detail = serde_json::to_string(&settings).unwrap_or_default();
-            audit(&state, &who, "修改简报系列", &format!("series {id}"), &detail).await;
+            audit(
+                &state,
+                &who,
+                "修改简报系列",
+                &format!("series {id}"),
+                &detail,
+            )
+            .await;
             Redirect::to("/desk/series").into_response()
         }
         Ok(false) => missing(&state, Missing::Series),
