@@ -318,8 +318,8 @@ mod sql {
     pub(super) const RECORD_ATTEMPT: &str =
         "INSERT INTO login_attempts (name, address, at, is_success) VALUES ($1, $2, $3, $4)";
     pub(super) const ACCOUNT_FAILURES: &str = "SELECT COUNT(*), MAX(at) FROM login_attempts \
-        WHERE name = $1 AND at >= $2 AND NOT is_success AND at > COALESCE((SELECT MAX(at) \
-        FROM login_attempts WHERE name = $1 AND is_success), -1)";
+        WHERE name = $1 AND at >= $2 AND NOT is_success AND id > COALESCE((SELECT MAX(id) \
+        FROM login_attempts WHERE name = $1 AND is_success), 0)";
     pub(super) const ADDRESS_FAILURES: &str = "SELECT COUNT(*), MAX(at) FROM login_attempts \
         WHERE address = $1 AND at >= $2 AND NOT is_success";
     pub(super) const RECORD_AUDIT: &str = "INSERT INTO audit_log (at, user_id, actor, action, \

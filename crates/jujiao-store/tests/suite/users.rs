@@ -248,6 +248,15 @@ pub async fn failed_logins_count_per_account_and_address(store: Arc<dyn Store>) 
     let f = store.login_failures("ed", "10.0.0.1", t).await.unwrap();
     assert_eq!((f.account, f.account_last), (0, None));
     assert_eq!(f.address, 4);
+    // Regression: a failure in the same millisecond as the success, after it, counts
+    // (order by id, not time: a paused clock failed to lock an account that had just
+    // signed in successfully).
+    store
+        .record_login_attempt(&attempt("ed", "10.0.0.1", t + Span::seconds(7), false))
+        .await
+        .unwrap();
+    let f = store.login_failures("ed", "10.0.0.1", t).await.unwrap();
+    assert_eq!((f.account, f.account_last), (1, Some(t + Span::seconds(7))));
     let f = store.login_failures("nobody", "10.9.9.9", t).await.unwrap();
     assert_eq!(f, jujiao_store::LoginFailures::default());
     // Old attempts are forgotten by pruning.

@@ -115,17 +115,14 @@ fn minutes_until(state: &AppState, until: chrono::DateTime<chrono::Utc>) -> i64 
 async fn login(State(state): State<AppState>, request: Request) -> Response {
     let address = address(&request);
     let headers: HeaderMap = request.headers().clone();
-    let form = match Form::<LoginForm>::from_request(request, &state).await {
-        Ok(Form(f)) => f,
-        Err(_) => {
-            return login_form(
-                &state,
-                StatusCode::BAD_REQUEST,
-                "/",
-                "",
-                Some("请填写用户名和密码。"),
-            );
-        }
+    let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &state).await else {
+        return login_form(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "/",
+            "",
+            Some("请填写用户名和密码。"),
+        );
     };
     let next = safe_next(form.next.as_deref());
     let name = form.name.trim().to_owned();
