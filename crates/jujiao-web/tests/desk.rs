@@ -51,7 +51,7 @@ impl Desk {
         }
         let r = r.send().await.unwrap();
         let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
+        let text = common::body(r).await;
         (
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
@@ -71,7 +71,7 @@ impl Desk {
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "{path}");
-        r.bytes().await.unwrap().to_vec()
+        common::bytes(r).await
     }
 }
 
