@@ -116,7 +116,7 @@
     const at = issue.items.findIndex((it) => it.article_id === a.article_id);
     if (at >= 0) issue.items.splice(at, 1);
     else {
-      issue.items.push({ article_id: a.article_id, column, title: null, mode: "full", note: null });
+      issue.items.push({ article_id: a.article_id, column, title: null, mode: "full", note: null, original: a.title });
       if (!issue.columns.includes(column)) issue.columns.push(column);
     }
     renderCandidates();

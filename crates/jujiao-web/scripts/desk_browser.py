@@ -34,11 +34,14 @@ class Browser:
         ]
 
         def fds():
-            os.dup2(self.to_chrome_r, 3)
-            os.dup2(self.from_chrome_w, 4)
+            # Chromium reads fd 3 and writes fd 4; copies first, so neither end
+            # overwrites the other. (close_fds=False: closing runs after this.)
+            a, b = os.dup(self.to_chrome_r), os.dup(self.from_chrome_w)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
 
         self.proc = subprocess.Popen(
-            args, preexec_fn=fds, pass_fds=(self.to_chrome_r, self.from_chrome_w),
+            args, preexec_fn=fds, close_fds=False,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         os.close(self.to_chrome_r)

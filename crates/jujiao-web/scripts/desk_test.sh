@@ -82,7 +82,22 @@ first_id=$(json "$out/first.json" 'd["id"]')
 check "first issue is 第1期" [ "$(json "$out/first.json" 'd["label"].split(" ")[0]')" = "第1期" ]
 check "five items" [ "$(json "$out/first.json" 'len(d["titles"])')" = 5 ]
 
-# The Word file through LibreOffice.
+# The Word file through LibreOffice. This machine has none of the official faces, so,
+# as on any office PC without them, they are substituted: the 宋/仿宋/楷 (serif) faces by
+# Noto Serif CJK, 黑体 by Noto Sans CJK — what each run names decides which it gets.
+cat >"$work/fonts.conf" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <alias binding="same"><family>仿宋_GB2312</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>方正小标宋简体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>宋体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>楷体_GB2312</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>黑体</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>
+</fontconfig>
+XML
+export FONTCONFIG_FILE="$work/fonts.conf"
 soffice --headless --norestore "-env:UserInstallation=file://$work/lo" --convert-to pdf \
   --outdir "$out" "$out/first.docx" >/dev/null 2>&1
 pdf=$out/first.pdf
@@ -153,7 +168,13 @@ title=$(curl -fs "$base/api/articles/$article" | python3 -c 'import json,sys; pr
 before=$(curl -fs "$base/api/articles/$article" | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])')
 file=$(grep -rlF -- "$title" "$work/tree" | head -n 1)
 if [ -n "$file" ]; then
-  printf '\n　　（本文已于当日修订：补充了有关情况。）\n' >>"$file"
+  # The body is one line of <div><span>…</span></div> paragraphs: change the first.
+  python3 - "$file" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read()
+open(p, "w", encoding="utf-8").write(s.replace("</span>", "（本段已于当日修订。）</span>", 1))
+PY
   "$bin" import "$work/tree" --db "$db" >/dev/null || true
   after=$(curl -fs "$base/api/articles/$article" | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])')
   check "article $article revised ($before → $after)" [ "$after" -gt "$before" ]

@@ -51,7 +51,7 @@ impl Desk {
         }
         let r = r.send().await.unwrap();
         let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
+        let text = common::body(r).await;
         (
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
@@ -71,7 +71,7 @@ impl Desk {
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "{path}");
-        r.bytes().await.unwrap().to_vec()
+        common::bytes(r).await
     }
 }
 
@@ -486,8 +486,141 @@ async fn series_edits_need_an_admin_and_a_valid_series() {
     assert_eq!(status, 400);
     assert!(r["error"].as_str().unwrap().contains("columns"), "{r}");
     // The desk's pages render.
-    for page in ["/desk", "/desk/archive", "/desk/series"] {
+    for page in ["/desk/archive", "/desk/series"] {
         let html = String::from_utf8(desk.bytes(page).await).unwrap();
         assert!(html.contains("信息专报"), "{page}");
     }
+    // Without a signed-in editor the desk offers no new issue, only the way to log in.
+    let html = String::from_utf8(desk.bytes("/desk").await).unwrap();
+    assert!(
+        html.contains("编辑简报") && !html.contains("id=\"new-issue\""),
+        "{html}"
+    );
+}
+
+/// Signed in through the login page: an editor composes with the CSRF token, a change
+/// without it or from a viewer is refused and changes nothing, and issuing is in the
+/// audit log under the editor's name.
+#[tokio::test]
+async fn editors_change_drafts_with_the_csrf_token_and_viewers_cannot() {
+    use common::signin::{PASSWORD, add_user, sign_in};
+    use jujiao_store::Role;
+    let app = start(Setup {
+        auth: Some(jujiao_web::auth::AuthSettings::default()),
+        ..Setup::default()
+    })
+    .await;
+    app.store
+        .seed_series(&[SeriesSettings::default_daily()])
+        .await
+        .unwrap();
+    add_user(app.store.as_ref(), "编辑小王", Role::Editor).await;
+    add_user(app.store.as_ref(), "viewer", Role::Viewer).await;
+    let editor = sign_in(&app, "编辑小王", PASSWORD).await;
+    let viewer = sign_in(&app, "viewer", PASSWORD).await;
+    let post = |who: &common::signin::Browser, csrf: Option<&str>, path: &str, body: Value| {
+        let mut r = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("cookie", format!("jujiao_session={}", who.session))
+            .json(&body);
+        if let Some(c) = csrf {
+            r = r.header("X-CSRF-Token", c);
+        }
+        r.send()
+    };
+    let new = json!({ "series": 1, "date": DAY });
+    let r = post(&editor, None, "/api/briefing/issues", new.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &editor,
+        Some("wrong-token"),
+        "/api/briefing/issues",
+        new.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &viewer,
+        Some(&viewer.csrf),
+        "/api/briefing/issues",
+        new.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        app.store
+            .issues(&Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let r = post(&editor, Some(&editor.csrf), "/api/briefing/issues", new)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let issue: Value = r.json().await.unwrap();
+    let id = issue["id"].as_i64().unwrap();
+    assert_eq!(issue["created_by"], "编辑小王");
+    // The compose page carries the token for its script.
+    let html = common::body(
+        app.get_as(&format!("/desk/issues/{id}"), &editor.session)
+            .await,
+    )
+    .await;
+    assert!(
+        html.contains("name=\"csrf-token\"") && html.contains("/assets/desk.js"),
+        "{html}"
+    );
+    let article = app.store.filed_articles(&Default::default()).await.unwrap()[0]
+        .article_id
+        .0;
+    let add = json!({ "version": 1, "article_id": article });
+    let path = format!("/api/briefing/issues/{id}/items");
+    let r = post(&viewer, Some(&viewer.csrf), &path, add.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(&editor, None, &path, add.clone()).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(&editor, Some(&editor.csrf), &path, add).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = post(
+        &editor,
+        Some(&editor.csrf),
+        &format!("/api/briefing/issues/{id}/issue"),
+        json!({ "version": 2 }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let log: Vec<(String, String)> = app
+        .store
+        .audit_log(20, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.entry.actor, r.entry.action))
+        .collect();
+    assert_eq!(
+        log[0],
+        ("编辑小王".to_owned(), "签发简报".to_owned()),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|(_, a)| a == "简报加入文章"), "{log:?}");
+    // A viewer reads the issued issue but cannot correct it.
+    let r = post(
+        &viewer,
+        Some(&viewer.csrf),
+        &format!("/api/briefing/issues/{id}/correction"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
 }

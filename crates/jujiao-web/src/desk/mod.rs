@@ -113,7 +113,7 @@ pub(crate) async fn load(state: &AppState, id: IssueId) -> Result<(Issue, Series
 /// The articles a draft draws from, by id; ids that do not exist are absent.
 pub(crate) async fn articles_of(
     state: &AppState,
-    ids: impl IntoIterator<Item = ArticleId>,
+    ids: Vec<ArticleId>,
 ) -> Result<HashMap<ArticleId, StoredArticle>, StoreError> {
     let mut out = HashMap::new();
     for id in ids {
@@ -144,7 +144,8 @@ pub(crate) async fn compose_now(
     series: &Series,
     draft: &Draft,
 ) -> Result<IssuedText, StoreError> {
-    let articles = articles_of(state, draft.items.iter().map(|i| i.article_id)).await?;
+    let ids: Vec<ArticleId> = draft.items.iter().map(|i| i.article_id).collect();
+    let articles = articles_of(state, ids).await?;
     Ok(jujiao_export::briefing::compose(
         &series.settings,
         draft,

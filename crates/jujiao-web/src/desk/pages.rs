@@ -113,7 +113,7 @@ async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Resp
         context! {
             nav => "desk",
             page => "home",
-            can_edit => user.is_some(),
+            can_edit => user.as_ref().is_some_and(|u| u.can_edit()),
             series => series.iter().map(|s| context! { id => s.id.0, name => s.settings.name, unit => s.settings.unit }).collect::<Vec<_>>(),
             drafts => rows(&drafts, &series),
             issued => rows(&issued, &series),
@@ -218,7 +218,7 @@ async fn issue_page(
             context! {
                 nav => "desk",
                 id => id,
-                can_edit => user.is_some(),
+                can_edit => user.as_ref().is_some_and(|u| u.can_edit()),
                 label => text.number_label(),
                 series => text.series,
                 date => header_date(text.date),
@@ -235,7 +235,7 @@ async fn issue_page(
         context! {
             nav => "desk",
             id => id,
-            can_edit => user.is_some(),
+            can_edit => user.as_ref().is_some_and(|u| u.can_edit()),
             series => series.settings.name,
             is_correction => issue.corrects.is_some(),
             date => issue.draft.date.to_string(),
@@ -377,7 +377,7 @@ async fn series_page(State(state): State<AppState>, MaybeUser(user): MaybeUser) 
         "desk_series.html",
         context! {
             nav => "desk",
-            can_edit => user.is_some(),
+            can_edit => user.as_ref().is_some_and(|u| u.is_admin()),
             series => series.iter().map(|s| context! {
                 id => s.id.0,
                 name => s.settings.name,
