@@ -23,12 +23,12 @@ use jujiao_store::{
     SaveOutcome, Series, SeriesId,
 };
 use jujiao_store::{
-    Delivery, DeliveryId, NewWatchMatch, SendSlot, StoredWatchRule, WatchMatch, WatchStats,
-    WatchStore,
-};
-use jujiao_store::{
     AuditEntry, AuditRecord, LoginAttempt, LoginFailures, NewSession, NewUser, PasswordHash, Role,
     Session, SessionKey, User, UserId, UserStore,
+};
+use jujiao_store::{
+    Delivery, DeliveryId, NewWatchMatch, SendSlot, StoredWatchRule, WatchMatch, WatchStats,
+    WatchStore,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
