@@ -7,9 +7,11 @@
 //! search, display and de-duplication.
 
 mod article;
+mod disclosure;
 mod filing;
 mod time;
 
 pub use article::{Article, Attachment, AttachmentKind, Fingerprint, Image, Paragraph};
+pub use disclosure::Disclosure;
 pub use filing::{Filing, LegacyPlacement};
 pub use time::{PublishTime, SHANGHAI_OFFSET_SECS, shanghai};

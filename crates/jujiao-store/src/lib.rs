@@ -14,6 +14,7 @@
 //! crate's `Cargo.toml`.
 
 mod codec;
+mod disclosure;
 mod error;
 mod files;
 pub mod near;

@@ -51,6 +51,7 @@ macro_rules! backend_tests {
                 host_holds_are_renewed_only_by_their_holder,
                 seeded_list_pages_keep_their_schedule,
                 article_outcomes_add_to_their_run,
+                disclosure_tables_round_trip_and_follow_revisions,
             );
         }
     };

@@ -65,7 +65,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// `Debug` shows the redacted location only: the connect options hold the password.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     location: String,
 }
 
@@ -216,7 +216,7 @@ impl Store for PgStore {
     }
 
     async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>> {
-        read::filed_articles(self, query).await
+        crate::disclosure::fill_filed(self, read::filed_articles(self, query).await).await
     }
 
     async fn filing_counts(
@@ -228,7 +228,7 @@ impl Store for PgStore {
     }
 
     async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>> {
-        read::article(self, id).await
+        crate::disclosure::fill_stored(self, read::article(self, id).await).await
     }
 
     async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {

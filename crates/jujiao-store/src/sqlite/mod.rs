@@ -66,7 +66,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// The SQLite implementation of [`Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
     location: String,
 }
 
@@ -292,7 +292,7 @@ impl Store for SqliteStore {
     }
 
     async fn filed_articles(&self, query: &FilingQuery) -> Result<Vec<FiledArticle>> {
-        read::filed_articles(self, query).await
+        crate::disclosure::fill_filed(self, read::filed_articles(self, query).await).await
     }
 
     async fn filing_counts(
@@ -304,7 +304,7 @@ impl Store for SqliteStore {
     }
 
     async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>> {
-        read::article(self, id).await
+        crate::disclosure::fill_stored(self, read::article(self, id).await).await
     }
 
     async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {

@@ -108,6 +108,7 @@ impl Decoder<'_> {
             attachments: codec::parse_attachments(self.opt_text(at + 9)?.as_deref())
                 .map_err(bad)?,
             fetched_at: self.opt_timestamp(at + 10)?,
+            disclosure: None,
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod articles;
 mod crawl;
+mod disclosure;
 mod files;
 mod leases;
 mod near;
@@ -11,6 +12,7 @@ mod workers;
 
 pub use articles::*;
 pub use crawl::*;
+pub use disclosure::*;
 pub use files::*;
 pub use leases::*;
 pub use near::*;
