@@ -75,6 +75,7 @@ fn record(i: u64) -> ArticleRecord {
             }],
             attachments: Vec::new(),
             fetched_at: None,
+            disclosure: None,
         },
         filing: Filing {
             column: COLUMNS[(i % COLUMNS.len() as u64) as usize].into(),

@@ -9,11 +9,13 @@
 //!
 //! `publish_time` is [`PublishTime::to_iso`](jujiao_model::PublishTime::to_iso) (a day
 //! alone when only the day is known); `body` is the cleaned paragraphs joined by `\n`;
-//! absent values are `null`.
+//! absent values are `null`. Articles with a 政府信息公开 table add `"disclosure":
+//! {"index_no","topic","issuer","written_on","doc_number","published_on","validity",
+//! "method"}` (fields the page does not give are left out).
 
 use crate::ExportReport;
 use crate::error::{ExportError, Result};
-use jujiao_model::{Attachment, Image};
+use jujiao_model::{Attachment, Disclosure, Image};
 use jujiao_store::FiledArticle;
 use serde::Serialize;
 use std::io::Write;
@@ -33,6 +35,9 @@ pub struct Line<'a> {
     pub filed_date: Option<String>,
     pub images: &'a [Image],
     pub attachments: &'a [Attachment],
+    /// The 政府信息公开 table, only on articles that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<&'a Disclosure>,
 }
 
 impl<'a> Line<'a> {
@@ -52,6 +57,7 @@ impl<'a> Line<'a> {
             filed_date: fa.filing.date.map(|d| d.format("%Y-%m-%d").to_string()),
             images: &a.images,
             attachments: &a.attachments,
+            disclosure: a.disclosure.as_ref(),
         }
     }
 }

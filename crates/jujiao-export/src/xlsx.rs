@@ -8,6 +8,9 @@
 //! clickable hyperlink for web URLs (plain text past Excel's limits: 2,080 characters a
 //! URL, 65,530 links a sheet). 来源 is the origin outlet the page names. Printed, the
 //! sheet is A4 landscape, one page wide, with the header row on every page.
+//!
+//! When any exported article has a 政府信息公开 table, five more columns follow:
+//! | 发文字号 | 发文机关 | 成文日期 | 有效性 | 索引号 |
 
 use crate::error::{ExportError, Result};
 use crate::{ExportOptions, ExportReport, briefing_title};
@@ -20,6 +23,9 @@ use std::io::{Seek, Write};
 
 /// The header row, in column order.
 pub const HEADERS: [&str; 6] = ["标题", "栏目", "来源", "日期", "作者", "链接"];
+/// The columns added when an article has a disclosure table.
+pub const DISCLOSURE_HEADERS: [&str; 5] = ["发文字号", "发文机关", "成文日期", "有效性", "索引号"];
+const DISCLOSURE_WIDTHS: [f64; 5] = [22.0, 24.0, 12.0, 10.0, 28.0];
 /// Column widths in Excel's character units (a CJK character counts about 2).
 const WIDTHS: [f64; 6] = [60.0, 14.0, 16.0, 12.0, 16.0, 50.0];
 /// Excel's limit on hyperlinks in one worksheet.
@@ -61,6 +67,13 @@ fn fill(sheet: &mut Worksheet, articles: &[FiledArticle]) -> Result<()> {
         sheet.write_string_with_format(0, col, *name, &header)?;
         sheet.set_column_width(col, width)?;
     }
+    let has_disclosure = articles.iter().any(|fa| fa.article.disclosure.is_some());
+    if has_disclosure {
+        for (col, (name, width)) in (6u16..).zip(DISCLOSURE_HEADERS.iter().zip(DISCLOSURE_WIDTHS)) {
+            sheet.write_string_with_format(0, col, *name, &header)?;
+            sheet.set_column_width(col, width)?;
+        }
+    }
     sheet.set_freeze_panes(1, 0)?;
     // Printed: A4 landscape, one page wide, the header on every page.
     sheet
@@ -92,9 +105,24 @@ fn fill(sheet: &mut Worksheet, articles: &[FiledArticle]) -> Result<()> {
         } else {
             sheet.write_string(row, 5, &a.url)?;
         }
+        if let Some(d) = &a.disclosure {
+            for (col, value) in [
+                (6, &d.doc_number),
+                (7, &d.issuer),
+                (9, &d.validity),
+                (10, &d.index_no),
+            ] {
+                if let Some(v) = value {
+                    sheet.write_string(row, col, v)?;
+                }
+            }
+            if let Some(day) = d.written_on.and_then(excel_date) {
+                sheet.write_datetime_with_format(row, 8, &day, &date)?;
+            }
+        }
     }
     let last_row = u32::try_from(articles.len()).unwrap_or(u32::MAX);
-    sheet.autofilter(0, 0, last_row, 5)?;
+    sheet.autofilter(0, 0, last_row, if has_disclosure { 10 } else { 5 })?;
     Ok(())
 }
 

@@ -18,7 +18,7 @@ const NAME_END: &str = r"[^\s　:：|/,，;；()（）\[\]【】<>]";
 
 static ORIGIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:来源|来自|稿源|信息来源|文章来源|出处)\s*[：:]\s*({NAME_END}{{2,30}})"
+        r"(?:来源|來源|来自|稿源|信息来源|文章来源|出处)\s*[：:]\s*({NAME_END}{{2,30}})"
     ))
     .expect("static regex")
 });
@@ -34,13 +34,14 @@ fn han_regex(pattern: &str) -> Regex {
 
 static AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
     han_regex(concat!(
-        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／︱|]\s*({HAN}{2,12}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
+        r"(?:作者|撰稿|撰文|文字|文)\s*[：:/／︱|╱]\s*({HAN}{2,12}(?:[ 、，,　]+{HAN}{2,4}){0,3})",
         r"|(?i:by)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})",
+        r"|(?:^|[》\s])作者\s+({HAN}{2,4})\s*$",
     ))
 });
 static EDITOR: LazyLock<Regex> = LazyLock::new(|| {
     han_regex(
-        r"(?:责任编辑|责编|编辑)\s*[：:]\s*({HAN}{2,4}(?:[ 、，,　]+{HAN}{2,4}){0,2}|[A-Za-z_]{2,20})",
+        r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[：:]\s*({HAN}{2,4}(?:[ 、，,　]+{HAN}{2,4}){0,2}|[A-Za-z_]{2,20})",
     )
 });
 /// Words that follow a name in a byline and must not be taken as part of it.
@@ -58,6 +59,7 @@ const STOP: &[&str] = &[
     "编辑",
     "日期",
     "报道",
+    "報導",
     "摄影",
     "浏览",
     "点击",
@@ -82,20 +84,36 @@ fn is_byline_context(before: &str) -> bool {
     let before = before.trim_end_matches([' ', '　']);
     before.is_empty()
         || before.ends_with([
-            '（', '(', '【', '[', '|', '/', '：', ':', '讯', '电', '报', '台', '网', '社',
+            '（', '(', '）', ')', '【', '[', '|', '/', '／', '╱', '〔', '◎', '：', ':', '讯', '電',
+            '电', '报', '報', '台', '网', '網', '社', '闻', '聞',
         ])
         || before.ends_with("本报特约")
+        || before.ends_with("实习")
+        || before.ends_with("见习")
+        || before.ends_with("實習")
 }
 
 /// What may follow a reporter's name.
 fn ends_name(rest: &str) -> bool {
     rest.is_empty()
         || rest.starts_with([
-            ' ', '　', '）', ')', '】', ']', '/', '|', '、', '，', ',', '。', '摄',
+            ' ', '　', '）', ')', '】', ']', '〕', '/', '／', '╱', '|', '、', '，', ',', '。',
+            '摄', '攝',
         ])
-        || ["报道", "通讯员", "实习生", "发自", "编辑", "整理"]
-            .iter()
-            .any(|w| rest.starts_with(w))
+        || [
+            "报道",
+            "報導",
+            "通讯员",
+            "通訊員",
+            "实习生",
+            "發自",
+            "发自",
+            "编辑",
+            "編輯",
+            "整理",
+        ]
+        .iter()
+        .any(|w| rest.starts_with(w))
 }
 
 /// Words that follow `记者` in running text (`记者获悉`, `记者从…了解到`): not names.
@@ -139,6 +157,12 @@ const NOT_NAMES: &[&str] = &[
     "们",
     "站",
     "证实",
+    "表示",
+    "介绍",
+    "透露",
+    "指出",
+    "说",
+    "称",
     "实地",
     "报道",
     "摄影",
@@ -152,7 +176,7 @@ const NOT_NAMES: &[&str] = &[
 
 /// `记者 唐炜`, `（记者 唐炜）`, `本报记者 张三、李四`, `通讯员 王五` in byline position.
 fn reporter(line: &str) -> Option<String> {
-    for label in ["特约记者", "记者", "通讯员"] {
+    for label in ["特约记者", "特約記者", "记者", "記者", "通讯员", "通訊員"] {
         let mut from = 0;
         while let Some(off) = line[from..].find(label) {
             let at = from + off;
@@ -200,13 +224,68 @@ fn leading_name(s: &str) -> Option<&str> {
     None
 }
 
+/// `王小明／台北報導`, `【某某報╱記者李大華／即時報導】`, `〔編譯趙子明／綜合報導〕`: a name
+/// before `／<place>報導`, the way Taiwanese and Hong Kong outlets sign.
+static PLACE_REPORT: LazyLock<Regex> = LazyLock::new(|| {
+    han_regex(concat!(
+        r"^\s*[【〔\[(（◎]?\s*(?:{HAN}{2,6}[╱／/])?\s*",
+        r"(?:特約記者|特约记者|記者|记者|編譯|编译|文)?\s*({HAN}{2,4})\s*[／/╱]\s*{HAN}{0,8}(?:報導|报道)",
+    ))
+});
+
+/// Endings of desk and outlet names (`國際中心／綜合報導`, `華視新聞╱報導`): not people.
+const DESKS: &[&str] = &[
+    "中心", "新聞", "新闻", "報", "报", "社", "台", "網", "网", "部", "組", "组", "室",
+];
+
+fn place_report(line: &str) -> Option<String> {
+    let name = PLACE_REPORT.captures(line)?.get(1)?.as_str();
+    if DESKS.iter().any(|d| name.ends_with(d)) {
+        return None;
+    }
+    clean_name(name)
+}
+
+/// A line that ends with a byline label and no name (`某某商报 作者：`): the name is
+/// on the next line.
+fn ends_with_label(line: &str) -> bool {
+    let l = line.trim_end_matches([' ', '　', '：', ':']);
+    l.len() < line.trim_end_matches([' ', '　']).len() || l.ends_with("记者") || l.ends_with("記者")
+}
+
+/// A line that is only a name or two (`孙立`, `欧阳云 宋宇`).
+fn bare_names(line: &str) -> Option<String> {
+    let t = line.trim_matches([' ', '　']);
+    let parts: Vec<&str> = t
+        .split([' ', '　', '、'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let is_name = |p: &str| {
+        (2..=4).contains(&p.chars().count())
+            && p.chars().all(|c| ('\u{3400}'..='\u{9fff}').contains(&c))
+            && !STOP
+                .iter()
+                .chain(["記者", "通讯员", "通訊員"].iter())
+                .any(|w| p.contains(w))
+    };
+    (!parts.is_empty() && parts.len() <= 3 && parts.iter().all(|p| is_name(p)))
+        .then(|| parts.join("、"))
+}
+
 /// Reads bylines from `lines` (header lines first, then the body's last lines).
 pub(crate) fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Byline {
     let mut b = Byline::default();
+    let mut label_before = false;
     for line in lines {
         if line.chars().count() > 200 {
+            label_before = false;
             continue;
         }
+        if b.author.is_none() && label_before {
+            b.author = bare_names(line).or_else(|| reporter(line));
+        }
+        label_before = (line.contains("作者") || line.contains("记者") || line.contains("記者"))
+            && ends_with_label(line);
         if b.origin.is_none()
             && let Some(c) = ORIGIN.captures(line)
         {
@@ -221,9 +300,10 @@ pub(crate) fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Byline {
             let without_editor = EDITOR.replace_all(line, "");
             b.author = AUTHOR
                 .captures(&without_editor)
-                .and_then(|c| (1..=2).find_map(|k| c.get(k)))
+                .and_then(|c| (1..=3).find_map(|k| c.get(k)))
                 .and_then(|m| clean_name(m.as_str()))
-                .or_else(|| reporter(&without_editor));
+                .or_else(|| reporter(&without_editor))
+                .or_else(|| place_report(&without_editor));
         }
     }
     b
@@ -269,6 +349,53 @@ mod tests {
         let only_editor = read(["责任编辑：王五"]);
         assert_eq!(only_editor.author, None);
         assert_eq!(only_editor.editor.as_deref(), Some("王五"));
+    }
+}
+
+#[cfg(test)]
+mod traditional_tests {
+    use super::read;
+
+    #[test]
+    fn traditional_and_place_report_bylines() {
+        let author = |l: &[&str]| read(l.iter().copied()).author;
+        assert_eq!(author(&["記者王小明／台北報導"]).as_deref(), Some("王小明"));
+        assert_eq!(
+            author(&["【某某報╱記者李大華／即時報導】"]).as_deref(),
+            Some("李大華")
+        );
+        assert_eq!(
+            author(&["〔編譯趙子明／綜合報導〕一項研究發現"]).as_deref(),
+            Some("趙子明")
+        );
+        assert_eq!(author(&["周美玲／台北報導"]).as_deref(), Some("周美玲"));
+        assert_eq!(
+            author(&["◎ 記者吳佳穎/採訪報導"]).as_deref(),
+            Some("吳佳穎")
+        );
+        assert_eq!(author(&["國際中心／綜合報導"]), None);
+        assert_eq!(author(&["華視新聞╱報導"]), None);
+        assert_eq!(
+            author(&["某某商报 作者：", "孙立"]).as_deref(),
+            Some("孙立")
+        );
+        assert_eq!(
+            author(&["作者：", "欧阳云 宋宇"]).as_deref(),
+            Some("欧阳云、宋宇")
+        );
+        assert_eq!(author(&["发布时间：2020-06-10", "孙立"]), None);
+        assert_eq!(read(["來源：中央社"]).origin.as_deref(), Some("中央社"));
+        assert_eq!(
+            author(&["某某报 作者：", "实习记者 孙立"]).as_deref(),
+            Some("孙立")
+        );
+        assert_eq!(
+            author(&["某某新闻记者 孙立 王平"]).as_deref(),
+            Some("孙立、王平")
+        );
+        assert_eq!(author(&["某报见习记者 孙立"]).as_deref(), Some("孙立"));
+        assert_eq!(author(&["《某某》作者 孙立"]).as_deref(), Some("孙立"));
+        assert_eq!(author(&["专家对某某时报记者表示，市场平稳。"]), None);
     }
 }
 

@@ -418,9 +418,14 @@ impl<'a> Builder<'a> {
         let is_raw = RAW.contains(&name_str);
         let keep_raw_text = match name_str {
             "title" | "textarea" => true,
-            "script" => attrs
-                .iter()
-                .any(|(k, v)| k == "type" && v.contains("ld+json")),
+            // JSON-LD, and the small inline scripts that write a value into the page
+            // (`var fileNum='…';document.write(fileNum)` in 政府信息公开 tables).
+            "script" => {
+                attrs
+                    .iter()
+                    .any(|(k, v)| k == "type" && v.contains("ld+json"))
+                    || is_small_writer(bytes, pos)
+            }
             _ => false,
         };
         self.nodes.push(Node {
@@ -502,6 +507,20 @@ fn find_close(bytes: &[u8], from: usize, name: &str) -> usize {
     }
     bytes.len()
 }
+
+/// True when the script starting at `pos` closes within [`SMALL_SCRIPT`] bytes and
+/// calls `document.write`: its text is kept for the disclosure table reader.
+fn is_small_writer(bytes: &[u8], pos: usize) -> bool {
+    let end = (pos + SMALL_SCRIPT).min(bytes.len());
+    let window = &bytes[pos.min(end)..end];
+    match memchr::memmem::find(window, b"</") {
+        Some(close) => memchr::memmem::find(&window[..close], b"document.write").is_some(),
+        None => false,
+    }
+}
+
+/// The longest inline script whose text is kept for [`is_small_writer`].
+const SMALL_SCRIPT: usize = 2048;
 
 #[cfg(test)]
 mod tests {

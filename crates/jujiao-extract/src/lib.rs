@@ -21,6 +21,7 @@ mod byline;
 pub mod challenge;
 pub mod date;
 pub mod decode;
+mod disclosure;
 mod entities;
 mod error;
 mod html;
@@ -175,6 +176,17 @@ pub fn extract_decoded(page: &Decoded, url: Option<&Url>, rules: Option<&Rules>)
         });
     let origin = from_rule(rules.and_then(|r| r.origin.as_ref()), false).or(by.origin);
 
+    let disclosure = disclosure::find(&dom);
+    // The filing day is the publish day: a disclosure table's 发布日期 beats a date
+    // found elsewhere (often its 成文日期, listed first).
+    let publish_time = match (
+        publish_time,
+        disclosure.as_ref().and_then(|d| d.published_on),
+    ) {
+        (Some(t), Some(day)) if t.date() != day => Some(PublishTime::Date(day)),
+        (None, Some(day)) => Some(PublishTime::Date(day)),
+        (t, _) => t,
+    };
     let images = media::images(&dom, &roots, url, &a.hidden);
     let attachments = media::attachments(&dom, &attachment_area(&dom, &a, &roots), url);
     Extraction {
@@ -186,6 +198,7 @@ pub fn extract_decoded(page: &Decoded, url: Option<&Url>, rules: Option<&Rules>)
         paragraphs,
         images,
         attachments,
+        disclosure,
         method,
         encoding: page.encoding,
         warnings,

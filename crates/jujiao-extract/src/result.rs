@@ -1,6 +1,6 @@
 //! What extraction returns, its JSON form and its conversion to [`Article`].
 
-use jujiao_model::{Article, Attachment, Image, Paragraph, PublishTime};
+use jujiao_model::{Article, Attachment, Disclosure, Image, Paragraph, PublishTime};
 use serde::Serialize;
 
 /// How the body (and the other fields) were found.
@@ -46,6 +46,8 @@ pub struct Extraction {
     pub images: Vec<Image>,
     /// Attachments of the body area.
     pub attachments: Vec<Attachment>,
+    /// The 政府信息公开 table (索引号, 发文字号, 有效性…), when the page has one.
+    pub disclosure: Option<Disclosure>,
     /// How the body was found.
     pub method: Method,
     /// The encoding the page was decoded with.
@@ -62,7 +64,8 @@ impl Extraction {
 
     /// The JSON object documented in the crate root, on one line, keys in this order:
     /// `title, publish_time, author, origin, editor, body, paragraphs, images,
-    /// attachments, method, encoding, warnings`.
+    /// attachments, disclosure (only when the page has a 政府信息公开 table), method,
+    /// encoding, warnings`.
     pub fn to_json(&self) -> String {
         let body = self.body();
         let out = JsonOut {
@@ -90,6 +93,7 @@ impl Extraction {
                     kind: a.kind.extension(),
                 })
                 .collect(),
+            disclosure: self.disclosure.as_ref(),
             method: self.method.as_str(),
             encoding: self.encoding,
             warnings: &self.warnings,
@@ -115,6 +119,7 @@ impl Extraction {
             images: self.images.clone(),
             attachments: self.attachments.clone(),
             fetched_at: None,
+            disclosure: self.disclosure.clone(),
         }
     }
 }
@@ -130,6 +135,8 @@ struct JsonOut<'a> {
     paragraphs: &'a [String],
     images: Vec<JsonImage<'a>>,
     attachments: Vec<JsonAttachment<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disclosure: Option<&'a Disclosure>,
     method: &'static str,
     encoding: &'static str,
     warnings: &'a [String],

@@ -45,6 +45,7 @@ fn article(
             })
             .collect(),
         fetched_at: None,
+        disclosure: None,
     }
 }
 

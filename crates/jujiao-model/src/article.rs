@@ -27,6 +27,9 @@ pub struct Article {
     pub attachments: Vec<Attachment>,
     /// When jujiao fetched (or imported) it.
     pub fetched_at: Option<DateTime<Utc>>,
+    /// The 政府信息公开 table of the page (索引号, 发文字号…), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<crate::Disclosure>,
 }
 
 impl Article {

@@ -8,6 +8,7 @@
 
 mod article;
 pub mod briefing;
+mod disclosure;
 mod filing;
 mod time;
 mod validators;
@@ -16,6 +17,7 @@ pub use article::{Article, Attachment, AttachmentKind, Fingerprint, Image, Parag
 pub use briefing::{
     IssueKind, IssuedItem, IssuedSection, IssuedText, ItemMode, Numbering, SeriesSettings,
 };
+pub use disclosure::Disclosure;
 pub use filing::{Filing, LegacyPlacement};
 pub use time::{PublishTime, SHANGHAI_OFFSET_SECS, shanghai};
 pub use validators::Validators;

@@ -122,6 +122,7 @@ fn articles(n: usize, seed: u64) -> Vec<IndexDoc> {
                 date: first.checked_add_days(chrono::Days::new(rng.next(700) as u64)),
                 url: format!("https://example.invalid/{i}.html"),
                 attachments_text: None,
+                disclosure: None,
             }
         })
         .collect()
@@ -213,6 +214,7 @@ fn web_corpus(n: usize) -> Vec<IndexDoc> {
                 date: first.checked_add_days(chrono::Days::new(((i / 40) % 3000) as u64)),
                 url: String::new(),
                 attachments_text: None,
+                disclosure: None,
             }
         })
         .collect()

@@ -52,6 +52,9 @@ pub struct IndexDoc {
     pub url: String,
     /// Text extracted from attachments (searchable, not shown in snippets).
     pub attachments_text: Option<String>,
+    /// The 政府信息公开 table: its 发文字号 and 索引号 are searchable (not shown in
+    /// snippets), its issuer and validity are exact filters.
+    pub disclosure: Option<jujiao_model::Disclosure>,
 }
 
 /// In which order hits come back.
@@ -77,6 +80,10 @@ pub struct SearchQuery {
     pub since: Option<NaiveDate>,
     /// Last briefing day, inclusive.
     pub until: Option<NaiveDate>,
+    /// Only documents of this issuer (发文机关 / 发布机构, exact).
+    pub issuer: Option<String>,
+    /// Only documents of this validity (有效性, exact: `现行有效`, `失效`, `废止`).
+    pub validity: Option<String>,
     pub order: Order,
     /// Hits to skip (paging).
     pub offset: usize,
@@ -93,6 +100,8 @@ impl SearchQuery {
             source: None,
             since: None,
             until: None,
+            issuer: None,
+            validity: None,
             order: Order::Relevance,
             offset: 0,
             limit: 20,

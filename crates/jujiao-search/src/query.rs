@@ -12,8 +12,9 @@
 //!
 //! Each term matches where its characters occur consecutively (a term of the `jj_chars`
 //! fields or a phrase over the `jj_pairs` fields, see `crate::tokenize`), in the title
-//! (boosted) or the body or the attachments; jieba words of the term add most of the
-//! score where they occur as words.
+//! (boosted), the body, the attachments or the disclosure table's 发文字号 / 索引号 /
+//! issuer (boosted like the title); jieba words of the term add most of the score where
+//! they occur as words.
 
 use crate::schema::{Fields, day_number};
 use crate::tokenize::{char_tokens, pair_text, word_tokens};
@@ -221,6 +222,12 @@ pub(crate) fn build(
     if let Some(source) = q.source.as_deref() {
         filter(exact(fields.source, source));
     }
+    if let Some(issuer) = q.issuer.as_deref() {
+        filter(exact(fields.issuer, issuer));
+    }
+    if let Some(validity) = q.validity.as_deref() {
+        filter(exact(fields.validity, validity));
+    }
     if q.since.is_some() || q.until.is_some() {
         let bound = |d: Option<chrono::NaiveDate>| match d {
             Some(d) => Bound::Included(Term::from_field_i64(fields.date, day_number(d))),
@@ -309,6 +316,13 @@ fn recall_query(fields: &Fields, term: &SearchTerm) -> Box<dyn Query> {
             Box::new(BoostQuery::new(
                 phrase(fields.attachments, fields.attachment_pairs, &term.chars),
                 ATTACHMENT_WEIGHT,
+            )),
+        ),
+        (
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                phrase(fields.disclosure, fields.disclosure_pairs, &term.chars),
+                TITLE_BOOST,
             )),
         ),
     ]))

@@ -35,6 +35,7 @@ impl IndexDoc {
             date: f.filing.date,
             url: f.article.url.clone(),
             attachments_text: None,
+            disclosure: f.article.disclosure.clone(),
         }
     }
 
@@ -54,6 +55,7 @@ impl IndexDoc {
             date: filing.filing.date,
             url: stored.article.url.clone(),
             attachments_text: None,
+            disclosure: stored.article.disclosure.clone(),
         })
     }
     /// [`IndexDoc::from_filed`] plus the text of the article's stored attachments.

@@ -14,7 +14,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// The version of the on-disk layout this build writes and reads. Bump it whenever the
 /// schema or a tokenizer changes what gets indexed.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Sort key of undated articles in [`Order::Newest`](crate::Order::Newest): after every
 /// dated one.
@@ -41,6 +41,14 @@ pub(crate) struct Fields {
     pub attachments: Field,
     /// Attachment text, indexed by pairs of characters with positions.
     pub attachment_pairs: Field,
+    /// 发文字号, 索引号 and issuer of the disclosure table, indexed by characters.
+    pub disclosure: Field,
+    /// The same, indexed by pairs of characters with positions.
+    pub disclosure_pairs: Field,
+    /// Exact issuer (发文机关 / 发布机构).
+    pub issuer: Field,
+    /// Exact validity (有效性).
+    pub validity: Field,
     /// Exact column name.
     pub column: Field,
     /// Exact source id.
@@ -83,7 +91,11 @@ impl Fields {
             body_pairs: b.add_text_field("body_pairs", pairs.clone()),
             body_words: b.add_text_field("body_words", words),
             attachments: b.add_text_field("attachments", chars(false)),
-            attachment_pairs: b.add_text_field("attachment_pairs", pairs),
+            attachment_pairs: b.add_text_field("attachment_pairs", pairs.clone()),
+            disclosure: b.add_text_field("disclosure", chars(false)),
+            disclosure_pairs: b.add_text_field("disclosure_pairs", pairs),
+            issuer: b.add_text_field("issuer", STRING),
+            validity: b.add_text_field("validity", STRING),
             column: b.add_text_field("column", STRING | STORED),
             source: b.add_text_field("source", STRING | STORED),
             url: b.add_text_field("url", STORED),
@@ -107,6 +119,10 @@ impl Fields {
             body_words: f("body_words")?,
             attachments: f("attachments")?,
             attachment_pairs: f("attachment_pairs")?,
+            disclosure: f("disclosure")?,
+            disclosure_pairs: f("disclosure_pairs")?,
+            issuer: f("issuer")?,
+            validity: f("validity")?,
             column: f("column")?,
             source: f("source")?,
             url: f("url")?,
@@ -129,6 +145,27 @@ impl Fields {
             doc.add_text(self.attachments, text);
             doc.add_text(self.attachment_pairs, text);
             doc.add_text(self.body_words, text);
+        }
+        if let Some(disclosure) = &d.disclosure {
+            let text: Vec<&str> = [
+                &disclosure.doc_number,
+                &disclosure.index_no,
+                &disclosure.issuer,
+            ]
+            .into_iter()
+            .filter_map(|v| v.as_deref())
+            .collect();
+            if !text.is_empty() {
+                let text = text.join("\n");
+                doc.add_text(self.disclosure, &text);
+                doc.add_text(self.disclosure_pairs, &text);
+            }
+            if let Some(issuer) = &disclosure.issuer {
+                doc.add_text(self.issuer, issuer);
+            }
+            if let Some(validity) = &disclosure.validity {
+                doc.add_text(self.validity, validity);
+            }
         }
         doc.add_text(self.column, &d.column);
         doc.add_text(self.source, &d.source);

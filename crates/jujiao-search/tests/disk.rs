@@ -19,6 +19,7 @@ fn doc(id: i64, title: &str) -> IndexDoc {
         date: NaiveDate::from_ymd_opt(2024, 10, 15),
         url: format!("https://example.invalid/{id}"),
         attachments_text: None,
+        disclosure: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn a_10mb_body_is_indexed_in_bounded_memory_and_found() {
             date: NaiveDate::from_ymd_opt(2026, 6, 10),
             url: "http://127.0.0.1/big.html".into(),
             attachments_text: None,
+            disclosure: None,
         }])
         .unwrap();
     index.commit().unwrap();

@@ -25,6 +25,7 @@ fn doc(
         date,
         url: format!("https://example.invalid/a/{id}.html"),
         attachments_text: None,
+        disclosure: None,
     }
 }
 
@@ -322,6 +323,86 @@ fn attachments_text_is_searchable() {
     idx.index(&[d]).expect("index");
     idx.commit().expect("commit");
     assert_eq!(ids(&search(&idx, SearchQuery::new("专项资金"))), [9]);
+}
+
+/// Issue 15: a 发文字号 finds its document even when the body does not repeat it; the
+/// issuer and the validity of the disclosure table are exact filters.
+#[test]
+fn disclosure_doc_number_is_searchable_and_issuer_and_validity_filter() {
+    let idx = SearchIndex::in_memory().expect("memory index");
+    let table = |doc_number: &str, issuer: &str, validity: &str| jujiao_model::Disclosure {
+        doc_number: Some(doc_number.into()),
+        issuer: Some(issuer.into()),
+        validity: Some(validity.into()),
+        index_no: Some(format!("11110108000016063X/2024-{doc_number}")),
+        ..jujiao_model::Disclosure::default()
+    };
+    let mut a = doc(
+        21,
+        "关于印发重点工作任务的通知",
+        "现将任务印发给你们。",
+        "通知公告",
+        "hdgov",
+        day(5),
+    );
+    a.disclosure = Some(table(
+        "京海政发〔2024〕1号",
+        "北京市海淀区人民政府",
+        "现行有效",
+    ));
+    let mut b = doc(
+        22,
+        "关于废止部分规范性文件的通知",
+        "决定废止下列文件。",
+        "通知公告",
+        "hdgov",
+        day(6),
+    );
+    b.disclosure = Some(table(
+        "京海政办发〔2023〕7号",
+        "北京市海淀区人民政府办公室",
+        "废止",
+    ));
+    let mut c = doc(
+        23,
+        "关于印发工作要点的通知",
+        "现将要点印发。",
+        "通知公告",
+        "hdgov",
+        day(7),
+    );
+    c.disclosure = Some(table(
+        "京海政发〔2024〕11号",
+        "北京市海淀区人民政府",
+        "失效",
+    ));
+    let plain = doc(
+        24,
+        "区政府召开常务会议",
+        "会议研究京海政发有关事项。",
+        "区内动态",
+        "hdgov",
+        day(8),
+    );
+    idx.index(&[a, b, c, plain]).expect("index");
+    idx.commit().expect("commit");
+
+    assert_eq!(
+        ids(&search(&idx, SearchQuery::new("京海政发〔2024〕1号"))),
+        [21]
+    );
+    assert_eq!(
+        ids(&search(&idx, SearchQuery::new("京海政办发〔2023〕7号"))),
+        [22]
+    );
+    let mut q = SearchQuery::new("");
+    q.issuer = Some("北京市海淀区人民政府".into());
+    assert_eq!(sorted_ids(&search(&idx, q.clone())), [21, 23]);
+    q.validity = Some("失效".into());
+    assert_eq!(sorted_ids(&search(&idx, q)), [23]);
+    let mut q = SearchQuery::new("通知");
+    q.validity = Some("废止".into());
+    assert_eq!(ids(&search(&idx, q)), [22]);
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod articles;
 pub mod briefings;
 mod codec;
 mod crawl;
+mod disclosure;
 mod error;
 mod files;
 pub mod near;

@@ -226,6 +226,7 @@ fn arb_article() -> impl Strategy<Value = Article> {
                 fetched_at: fetched
                     .map(chrono::DateTime::from_timestamp_micros)
                     .map(Option::unwrap),
+                disclosure: None,
             },
         )
 }

@@ -78,6 +78,7 @@ fn article() -> Article {
         images: Vec::new(),
         attachments: Vec::new(),
         fetched_at: None,
+        disclosure: None,
     }
 }
 

@@ -170,6 +170,7 @@ mod tests {
             images: Vec::new(),
             attachments: Vec::new(),
             fetched_at: None,
+            disclosure: None,
         }
     }
 

@@ -57,6 +57,7 @@ fn a_thousand_rules_cost_about_one_pass_over_the_article() {
         images: Vec::new(),
         attachments: Vec::new(),
         fetched_at: None,
+        disclosure: None,
     };
     let hits = set.hits(&article, "要闻", "s").len();
     assert!(hits > 0);

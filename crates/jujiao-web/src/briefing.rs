@@ -396,6 +396,6 @@ async fn article_page(State(state): State<AppState>, Path(id): Path<String>) -> 
     render(
         &state,
         "article.html",
-        context! { nav => "briefing", a, filings, sources, revisions },
+        context! { nav => "briefing", a, filings, sources, revisions, disclosure => stored.article.disclosure.as_ref().map(jujiao_model::Disclosure::labelled).unwrap_or_default() },
     )
 }

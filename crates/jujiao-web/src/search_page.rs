@@ -251,6 +251,10 @@ pub(crate) struct SearchParams {
     pub source: Option<String>,
     pub since: Option<String>,
     pub until: Option<String>,
+    /// 发文机关 of a disclosure table (exact).
+    pub issuer: Option<String>,
+    /// 有效性 of a disclosure table (exact).
+    pub validity: Option<String>,
     pub order: Option<String>,
     pub page: Option<String>,
 }
@@ -287,6 +291,8 @@ impl SearchParams {
             source: nonempty(self.source.as_ref()),
             since: date(self.since.as_ref())?,
             until: date(self.until.as_ref())?,
+            issuer: nonempty(self.issuer.as_ref()),
+            validity: nonempty(self.validity.as_ref()),
             order,
             offset: (page - 1) * page_size,
             limit: page_size,
@@ -296,9 +302,16 @@ impl SearchParams {
     /// True when the user asked for something (text or a filter).
     pub(crate) fn is_search(&self) -> bool {
         !self.q.trim().is_empty()
-            || [&self.column, &self.source, &self.since, &self.until]
-                .iter()
-                .any(|v| nonempty(v.as_ref()).is_some())
+            || [
+                &self.column,
+                &self.source,
+                &self.since,
+                &self.until,
+                &self.issuer,
+                &self.validity,
+            ]
+            .iter()
+            .any(|v| nonempty(v.as_ref()).is_some())
     }
 
     /// The query string again, without the page (for paging links and the feed).
@@ -309,6 +322,8 @@ impl SearchParams {
             ("source", &self.source),
             ("since", &self.since),
             ("until", &self.until),
+            ("issuer", &self.issuer),
+            ("validity", &self.validity),
             ("order", &self.order),
         ] {
             if let Some(v) = nonempty(v.as_ref()) {
@@ -428,6 +443,8 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
             source => query.source.clone().unwrap_or_default(),
             since => query.since.map(|d| d.to_string()).unwrap_or_default(),
             until => query.until.map(|d| d.to_string()).unwrap_or_default(),
+            issuer => query.issuer.clone().unwrap_or_default(),
+            validity => query.validity.clone().unwrap_or_default(),
             order => if query.order == Order::Newest { "newest" } else { "relevance" },
             columns => view::known_columns(&state),
             sources,

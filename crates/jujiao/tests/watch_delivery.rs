@@ -72,6 +72,7 @@ fn record(i: usize) -> ArticleRecord {
             images: Vec::new(),
             attachments: Vec::new(),
             fetched_at: None,
+            disclosure: None,
         },
         filing: Filing {
             column: "通知公告".into(),

@@ -151,6 +151,7 @@ pub fn record(i: usize, s: &Spec) -> ArticleRecord {
                 Vec::new()
             },
             fetched_at: DateTime::<Utc>::from_timestamp(1_795_000_000 + i as i64, 0),
+            disclosure: None,
         },
         filing: Filing {
             column: s.column.into(),

@@ -12,6 +12,8 @@
 
 use super::PgStore;
 use super::sql::{Decoder, NewIds};
+/// Disclosure rows of a recorded batch, in its transaction (`crate::disclosure`).
+pub(crate) use crate::disclosure::record_pg as record_disclosures;
 use crate::error::{Result, StoreError};
 use crate::near::title_key;
 use crate::types::{ArticleId, ArticleRecord, FilingId, PageCheck};

@@ -43,6 +43,7 @@ impl Decoder<'_> {
             attachments: codec::parse_attachments(self.opt_text(at + 9)?.as_deref())
                 .map_err(bad)?,
             fetched_at: self.opt_timestamp(at + 10)?,
+            disclosure: None,
         })
     }
 
@@ -88,49 +89,7 @@ impl ArticleStore for d::This {
     }
 
     async fn filed_articles(&self, q: &FilingQuery) -> Result<Vec<FiledArticle>> {
-        const OP: &str = "reading filed articles";
-        // Only the filters given appear in the SQL, so that the date index is used.
-        let mut sql = format!(
-            "SELECT {FILING_COLUMNS}, a.id, a.revision, {ARTICLE_COLUMNS} \
-             FROM filings f JOIN articles a ON a.id = f.article_id WHERE f.id > $1"
-        );
-        let mut n = 1;
-        for (given, condition) in [
-            (q.since.is_some(), "f.filing_date >="),
-            (q.until.is_some(), "f.filing_date <="),
-            (q.column.is_some(), "f.column_name ="),
-        ] {
-            if given {
-                n += 1;
-                sql.push_str(&format!(" AND {condition} ${n}"));
-            }
-        }
-        sql.push_str(&format!(" ORDER BY f.id LIMIT ${}", n + 1));
-        let mut query = sqlx::query(&sql).bind(q.after.map_or(0, |id| id.0));
-        for date in [q.since, q.until].into_iter().flatten() {
-            query = query.bind(d::date(date));
-        }
-        if let Some(c) = &q.column {
-            query = query.bind(c);
-        }
-        let rows = query
-            .bind(i64::from(q.limit.min(MAX_PAGE)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(self.query_error(OP))?;
-        rows.iter()
-            .map(|row| {
-                let d = self.decoder(OP, row);
-                let f = d.filing(0)?;
-                Ok(FiledArticle {
-                    filing_id: f.id,
-                    filing: f.filing,
-                    article_id: ArticleId(d.int(5)?),
-                    revision: d.small(6, "revision")?,
-                    article: d.article(7)?,
-                })
-            })
-            .collect()
+        crate::disclosure::fill_filed(self, filed_articles_rows(self, q).await).await
     }
 
     async fn filing_counts(
@@ -171,43 +130,7 @@ impl ArticleStore for d::This {
     }
 
     async fn article(&self, id: ArticleId) -> Result<Option<StoredArticle>> {
-        const OP: &str = "reading an article";
-        let mut tx = self.begin_read(OP).await?;
-        let sql = format!(
-            "SELECT a.revision, a.fingerprint, a.created_at, a.updated_at, {ARTICLE_COLUMNS} \
-             FROM articles a WHERE a.id = $1"
-        );
-        let Some(row) = sqlx::query(&sql)
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(self.query_error(OP))?
-        else {
-            return Ok(None);
-        };
-        let filing_rows = sqlx::query(&format!(
-            "SELECT {FILING_COLUMNS} FROM filings f WHERE f.article_id = $1 ORDER BY f.id"
-        ))
-        .bind(id.0)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(self.query_error(OP))?;
-        tx.commit().await.map_err(self.query_error(OP))?;
-
-        let d = self.decoder(OP, &row);
-        let filings = filing_rows
-            .iter()
-            .map(|row| self.decoder(OP, row).filing(0))
-            .collect::<Result<_>>()?;
-        Ok(Some(StoredArticle {
-            id,
-            revision: d.small(0, "revision")?,
-            fingerprint: d.fingerprint(1)?,
-            created_at: d.timestamp(2)?,
-            updated_at: d.timestamp(3)?,
-            article: d.article(4)?,
-            filings,
-        }))
+        crate::disclosure::fill_stored(self, article_rows(self, id).await).await
     }
 
     async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {
@@ -325,4 +248,92 @@ impl ArticleStore for d::This {
             runs: d.count(6)?,
         })
     }
+}
+
+/// [`ArticleStore::filed_articles`] before the disclosure tables are filled in.
+async fn filed_articles_rows(this: &d::This, q: &FilingQuery) -> Result<Vec<FiledArticle>> {
+    const OP: &str = "reading filed articles";
+    // Only the filters given appear in the SQL, so that the date index is used.
+    let mut sql = format!(
+        "SELECT {FILING_COLUMNS}, a.id, a.revision, {ARTICLE_COLUMNS} \
+         FROM filings f JOIN articles a ON a.id = f.article_id WHERE f.id > $1"
+    );
+    let mut n = 1;
+    for (given, condition) in [
+        (q.since.is_some(), "f.filing_date >="),
+        (q.until.is_some(), "f.filing_date <="),
+        (q.column.is_some(), "f.column_name ="),
+    ] {
+        if given {
+            n += 1;
+            sql.push_str(&format!(" AND {condition} ${n}"));
+        }
+    }
+    sql.push_str(&format!(" ORDER BY f.id LIMIT ${}", n + 1));
+    let mut query = sqlx::query(&sql).bind(q.after.map_or(0, |id| id.0));
+    for date in [q.since, q.until].into_iter().flatten() {
+        query = query.bind(d::date(date));
+    }
+    if let Some(c) = &q.column {
+        query = query.bind(c);
+    }
+    let rows = query
+        .bind(i64::from(q.limit.min(MAX_PAGE)))
+        .fetch_all(&this.pool)
+        .await
+        .map_err(this.query_error(OP))?;
+    rows.iter()
+        .map(|row| {
+            let d = this.decoder(OP, row);
+            let f = d.filing(0)?;
+            Ok(FiledArticle {
+                filing_id: f.id,
+                filing: f.filing,
+                article_id: ArticleId(d.int(5)?),
+                revision: d.small(6, "revision")?,
+                article: d.article(7)?,
+            })
+        })
+        .collect()
+}
+
+/// [`ArticleStore::article`] before its disclosure table is filled in.
+async fn article_rows(this: &d::This, id: ArticleId) -> Result<Option<StoredArticle>> {
+    const OP: &str = "reading an article";
+    let mut tx = this.begin_read(OP).await?;
+    let sql = format!(
+        "SELECT a.revision, a.fingerprint, a.created_at, a.updated_at, {ARTICLE_COLUMNS} \
+         FROM articles a WHERE a.id = $1"
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(this.query_error(OP))?
+    else {
+        return Ok(None);
+    };
+    let filing_rows = sqlx::query(&format!(
+        "SELECT {FILING_COLUMNS} FROM filings f WHERE f.article_id = $1 ORDER BY f.id"
+    ))
+    .bind(id.0)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(this.query_error(OP))?;
+    tx.commit().await.map_err(this.query_error(OP))?;
+
+    let d = this.decoder(OP, &row);
+    let filings = filing_rows
+        .iter()
+        .map(|row| this.decoder(OP, row).filing(0))
+        .collect::<Result<_>>()?;
+    Ok(Some(StoredArticle {
+        id,
+        revision: d.small(0, "revision")?,
+        fingerprint: d.fingerprint(1)?,
+        created_at: d.timestamp(2)?,
+        updated_at: d.timestamp(3)?,
+        article: d.article(4)?,
+        filings,
+    }))
 }

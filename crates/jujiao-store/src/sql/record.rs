@@ -93,6 +93,9 @@ pub(super) async fn record_articles(
         outcomes.push(outcome);
     }
     b.pending.flush(store, &mut b.tx, b.now).await?;
+    d::record_disclosures(&mut b.tx, batch, &outcomes)
+        .await
+        .map_err(store.query_error(OP))?;
     b.tx.commit().await.map_err(store.query_error(OP))?;
     Ok(outcomes)
 }

@@ -9,6 +9,8 @@
 use super::SqliteStore;
 use super::sql::{Decoder, NewIds};
 use crate::codec;
+/// Disclosure rows of a recorded batch, in its transaction (`crate::disclosure`).
+pub(crate) use crate::disclosure::record_sqlite as record_disclosures;
 use crate::error::{Result, StoreError};
 use crate::types::{ArticleId, ArticleRecord, FilingId, PageCheck};
 use crate::work::NewWork;

@@ -41,6 +41,7 @@ pub fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
         images: Vec::new(),
         attachments: Vec::new(),
         fetched_at: None,
+        disclosure: None,
     }
 }
 

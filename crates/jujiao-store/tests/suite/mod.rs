@@ -4,6 +4,7 @@
 mod articles;
 mod briefings;
 mod crawl;
+mod disclosure;
 mod files;
 mod leases;
 mod near;
@@ -15,6 +16,7 @@ mod workers;
 pub use articles::*;
 pub use briefings::*;
 pub use crawl::*;
+pub use disclosure::*;
 pub use files::*;
 pub use leases::*;
 pub use near::*;

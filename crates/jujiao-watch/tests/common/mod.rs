@@ -104,6 +104,7 @@ pub fn record(i: usize, title: &str, body: &str) -> ArticleRecord {
             images: Vec::new(),
             attachments: Vec::new(),
             fetched_at: None,
+            disclosure: None,
         },
         filing: Filing {
             column: "要闻".into(),

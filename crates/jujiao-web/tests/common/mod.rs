@@ -35,6 +35,7 @@ pub fn article(source: &str, n: u32, title: &str, body: &[&str]) -> Article {
         }],
         attachments: Vec::new(),
         fetched_at: Some(chrono::Utc::now()),
+        disclosure: None,
     }
 }
 
