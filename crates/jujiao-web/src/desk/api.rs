@@ -127,26 +127,30 @@ async fn series_update(
     if let Err(message) = check_series(&settings) {
         return error(StatusCode::BAD_REQUEST, &message);
     }
-    match state
-        .store()
-        .update_series(SeriesId(id), &settings, &who.name)
-        .await
-    {
-        Ok(true) => {
-            let detail = serde_json::to_string(&settings).unwrap_or_default();
-            audit(
-                &state,
-                &who,
-                "修改简报系列",
-                &format!("series {id}"),
-                &detail,
-            )
-            .await;
-            Json(json!({ "updated": id })).into_response()
-        }
+    match update_series(&state, &who, id, &settings).await {
+        Ok(true) => Json(json!({ "updated": id })).into_response(),
         Ok(false) => error(StatusCode::NOT_FOUND, "没有这个简报系列（no such series）"),
         Err(e) => store_error(&e),
     }
+}
+
+/// Replaces a series' settings and, when there was such a series, writes the audit
+/// entry: the API and the series form both change a series through here.
+pub(super) async fn update_series(
+    state: &AppState,
+    who: &super::who::CurrentUser,
+    id: i64,
+    settings: &SeriesSettings,
+) -> Result<bool, jujiao_store::StoreError> {
+    let updated = state
+        .store()
+        .update_series(SeriesId(id), settings, &who.name)
+        .await?;
+    if updated {
+        let detail = serde_json::to_string(settings).unwrap_or_default();
+        audit(state, who, "修改简报系列", &format!("series {id}"), &detail).await;
+    }
+    Ok(updated)
 }
 
 #[derive(Debug, Deserialize)]

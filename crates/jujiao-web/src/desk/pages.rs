@@ -2,7 +2,7 @@
 //! issued view (`/desk/issues/{id}`), downloads and the print page, the archive (往期)
 //! and the admins' series form.
 
-use super::api::{NewIssue, check_series, create_draft};
+use super::api::{NewIssue, check_series, create_draft, update_series};
 use super::who::{AdminUser, EditorUser, MaybeUser, audit};
 use super::{Missing, file_name, load, text_of};
 use crate::AppState;
@@ -436,23 +436,8 @@ async fn series_save(
     if let Err(m) = check_series(&settings) {
         return bad(&m);
     }
-    match state
-        .store()
-        .update_series(SeriesId(id), &settings, &who.name)
-        .await
-    {
-        Ok(true) => {
-            let detail = serde_json::to_string(&settings).unwrap_or_default();
-            audit(
-                &state,
-                &who,
-                "修改简报系列",
-                &format!("series {id}"),
-                &detail,
-            )
-            .await;
-            Redirect::to("/desk/series").into_response()
-        }
+    match update_series(&state, &who, id, &settings).await {
+        Ok(true) => Redirect::to("/desk/series").into_response(),
         Ok(false) => missing(&state, Missing::Series),
         Err(e) => store_failed(&state, &e),
     }
