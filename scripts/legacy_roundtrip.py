@@ -3,8 +3,11 @@
 `jujiao publish --filenames posix`, then check every original file:
 
 - written back byte-identical at the same relative path, or
-- merged as a duplicate of a file that was itself written back identical, or
+- or, when its text is another file's (one article), still written back byte-identical
+  at its own path (issue 17, bug 5a: the same story on two days or in two columns keeps
+  every place), or
 - rejected with a reason.
+Also: publish writes no file the tree did not have, and a second import adds nothing.
 
 Prints the three counts and exits non-zero if any file is none of these.
 Usage: legacy_roundtrip.py --bin target/release/jujiao TREE
@@ -67,10 +70,10 @@ def main():
                 else:
                     problems.append(f"{rel}: not written back identical")
             elif outcome == "duplicate":
-                if same(e["of"]):
+                if same(rel):
                     merged += 1
                 else:
-                    problems.append(f"{rel}: duplicate of {e['of']}, which was not written back identical")
+                    problems.append(f"{rel}: same text as {e['of']}, not written back identical in its own place")
             elif outcome == "rejected":
                 if e.get("reason"):
                     rejected += 1
@@ -81,11 +84,15 @@ def main():
             else:
                 problems.append(f"{rel}: unexpected outcome {outcome}")
         files = sum(1 for _, _, fs in os.walk(tree) for _ in fs)
+        published = sum(1 for _, _, fs in os.walk(out) for _ in fs)
+        if published != identical + merged:
+            problems.append(f"publish wrote {published} files for {identical + merged} files of the tree")
         accounted = identical + merged + rejected + sum(1 for e in entries if e["outcome"] == "skipped")
         if accounted != files:
             problems.append(f"{files} files in the tree but {accounted} accounted for")
         print(f"round trip: {files} files: {identical} written back identical, "
-              f"{merged} merged as duplicates, {rejected} rejected with a reason "
+              f"{merged} sharing another file's text (one article) written back identical in their own place, "
+              f"{rejected} rejected with a reason "
               f"(import {t1 - t0:.1f}s, publish {t2 - t1:.1f}s)")
         print(f"second import: {added_again[0].strip() if added_again else '?'}")
         if not added_again or added_again[0].split()[-1] != "0":

@@ -315,3 +315,128 @@ async fn several_stores_opening_a_new_file_at_once_all_open() {
         assert_eq!(store.stats().await.unwrap().articles, 0);
     }
 }
+
+/// Issue 17, bug 5a: a store written before the fix merged an imported duplicate
+/// without a filing; importing the archive again gives that file its place back.
+#[tokio::test]
+async fn reimporting_gives_a_merged_file_its_filing_back() {
+    let (store, dir) = open_file().await;
+    let path = dir.as_ref().unwrap().path().join(jujiao_store::DEFAULT_DB);
+    let legacy = |rel: &str| {
+        let mut r = record(
+            &format!("legacy:{rel}"),
+            "会议",
+            &["　　内容一。", "内容二"],
+        );
+        r.article.source = "legacy".into();
+        r.filing.legacy = Some(placement(rel));
+        r
+    };
+    let (first, second) = (
+        legacy("领导活动/06月11日/会议.txt"),
+        legacy("领导活动/06月12日/会议.txt"),
+    );
+    store
+        .record_articles(&[first.clone(), second.clone()])
+        .await
+        .unwrap();
+    {
+        // What the old version left: the second file's URL, no filing of its own.
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM filings WHERE legacy_path = '领导活动/06月12日/会议.txt'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    assert_eq!(store.stats().await.unwrap().filings, 1);
+    let out = store
+        .record_articles(&[first, second.clone()])
+        .await
+        .unwrap();
+    assert!(matches!(out[0], RecordOutcome::Unchanged { .. }), "{out:?}");
+    assert!(matches!(out[1], RecordOutcome::Duplicate { .. }), "{out:?}");
+    assert_eq!(store.stats().await.unwrap().filings, 2);
+    let page = store.filed_articles(&FilingQuery::default()).await.unwrap();
+    assert_eq!(page[1].filing, second.filing);
+    let again = store.record_articles(&[second]).await.unwrap();
+    assert!(
+        matches!(again[0], RecordOutcome::Unchanged { .. }),
+        "{again:?}"
+    );
+}
+
+/// Migration 0013 on a store written by the previous version (migrations 0001–0012):
+/// every filing and its placement survive the table's rebuild, and afterwards an
+/// article may be filed in one column on two days while a collected article is still
+/// filed once per column.
+#[tokio::test]
+async fn migration_0013_keeps_old_filings_and_drops_the_one_per_column_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("migrations-0012");
+    std::fs::create_dir(&old).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name.as_str() < "0013" {
+            std::fs::copy(entry.path(), old.join(&name)).unwrap();
+        }
+    }
+    let path = dir.path().join("old.db");
+    let url = format!("sqlite:{}?mode=rwc", path.display());
+    {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let migrator = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+        migrator.run(&mut conn).await.unwrap();
+        sqlx::query(
+            "INSERT INTO articles (id, fingerprint, revision, source, url, title, paragraphs, \
+             created_at, updated_at) VALUES (1, x'00', 1, 'legacy', 'legacy:a.txt', '会议', '[]', \
+             '2020-06-11T00:00:00Z', '2020-06-11T00:00:00Z')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO filings (id, article_id, column_name, filing_date, legacy_path, \
+             legacy_layout, filed_at) VALUES (7, 1, '领导活动', '2020-06-11', \
+             '领导活动/06月11日/会议.txt', '{\"variant\":\"html\"}', '2020-06-11T00:00:00Z')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+    let store = SqliteStore::open_path(&path).await.unwrap();
+    let page = store.filed_articles(&FilingQuery::default()).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].filing_id.0, 7);
+    let legacy = page[0].filing.legacy.as_ref().unwrap();
+    assert_eq!(legacy.rel_path, "领导活动/06月11日/会议.txt");
+    assert_eq!(legacy.layout, serde_json::json!({"variant": "html"}));
+    assert_eq!(page[0].article.title, "会议");
+    store.close().await;
+
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    // The same article on a second day in the same column (an archive's filing)…
+    sqlx::query(
+        "INSERT INTO filings (article_id, column_name, filing_date, legacy_path, filed_at) \
+         VALUES (1, '领导活动', '2020-06-12', '领导活动/06月12日/会议.txt', '2020-06-12')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // …but a collected article once per column, and an archive path once.
+    for sql in [
+        "INSERT INTO filings (article_id, column_name, filing_date, filed_at) \
+         VALUES (1, '国内新闻', '2020-06-12', 'x'), (1, '国内新闻', '2020-06-13', 'x')",
+        "INSERT INTO filings (article_id, column_name, legacy_path, filed_at) \
+         VALUES (1, '国际新闻', '领导活动/06月12日/会议.txt', 'x')",
+    ] {
+        let err = sqlx::query(sql).execute(&mut conn).await.unwrap_err();
+        assert!(err.to_string().contains("UNIQUE"), "{sql}: {err}");
+    }
+    conn.close().await.unwrap();
+}

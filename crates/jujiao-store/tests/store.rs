@@ -23,6 +23,7 @@ macro_rules! backend_tests {
                 added_then_unchanged,
                 changed_content_is_a_revision,
                 same_text_elsewhere_is_a_duplicate,
+                imported_duplicates_keep_their_own_place,
                 duplicates_and_revisions_within_one_batch,
                 a_shared_text_is_a_duplicate_of_the_oldest_article,
                 a_lagging_reprint_does_not_flip_the_article,

@@ -32,7 +32,9 @@ pub struct ImportOptions {
 pub enum FileOutcome {
     /// A new article, filed.
     Added,
-    /// The same title and text as a file already stored: merged into that article.
+    /// The same title and text as a file already stored: one article with it, and a
+    /// filing of its own, so that publishing writes this file back in its place with
+    /// its own bytes.
     Duplicate { of: String },
     /// Imported before with the same content (importing a tree twice adds nothing).
     AlreadyImported,

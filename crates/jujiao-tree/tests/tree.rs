@@ -107,7 +107,8 @@ async fn bad_files_are_reported_one_by_one_and_the_import_goes_on() {
         2,
         "the original and its duplicate"
     );
-    assert_eq!(store.stats().await.unwrap().filings, 1);
+    // One article, filed in both date folders (issue 17, bug 5a).
+    assert_eq!(store.stats().await.unwrap().filings, 2);
 }
 
 #[tokio::test]
@@ -149,4 +150,74 @@ async fn publish_is_idempotent_and_keeps_same_titles_apart() {
     assert_eq!(b, render_canonical("标题/含斜线?", &["第二篇"]));
     let second = publish(&store, &options).await.unwrap();
     assert_eq!((second.written, second.unchanged), (0, 2));
+}
+
+/// Issue 17, bug 5a: the same story filed on two days and in a second column (there with
+/// different spacing) is one article, but every file keeps its place and its bytes.
+#[tokio::test]
+async fn an_archive_story_filed_in_several_places_is_written_back_in_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, out) = (dir.path().join("tree"), dir.path().join("out"));
+    let title = "国务院常务会议部署稳就业工作";
+    let first = "　　国务院总理主持召开国务院常务会议，部署进一步做好稳就业工作，确保重点群体就业\
+                 稳定；听取关于保障农民工工资支付情况的汇报，要求各地区各部门压实责任。";
+    let second = "　　会议指出，就业是最大的民生。要坚持就业优先政策，加大对中小微企业的支持力度，\
+                  拓宽高校毕业生就业渠道，做好退役军人、农民工等群体就业工作。";
+    let story = render_canonical(title, &[first, second]);
+    let spaced = render_canonical(title, &[&first.replacen('，', "， ", 2), second]);
+    let near = render_canonical(title, &[first, &second.replace("最大的", "最基本的")]);
+    let files = [
+        (
+            "网络聚焦/国内新闻/10月15日/国务院常务会议部署稳就业工作.txt",
+            &story,
+        ),
+        (
+            "网络聚焦/国内新闻/10月16日/国务院常务会议部署稳就业工作.txt",
+            &story,
+        ),
+        (
+            "网络聚焦/国际新闻/10月15日/国务院常务会议部署稳就业工作.txt",
+            &spaced,
+        ),
+        (
+            "网络聚焦/财经新闻/10月15日/国务院常务会议部署稳就业工作.txt",
+            &near,
+        ),
+    ];
+    for (rel, text) in &files {
+        write(&root, rel, text.as_bytes());
+    }
+    let db = dir.path().join("store.db");
+    let store = SqliteStore::open_path(&db).await.unwrap();
+    let options = ImportOptions {
+        year: Some(2020),
+        ..Default::default()
+    };
+    let report = import(&store, &root, &options).await.unwrap();
+    // The edited text stays an article of its own (one source's near-identical pages
+    // are its own editing); the other two are the first one's text.
+    assert_eq!(report.added(), 2, "{:?}", report.files);
+    assert_eq!(report.duplicates(), 2, "{:?}", report.files);
+    assert_eq!(store.stats().await.unwrap().articles, 2);
+    assert_eq!(store.stats().await.unwrap().filings, 4);
+
+    let publish_options = PublishOptions {
+        out: out.clone(),
+        date_style: DateFolderStyle::MonthDay,
+        mode: FileNameMode::Posix,
+        ..Default::default()
+    };
+    let published = publish(&store, &publish_options).await.unwrap();
+    assert_eq!((published.written, published.failed.len()), (4, 0));
+    for (rel, text) in &files {
+        let back = std::fs::read(out.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(String::from_utf8(back).unwrap(), **text, "{rel}");
+    }
+
+    // A second import of the same archive adds nothing and files nothing again.
+    let again = import(&store, &root, &options).await.unwrap();
+    assert_eq!(again.already_imported(), 4, "{:?}", again.files);
+    assert_eq!(store.stats().await.unwrap().filings, 4);
+    let republished = publish(&store, &publish_options).await.unwrap();
+    assert_eq!((republished.written, republished.unchanged), (0, 4));
 }

@@ -55,6 +55,8 @@ struct FilingRows {
     filing_date: Vec<Option<NaiveDate>>,
     legacy_path: Vec<Option<String>>,
     legacy_layout: Vec<Option<String>>,
+    legacy_title: Vec<Option<String>>,
+    legacy_paragraphs: Vec<Option<String>>,
 }
 
 /// New `title_keys` rows.
@@ -111,6 +113,9 @@ impl Pending {
         rows.legacy_path
             .push(f.legacy.as_ref().map(|l| l.rel_path.clone()));
         rows.legacy_layout.push(new.layout);
+        let (title, paragraphs) = new.own_text.unzip();
+        rows.legacy_title.push(title.map(str::to_owned));
+        rows.legacy_paragraphs.push(paragraphs);
     }
 
     /// A title key near duplicates are looked up by.
@@ -181,9 +186,9 @@ impl Pending {
         if !f.id.is_empty() {
             sqlx::query(
                 "INSERT INTO filings (id, article_id, column_name, filing_date, legacy_path, \
-                 legacy_layout, filed_at) \
-                 SELECT r.*, $7 FROM unnest($1::int8[], $2::int8[], $3::text[], $4::date[], \
-                 $5::text[], $6::text[]) AS r",
+                 legacy_layout, legacy_title, legacy_paragraphs, filed_at) \
+                 SELECT r.*, $9 FROM unnest($1::int8[], $2::int8[], $3::text[], $4::date[], \
+                 $5::text[], $6::text[], $7::text[], $8::text[]) AS r",
             )
             .bind(f.id)
             .bind(f.article_id)
@@ -191,6 +196,8 @@ impl Pending {
             .bind(f.filing_date)
             .bind(f.legacy_path)
             .bind(f.legacy_layout)
+            .bind(f.legacy_title)
+            .bind(f.legacy_paragraphs)
             .bind(now)
             .execute(&mut **tx)
             .await

@@ -22,6 +22,9 @@ pub(super) const ARTICLE_COLUMNS: &str = "a.source, a.url, a.title, a.published,
 /// The filing columns of `filings f`, in the order [`Decoder::filing`] reads them.
 const FILING_COLUMNS: &str = "f.id, f.column_name, f.filing_date, f.legacy_path, f.legacy_layout";
 
+/// An imported file's own title and paragraphs (NULL when they are the article's).
+const OWN_TEXT_COLUMNS: &str = "f.legacy_title, f.legacy_paragraphs";
+
 impl Decoder<'_> {
     /// An [`Article`] from [`ARTICLE_COLUMNS`] starting at column `at`.
     pub(super) fn article(&self, at: usize) -> Result<Article> {
@@ -45,6 +48,19 @@ impl Decoder<'_> {
             fetched_at: self.opt_timestamp(at + 10)?,
             disclosure: None,
         })
+    }
+
+    /// The filing's own title and paragraphs from [`OWN_TEXT_COLUMNS`] at column `at`,
+    /// in place of the article's where the filing has them.
+    fn own_text(&self, at: usize, article: &mut Article) -> Result<()> {
+        if let Some(title) = self.opt_text(at)? {
+            article.title = title;
+        }
+        if let Some(paragraphs) = self.opt_text(at + 1)? {
+            article.paragraphs = codec::parse_paragraphs(&paragraphs)
+                .map_err(|e| self.corrupt("filing paragraphs", e))?;
+        }
+        Ok(())
     }
 
     /// A filing and its id from [`FILING_COLUMNS`] starting at column `at`.
@@ -255,7 +271,7 @@ async fn filed_articles_rows(this: &d::This, q: &FilingQuery) -> Result<Vec<File
     const OP: &str = "reading filed articles";
     // Only the filters given appear in the SQL, so that the date index is used.
     let mut sql = format!(
-        "SELECT {FILING_COLUMNS}, a.id, a.revision, {ARTICLE_COLUMNS} \
+        "SELECT {FILING_COLUMNS}, {OWN_TEXT_COLUMNS}, a.id, a.revision, {ARTICLE_COLUMNS} \
          FROM filings f JOIN articles a ON a.id = f.article_id WHERE f.id > $1"
     );
     let mut n = 1;
@@ -286,12 +302,14 @@ async fn filed_articles_rows(this: &d::This, q: &FilingQuery) -> Result<Vec<File
         .map(|row| {
             let d = this.decoder(OP, row);
             let f = d.filing(0)?;
+            let mut article = d.article(9)?;
+            d.own_text(5, &mut article)?;
             Ok(FiledArticle {
                 filing_id: f.id,
                 filing: f.filing,
-                article_id: ArticleId(d.int(5)?),
-                revision: d.small(6, "revision")?,
-                article: d.article(7)?,
+                article_id: ArticleId(d.int(7)?),
+                revision: d.small(8, "revision")?,
+                article,
             })
         })
         .collect()

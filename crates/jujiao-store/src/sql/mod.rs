@@ -144,6 +144,9 @@ pub(super) struct NewFiling<'a> {
     pub(super) article_id: ArticleId,
     pub(super) filing: &'a Filing,
     pub(super) layout: Option<String>,
+    /// An imported file filed under an article whose text it shares: the file's own
+    /// title and paragraphs (JSON), so that it is published with its own bytes.
+    pub(super) own_text: Option<(&'a str, String)>,
 }
 
 /// A count for a `BIGINT` column.

@@ -35,6 +35,8 @@ struct Batch<'s> {
     tx: d::Tx,
     urls: HashMap<String, KnownUrl>,
     texts: HashMap<Fingerprint, (ArticleId, FilingRef)>,
+    /// Archive paths of the batch's imported files that have a filing.
+    filed_paths: HashSet<String>,
     near: NearIndex,
     now: DateTime<Utc>,
     pending: d::Pending,
@@ -59,6 +61,7 @@ pub(super) async fn record_articles(
         tx,
         urls: HashMap::with_capacity(batch.len()),
         texts: HashMap::with_capacity(batch.len()),
+        filed_paths: HashSet::new(),
         near: NearIndex::default(),
         now: codec::now(),
         pending: d::Pending::default(),
@@ -68,6 +71,7 @@ pub(super) async fn record_articles(
     b.load_known_urls(batch).await?;
     b.load_known_texts(&fingerprints).await?;
     b.load_same_titles(batch).await?;
+    b.load_filed_paths(batch).await?;
     let revised = b.revised_articles(batch, &fingerprints);
     d::lock_articles(store, &mut b.tx, &revised).await?;
     let new = b.estimate_new(batch, &fingerprints);
@@ -76,13 +80,11 @@ pub(super) async fn record_articles(
     let mut outcomes = Vec::with_capacity(batch.len());
     for (record, fp) in batch.iter().zip(fingerprints) {
         let outcome = match b.urls.get(&record.article.url).copied() {
-            Some(known) if known.fingerprint == fp => RecordOutcome::Unchanged {
-                article_id: known.article_id,
-            },
+            Some(known) if known.fingerprint == fp => b.unchanged(record, known).await?,
             Some(known) => b.revise(record, known, fp).await?,
             None => match b.texts.get(&fp).cloned() {
                 Some((article_id, existing)) => {
-                    b.add_duplicate(record, article_id, existing, fp)?
+                    b.add_duplicate(record, article_id, existing, fp).await?
                 }
                 None => match b.near.find(&record.article) {
                     Some(article_id) => b.add_near_duplicate(record, article_id, fp).await?,
@@ -191,6 +193,30 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// The archive paths of the batch's imported files that already have a filing.
+    async fn load_filed_paths(&mut self, batch: &[ArticleRecord]) -> Result<()> {
+        let paths: Vec<&str> = batch
+            .iter()
+            .filter_map(|r| r.filing.legacy.as_ref().map(|l| l.rel_path.as_str()))
+            .collect();
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT legacy_path FROM filings WHERE legacy_path {}",
+            d::in_list("$1")
+        ))
+        .bind(d::text_list(&paths))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(self.store.query_error(OP))?;
+        for row in &rows {
+            self.filed_paths
+                .insert(self.store.decoder(OP, row).text(0)?);
+        }
+        Ok(())
+    }
+
     /// Stored articles with the title key of one of the batch's records: the
     /// candidates for near duplicates. Runs after the title locks are held, so a
     /// concurrent batch adding the same story has committed or not started.
@@ -281,7 +307,11 @@ impl Batch<'_> {
             article_id,
             filing: f,
             layout,
+            own_text: None,
         });
+        if let Some(legacy) = &f.legacy {
+            self.filed_paths.insert(legacy.rel_path.clone());
+        }
         self.texts.entry(fp).or_insert_with(|| {
             (
                 article_id,
@@ -299,7 +329,7 @@ impl Batch<'_> {
         })
     }
 
-    fn add_duplicate(
+    async fn add_duplicate(
         &mut self,
         record: &ArticleRecord,
         article_id: ArticleId,
@@ -308,6 +338,7 @@ impl Batch<'_> {
     ) -> Result<RecordOutcome> {
         let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
         self.push_url(&record.article, article_id, "duplicate", fp, Some(offered));
+        self.file_in_own_place(record, article_id).await?;
         Ok(RecordOutcome::Duplicate {
             article_id,
             existing,
@@ -332,10 +363,71 @@ impl Batch<'_> {
         let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
         let kind = "near_duplicate";
         self.push_url(&record.article, article_id, kind, fp, Some(offered));
+        self.file_in_own_place(record, article_id).await?;
         Ok(RecordOutcome::NearDuplicate {
             article_id,
             existing,
         })
+    }
+
+    /// A known URL serving the text it served before: nothing to record, unless it is
+    /// an imported file that an earlier version merged into another file's article
+    /// without a filing of its own (issue 17, 5a): importing the archive again gives it
+    /// its place back.
+    async fn unchanged(
+        &mut self,
+        record: &ArticleRecord,
+        known: KnownUrl,
+    ) -> Result<RecordOutcome> {
+        let article_id = known.article_id;
+        if !self.file_in_own_place(record, article_id).await? {
+            return Ok(RecordOutcome::Unchanged { article_id });
+        }
+        self.pending
+            .flush(self.store, &mut self.tx, self.now)
+            .await?;
+        let existing = self.first_filing(article_id).await?.ok_or_else(|| {
+            self.store
+                .corrupt(OP, "filings", format!("article {article_id} has no filing"))
+        })?;
+        Ok(RecordOutcome::Duplicate {
+            article_id,
+            existing,
+        })
+    }
+
+    /// Files an imported file that shares (or nearly shares) the text of `article_id`
+    /// where the archive had it: an archive is the record of what was published, so
+    /// the same story on two days or in two columns stays in both, and the file's own
+    /// title and paragraphs are kept so that publishing writes its own bytes back.
+    /// Collected articles are filed once (that is the point of de-duplicating them).
+    /// Returns whether a filing was added.
+    async fn file_in_own_place(
+        &mut self,
+        record: &ArticleRecord,
+        article_id: ArticleId,
+    ) -> Result<bool> {
+        let f = &record.filing;
+        let Some(legacy) = &f.legacy else {
+            return Ok(false);
+        };
+        if !self.filed_paths.insert(legacy.rel_path.clone()) {
+            return Ok(false);
+        }
+        let (_, filing_id) = self.ids.next(self.store, &mut self.tx).await?;
+        let a = &record.article;
+        let layout =
+            serde_json::to_string(&legacy.layout).map_err(|e| encode("legacy layout", e))?;
+        let paragraphs =
+            codec::paragraphs_json(&a.paragraphs).map_err(|e| encode("paragraphs", e))?;
+        self.pending.filing(NewFiling {
+            id: filing_id,
+            article_id,
+            filing: f,
+            layout: Some(layout),
+            own_text: Some((&a.title, paragraphs)),
+        });
+        Ok(true)
     }
 
     fn push_url(

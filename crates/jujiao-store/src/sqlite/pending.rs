@@ -130,7 +130,8 @@ pub(super) struct Pending {
     articles: JsonRows,
     /// `[url, article_id, source, kind, fingerprint hex, offered_filing]`
     urls: JsonRows,
-    /// `[id, article_id, column_name, filing_date, legacy_path, legacy_layout]`
+    /// `[id, article_id, column_name, filing_date, legacy_path, legacy_layout,
+    /// legacy_title, legacy_paragraphs]`
     filings: JsonRows,
     /// `[title_key, article_id]`
     titles: JsonRows,
@@ -181,7 +182,13 @@ impl Pending {
             .str(&f.column)
             .opt_str(f.date.map(codec::date_text).as_deref())
             .opt_str(f.legacy.as_ref().map(|l| l.rel_path.as_str()))
-            .opt_str(new.layout.as_deref());
+            .opt_str(new.layout.as_deref())
+            .opt_str(new.own_text.as_ref().map(|(title, _)| *title))
+            .opt_str(
+                new.own_text
+                    .as_ref()
+                    .map(|(_, paragraphs)| paragraphs.as_str()),
+            );
     }
 
     /// A title key near duplicates are looked up by.
@@ -223,9 +230,9 @@ impl Pending {
             (
                 &mut self.filings,
                 "INSERT INTO filings (id, article_id, column_name, filing_date, legacy_path, \
-                 legacy_layout, filed_at) \
+                 legacy_layout, legacy_title, legacy_paragraphs, filed_at) \
                  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, \
-                 value ->> 5, $2 FROM json_each($1)",
+                 value ->> 5, value ->> 6, value ->> 7, $2 FROM json_each($1)",
             ),
             (
                 &mut self.titles,

@@ -502,3 +502,119 @@ pub async fn missing_article_reads_empty(store: Arc<dyn Store>) {
     assert!(store.sources_of(ArticleId(42)).await.unwrap().is_empty());
     assert_eq!(store.stats().await.unwrap(), StoreStats::default());
 }
+
+/// Issue 17, bug 5a: an imported file with the text of an article already stored is
+/// merged into that article but keeps its own filing, title and paragraphs, in a batch
+/// of its own or in the original's batch; a collected duplicate is not filed again.
+pub async fn imported_duplicates_keep_their_own_place(store: Arc<dyn Store>) {
+    let legacy = |rel: &str, column: &str, title: &str, paragraphs: &[&str]| {
+        let mut r = record(&format!("legacy:{rel}"), title, paragraphs);
+        r.article.source = "legacy".into();
+        r.filing.column = column.into();
+        r.filing.legacy = Some(placement(rel));
+        r
+    };
+    let first = legacy(
+        "国内新闻/10月15日/会议.txt",
+        "国内新闻",
+        "会议",
+        &["　　内容一。", "内容二"],
+    );
+    let next_day = legacy(
+        "国内新闻/10月16日/会议.txt",
+        "国内新闻",
+        "会议",
+        &["　　内容一。", "内容二"],
+    );
+    let spaced = legacy(
+        "国际新闻/10月15日/会议.txt",
+        "国际新闻",
+        "会 议",
+        &["内容 一。", "　内容二"],
+    );
+    let mut collected = record("https://b.example/x.html", "会议", &["内容一。", "内容二"]);
+    collected.filing.column = "北京新闻".into();
+
+    let out = store
+        .record_articles(&[first.clone(), next_day.clone()])
+        .await
+        .unwrap();
+    let article_id = out[0].article_id();
+    assert!(matches!(out[1], RecordOutcome::Duplicate { .. }), "{out:?}");
+    let out = store
+        .record_articles(&[spaced.clone(), collected])
+        .await
+        .unwrap();
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, RecordOutcome::Duplicate { .. }) && o.article_id() == article_id),
+        "{out:?}"
+    );
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.articles, stats.filings), (1, 3));
+
+    let page = store.filed_articles(&FilingQuery::default()).await.unwrap();
+    let filed: Vec<_> = page
+        .iter()
+        .map(|fa| {
+            let path = fa.filing.legacy.as_ref().map(|l| l.rel_path.as_str());
+            let raw: Vec<&str> = fa
+                .article
+                .paragraphs
+                .iter()
+                .map(|p| p.raw.as_str())
+                .collect();
+            (
+                fa.article_id,
+                path,
+                fa.filing.column.as_str(),
+                fa.article.title.as_str(),
+                raw,
+            )
+        })
+        .collect();
+    assert_eq!(
+        filed,
+        [
+            (
+                article_id,
+                Some("国内新闻/10月15日/会议.txt"),
+                "国内新闻",
+                "会议",
+                vec!["　　内容一。", "内容二"]
+            ),
+            (
+                article_id,
+                Some("国内新闻/10月16日/会议.txt"),
+                "国内新闻",
+                "会议",
+                vec!["　　内容一。", "内容二"]
+            ),
+            (
+                article_id,
+                Some("国际新闻/10月15日/会议.txt"),
+                "国际新闻",
+                "会 议",
+                vec!["内容 一。", "　内容二"]
+            ),
+        ]
+    );
+    assert_eq!(page[2].filing, spaced.filing);
+    // The article keeps the first file's text; each filing carries its own.
+    let stored = store.article(article_id).await.unwrap().unwrap();
+    assert_eq!(stored.article.title, "会议");
+    assert_eq!(stored.filings.len(), 3);
+
+    // Recording the archive again changes nothing.
+    let again = store
+        .record_articles(&[first, next_day, spaced])
+        .await
+        .unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|o| matches!(o, RecordOutcome::Unchanged { .. })),
+        "{again:?}"
+    );
+    assert_eq!(store.stats().await.unwrap().filings, 3);
+}

@@ -48,7 +48,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     println!("jujiao import {}", args.dir.display());
     println!("  files read           {:>7}", report.read());
     println!("  articles added       {:>7}", report.added());
-    println!("  duplicates merged    {:>7}", report.duplicates());
+    println!(
+        "  same text as another {:>7}  (one article, each file kept in its place)",
+        report.duplicates()
+    );
     println!("  already imported     {:>7}", report.already_imported());
     println!("  updated (revisions)  {:>7}", report.updated());
     println!("  files rejected       {:>7}", report.rejected());
