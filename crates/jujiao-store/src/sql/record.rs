@@ -149,16 +149,24 @@ fn filing_ref(d: &Decoder<'_>, at: usize) -> Result<FilingRef> {
 }
 
 impl Batch<'_> {
+    /// The rows of `select`, whose text ends with the column to match, for the column
+    /// values `values` (one statement, the list bound as one parameter).
+    async fn rows_in<S: AsRef<str>>(&mut self, select: &str, values: &[S]) -> Result<Vec<d::Row>> {
+        sqlx::query(&format!("{select} {}", d::in_list("$1")))
+            .bind(d::text_list(values))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(self.store.query_error(OP))
+    }
+
     async fn load_known_urls(&mut self, batch: &[ArticleRecord]) -> Result<()> {
         let urls: Vec<&str> = batch.iter().map(|r| r.article.url.as_str()).collect();
-        let rows = sqlx::query(&format!(
-            "SELECT url, article_id, fingerprint FROM article_urls WHERE url {}",
-            d::in_list("$1")
-        ))
-        .bind(d::text_list(&urls))
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(self.store.query_error(OP))?;
+        let rows = self
+            .rows_in(
+                "SELECT url, article_id, fingerprint FROM article_urls WHERE url",
+                &urls,
+            )
+            .await?;
         for row in &rows {
             let d = self.store.decoder(OP, row);
             let known = KnownUrl {
@@ -202,14 +210,9 @@ impl Batch<'_> {
         if paths.is_empty() {
             return Ok(());
         }
-        let rows = sqlx::query(&format!(
-            "SELECT legacy_path FROM filings WHERE legacy_path {}",
-            d::in_list("$1")
-        ))
-        .bind(d::text_list(&paths))
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(self.store.query_error(OP))?;
+        let rows = self
+            .rows_in("SELECT legacy_path FROM filings WHERE legacy_path", &paths)
+            .await?;
         for row in &rows {
             self.filed_paths
                 .insert(self.store.decoder(OP, row).text(0)?);
@@ -222,16 +225,11 @@ impl Batch<'_> {
     /// concurrent batch adding the same story has committed or not started.
     async fn load_same_titles(&mut self, batch: &[ArticleRecord]) -> Result<()> {
         let keys: Vec<String> = batch.iter().map(|r| title_key(&r.article.title)).collect();
-        let rows = sqlx::query(&format!(
+        let select = format!(
             "SELECT k.title_key, a.id, {ARTICLE_COLUMNS} \
-             FROM title_keys k JOIN articles a ON a.id = k.article_id \
-             WHERE k.title_key {}",
-            d::in_list("$1")
-        ))
-        .bind(d::text_list(&keys))
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(self.store.query_error(OP))?;
+             FROM title_keys k JOIN articles a ON a.id = k.article_id WHERE k.title_key"
+        );
+        let rows = self.rows_in(&select, &keys).await?;
         for row in &rows {
             let d = self.store.decoder(OP, row);
             let id = ArticleId(d.int(1)?);
