@@ -350,14 +350,7 @@ impl Batch<'_> {
         article_id: ArticleId,
         fp: Fingerprint,
     ) -> Result<RecordOutcome> {
-        // The article may have been added earlier in this batch.
-        self.pending
-            .flush(self.store, &mut self.tx, self.now)
-            .await?;
-        let existing = self.first_filing(article_id).await?.ok_or_else(|| {
-            self.store
-                .corrupt(OP, "filings", format!("article {article_id} has no filing"))
-        })?;
+        let existing = self.filed_first(article_id).await?;
         let offered = serde_json::to_string(&record.filing).map_err(|e| encode("filing", e))?;
         let kind = "near_duplicate";
         self.push_url(&record.article, article_id, kind, fp, Some(offered));
@@ -381,13 +374,7 @@ impl Batch<'_> {
         if !self.file_in_own_place(record, article_id).await? {
             return Ok(RecordOutcome::Unchanged { article_id });
         }
-        self.pending
-            .flush(self.store, &mut self.tx, self.now)
-            .await?;
-        let existing = self.first_filing(article_id).await?.ok_or_else(|| {
-            self.store
-                .corrupt(OP, "filings", format!("article {article_id} has no filing"))
-        })?;
+        let existing = self.filed_first(article_id).await?;
         Ok(RecordOutcome::Duplicate {
             article_id,
             existing,
@@ -448,6 +435,18 @@ impl Batch<'_> {
             fingerprint,
         };
         self.urls.insert(a.url.clone(), known);
+    }
+
+    /// The first filing of a stored article, which may have been added earlier in this
+    /// batch (what is pending is written first); an article has one.
+    async fn filed_first(&mut self, article_id: ArticleId) -> Result<FilingRef> {
+        self.pending
+            .flush(self.store, &mut self.tx, self.now)
+            .await?;
+        self.first_filing(article_id).await?.ok_or_else(|| {
+            self.store
+                .corrupt(OP, "filings", format!("article {article_id} has no filing"))
+        })
     }
 
     async fn first_filing(&mut self, id: ArticleId) -> Result<Option<FilingRef>> {
