@@ -7,7 +7,7 @@
 //! otherwise it stays empty and the report carries a warning. The file itself is kept
 //! by the media collector, like every attachment of a recorded article.
 
-use crate::html_source::{Candidate, Failure, Prepared};
+use crate::pipeline::{Candidate, Failure, Prepared};
 use chrono::Utc;
 use jujiao_fetch::FetchResponse;
 use jujiao_model::{Attachment, AttachmentKind, Filing, Paragraph, PublishTime};

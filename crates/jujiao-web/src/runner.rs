@@ -71,8 +71,8 @@ impl SourceRunner for CrawlRunner {
         };
         tracing::info!(
             source = %source_id,
-            new = report.new,
-            updated = report.updated,
+            new = report.tally.new,
+            updated = report.tally.updated,
             errors = report.errors,
             verdict = report.verdict.as_str(),
             "run finished"

@@ -192,10 +192,10 @@ fn print_summary(reports: &[SourceReport], dry_run: bool) {
             if dry_run {
                 r.would_fetch.len() as u64
             } else {
-                r.new
+                r.tally.new
             },
-            r.updated,
-            r.duplicates,
+            r.tally.updated,
+            r.tally.duplicates,
             r.errors,
             r.skipped,
             r.elapsed.as_secs_f64(),

@@ -100,7 +100,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("while queueing the list pages in {}", store.location()))?;
     for id in &skipped {
         eprintln!(
-            "warning: source \"{id}\" is not an HTML list source; workers skip it (collect it with `jujiao crawl --source {id}`)"
+            "warning: source \"{id}\" is a newspaper edition source; workers skip it (collect it with `jujiao crawl --source {id}`)"
         );
     }
     eprintln!(
@@ -144,10 +144,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         report.items_done,
         report.list_pages,
         report.articles_queued,
-        report.new,
-        report.updated,
-        report.unchanged,
-        report.duplicates,
+        report.tally.new,
+        report.tally.updated,
+        report.tally.unchanged,
+        report.tally.duplicates,
         report.already_stored,
         report.errors,
         report.skipped,
