@@ -161,21 +161,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
             files: publish_files,
             ..PublishOptions::default()
         };
-        let published = jujiao_tree::publish(store.as_ref(), &options)
-            .await
-            .with_context(|| format!("while publishing to {}", out.display()))?;
-        println!(
-            "briefing tree {}: {} files written, {} already up to date, {} failed",
-            out.display(),
-            published.written,
-            published.unchanged,
-            published.failed.len()
-        );
-        match super::search::index_changed(store.as_ref(), &db, &report.changed_articles).await {
-            Ok(n) if n > 0 => println!("search index: {n} articles indexed"),
-            Ok(_) => {}
-            Err(e) => eprintln!("warning: search index not updated: {e:#} (run `jujiao reindex`)"),
-        }
+        super::crawl::publish_and_index(&store, &db, options, &report.changed_articles).await?;
     }
     Ok(if report.errors > 0 {
         ExitStatus::SomeFailed
