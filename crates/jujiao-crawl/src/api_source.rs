@@ -1,7 +1,8 @@
 //! JSON list APIs (`kind = "json"`) and portal forms (`kind = "form"`): each list page
 //! is a request (GET, or POST with a JSON or form body holding the page number), its
-//! answer read as JSON items or as an HTML list; the items go into the shared article
-//! pipeline ([`crate::html_source::fetch_articles`]).
+//! answer read as JSON items or as an HTML list; the items become the source's
+//! candidates in the shared pipeline ([`crate::pipeline`]). A verification page
+//! answered instead of the list pauses the host and reports `被验证页拦截`.
 //!
 //! Pagination stops at the page limit, at an empty page, or at a page whose items are
 //! all already stored or older than `max_age` — what is below was seen before.
@@ -13,16 +14,15 @@
 //! is fetched once more and the list asked again. If that does not help, the source's
 //! health becomes [`crate::Verdict::LoginRequired`] with the evidence.
 
-use crate::html_source::{Candidate, PageOptions, fetch_articles};
 use crate::json_list::{self, ListItem};
+use crate::pipeline::{Candidate, ListFindings};
 use crate::report::{Event, Observer, SourceReport};
 use crate::urls::normalize;
-use crate::{Compiled, Crawler, RunOptions};
+use crate::{Compiled, Crawler};
 use chrono::{NaiveDate, Utc};
 use jujiao_config::{ApiSource, ItemFormat, ListBody, ListMethod, Session};
 use jujiao_extract::discover_links;
 use jujiao_fetch::{FetchRequest, FetchResponse, Method, RequestBody};
-use std::collections::HashSet;
 use url::Url;
 
 /// The request of one list page, as it will be sent.
@@ -191,6 +191,11 @@ impl Lister<'_> {
         };
         report.list_pages += 1;
         let url = request.url.clone();
+        if let Some(c) = self.crawler.pauses.paused(&url).await {
+            report.list_pages_failed += 1;
+            report.challenged(url.as_str(), &c);
+            return PageResult::Failed;
+        }
         let response = match self.crawler.fetcher.fetch(&request).await {
             Ok(r) => r,
             Err(e) => {
@@ -199,6 +204,13 @@ impl Lister<'_> {
                 return PageResult::Failed;
             }
         };
+        if let Some(c) = jujiao_extract::challenge::detect(response.status, &[], &response.body) {
+            // A verification page instead of the list: never read as one.
+            self.crawler.pauses.pause(&url, &c).await;
+            report.list_pages_failed += 1;
+            report.challenged(url.as_str(), &c);
+            return PageResult::Failed;
+        }
         if let Some(evidence) = login_evidence(self.api.session.as_ref(), &url, &response) {
             return PageResult::Login(evidence);
         }
@@ -279,13 +291,15 @@ fn cutoff(api: &ApiSource) -> Option<NaiveDate> {
     today.checked_sub_signed(chrono::Duration::days(days))
 }
 
-pub(crate) async fn run(
+/// Reads the source's list, page after page from the first (after the session step),
+/// into `found`; stops at the page limit, an empty page, or a page with nothing new.
+pub(crate) async fn read(
     crawler: &Crawler,
     compiled: &Compiled,
     api: &ApiSource,
-    options: RunOptions,
     observer: &dyn Observer,
     report: &mut SourceReport,
+    found: &mut ListFindings,
 ) {
     let id = compiled.source.id.as_str();
     let mut lister = Lister {
@@ -300,8 +314,6 @@ pub(crate) async fn run(
         return;
     }
     let cutoff = cutoff(api);
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut candidates = Vec::new();
     for n in 0..api.pages {
         let page = api.first_page + n as u64;
         let Some(items) = lister.page_with_session(page, n == 0, report).await else {
@@ -312,7 +324,7 @@ pub(crate) async fn run(
         let mut too_old = 0;
         for item in items {
             let url = normalize(&item.url);
-            if !api.rules.is_followed(&url) || !seen.insert(url.to_string()) {
+            if !api.rules.is_followed(&url) || !found.seen.insert(url.to_string()) {
                 continue;
             }
             if cutoff.is_some_and(|c| item.date.is_some_and(|d| d < c)) {
@@ -340,21 +352,12 @@ pub(crate) async fn run(
         let urls: Vec<String> = page_candidates.iter().map(|c| c.url.to_string()).collect();
         let known = crawler.store.known_urls(&urls).await.unwrap_or_default();
         let has_new = urls.iter().any(|u| !known.contains(u));
-        candidates.extend(page_candidates);
+        found.candidates.extend(page_candidates);
         if too_old > 0 || !has_new {
             // What follows is older or already stored.
             break;
         }
     }
-    let pages = PageOptions {
-        encoding: api.rules.encoding.clone(),
-        title_from_list: api.rules.title_from_list,
-        has_body_selector: api.rules.article.body.is_some(),
-    };
-    fetch_articles(
-        crawler, compiled, candidates, &pages, options, observer, report,
-    )
-    .await;
 }
 
 /// The first list page's items, for `jujiao sources check` (session step included).

@@ -7,7 +7,7 @@
 //! otherwise it stays empty and the report carries a warning. The file itself is kept
 //! by the media collector, like every attachment of a recorded article.
 
-use crate::html_source::{Candidate, Failure, Prepared};
+use crate::pipeline::{Candidate, Failure, Prepared};
 use chrono::Utc;
 use jujiao_fetch::FetchResponse;
 use jujiao_model::{Attachment, AttachmentKind, Filing, Paragraph, PublishTime};
@@ -22,32 +22,35 @@ fn to_paragraphs(text: &str) -> Vec<Paragraph> {
         .collect()
 }
 
-/// The kind of file a response is, if it is a file rather than a page: magic bytes
-/// first (servers label files `text/html` or `application/octet-stream`), then the
-/// `Content-Type`, then the URL's extension for generic types.
+/// The kind of file a response is, if it is a file rather than a page: its bytes as
+/// `jujiao_media::sniff` reads them first (servers label files `text/html` or
+/// `application/octet-stream`), then the `Content-Type`, then the URL's extension for
+/// generic types.
 pub(crate) fn file_kind(response: &FetchResponse) -> Option<AttachmentKind> {
-    let body = response.body.as_slice();
+    use jujiao_media::sniff;
     let ext = extension(response.url.path());
     let by_ext = ext.as_deref().and_then(AttachmentKind::from_extension);
-    if body.starts_with(b"%PDF-") {
-        return Some(AttachmentKind::Pdf);
-    }
-    if body.starts_with(b"PK\x03\x04") {
-        // docx/xlsx/ofd are ZIP containers too.
-        return Some(match by_ext {
-            Some(k @ (AttachmentKind::Docx | AttachmentKind::Xlsx | AttachmentKind::Ofd)) => k,
-            _ => AttachmentKind::Zip,
-        });
-    }
-    if body.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        // OLE compound file: .doc, .xls or .wps.
-        return Some(match by_ext {
-            Some(k @ (AttachmentKind::Xls | AttachmentKind::Wps)) => k,
-            _ => AttachmentKind::Doc,
-        });
-    }
-    if body.starts_with(b"Rar!") {
-        return Some(AttachmentKind::Rar);
+    match sniff::sniff(&response.body) {
+        sniff::PDF => return Some(AttachmentKind::Pdf),
+        sniff::DOCX => return Some(AttachmentKind::Docx),
+        sniff::XLSX => return Some(AttachmentKind::Xlsx),
+        sniff::OFD => return Some(AttachmentKind::Ofd),
+        // A ZIP whose parts were not read: the link names the container's kind.
+        sniff::ZIP => {
+            return Some(match by_ext {
+                Some(k @ (AttachmentKind::Docx | AttachmentKind::Xlsx | AttachmentKind::Ofd)) => k,
+                _ => AttachmentKind::Zip,
+            });
+        }
+        // OLE compound file: .doc, .xls or .wps, told apart by the link only.
+        sniff::OLE => {
+            return Some(match by_ext {
+                Some(k @ (AttachmentKind::Xls | AttachmentKind::Wps)) => k,
+                _ => AttachmentKind::Doc,
+            });
+        }
+        sniff::RAR => return Some(AttachmentKind::Rar),
+        _ => {}
     }
     let ct = response.content_type.as_deref()?.to_ascii_lowercase();
     let ct = ct.split(';').next().unwrap_or_default().trim().to_owned();
@@ -216,8 +219,18 @@ mod tests {
             Some(AttachmentKind::Zip)
         );
         assert_eq!(
-            k("http://a.cn/a.xls", None, &[0xD0, 0xCF, 0x11, 0xE0, 0]),
+            k(
+                "http://a.cn/a.xls",
+                None,
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]
+            ),
             Some(AttachmentKind::Xls)
+        );
+        // The PDF header may come after a few bytes (readers accept it anywhere in
+        // the first 1024), as jujiao-media reads it.
+        assert_eq!(
+            k("http://a.cn/d", Some("text/html"), b"\r\n%PDF-1.4\n"),
+            Some(AttachmentKind::Pdf)
         );
         assert_eq!(
             k("http://a.cn/a", Some("application/pdf"), b"garbage"),

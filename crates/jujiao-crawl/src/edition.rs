@@ -163,8 +163,8 @@ pub(crate) async fn run(
         return;
     }
     match write_zip(crawler, compiled, edition, day, &pdfs) {
-        Ok(jujiao_legacy::WriteOutcome::Unchanged) => report.unchanged += 1,
-        Ok(_) => report.new += 1,
+        Ok(jujiao_legacy::WriteOutcome::Unchanged) => report.tally.unchanged += 1,
+        Ok(_) => report.tally.new += 1,
         Err(e) => report.error(format!("edition zip: {e}")),
     }
 }

@@ -3,18 +3,18 @@
 //! are the list: each links to an article page that then goes through the normal
 //! extraction and filing. A feed's date is used only when the page has none, like a
 //! list-page date. A sitemap index is followed one level down (at most
-//! [`MAX_SITEMAPS`] sitemaps per index).
+//! [`MAX_SITEMAPS`] sitemaps per index). A verification page answered instead of the
+//! feed pauses the host and reports `被验证页拦截`; it is never parsed.
 
-use crate::html_source::{Candidate, PageOptions, fetch_articles};
 use crate::json_list::ListItem;
+use crate::pipeline::{Candidate, ListFindings};
 use crate::report::{Event, Observer, SourceReport};
 use crate::urls::normalize;
-use crate::{Compiled, Crawler, RunOptions};
+use crate::{Compiled, Crawler};
 use chrono::{DateTime, NaiveDate, Utc};
 use jujiao_config::FeedSource;
 use jujiao_fetch::FetchRequest;
 use quick_xml::events::Event as Xml;
-use std::collections::HashSet;
 use url::Url;
 
 /// Sitemaps read from one sitemap index.
@@ -237,8 +237,18 @@ fn push(feed: &mut Feed, kind: Option<FeedKind>, e: &Entry, base: &Url) {
 }
 
 /// Fetches and parses one feed URL; failures are counted in the report.
-async fn read(crawler: &Crawler, id: &str, url: &Url, report: &mut SourceReport) -> Option<Feed> {
+async fn fetch_feed(
+    crawler: &Crawler,
+    id: &str,
+    url: &Url,
+    report: &mut SourceReport,
+) -> Option<Feed> {
     report.list_pages += 1;
+    if let Some(c) = crawler.pauses.paused(url).await {
+        report.list_pages_failed += 1;
+        report.challenged(url.as_str(), &c);
+        return None;
+    }
     let request = FetchRequest::new(url.clone()).with_source(id);
     let response = match crawler.fetcher.fetch(&request).await {
         Ok(r) => r,
@@ -248,6 +258,13 @@ async fn read(crawler: &Crawler, id: &str, url: &Url, report: &mut SourceReport)
             return None;
         }
     };
+    // Any status: 瑞数 answers 412 or 202 with a script-only page, 加速乐 521.
+    if let Some(c) = jujiao_extract::challenge::detect(response.status, &[], &response.body) {
+        crawler.pauses.pause(url, &c).await;
+        report.list_pages_failed += 1;
+        report.challenged(url.as_str(), &c);
+        return None;
+    }
     if !response.is_success() {
         report.list_pages_failed += 1;
         if matches!(response.status, 403 | 429) {
@@ -266,6 +283,39 @@ async fn read(crawler: &Crawler, id: &str, url: &Url, report: &mut SourceReport)
     }
 }
 
+/// The entries of one feed URL, a sitemap index followed one level down.
+async fn entries(
+    crawler: &Crawler,
+    id: &str,
+    url: &Url,
+    observer: &dyn Observer,
+    report: &mut SourceReport,
+) -> Vec<ListItem> {
+    let Some(parsed) = fetch_feed(crawler, id, url, report).await else {
+        return Vec::new();
+    };
+    let mut out = parsed.items;
+    for sitemap in parsed.sitemaps.iter().take(MAX_SITEMAPS) {
+        if let Some(inner) = fetch_feed(crawler, id, sitemap, report).await {
+            out.extend(inner.items);
+        }
+    }
+    if parsed.sitemaps.len() > MAX_SITEMAPS {
+        report.error(format!(
+            "sitemap index {url}: {} sitemaps, only the first {MAX_SITEMAPS} read",
+            parsed.sitemaps.len()
+        ));
+    }
+    observer.event(
+        id,
+        Event::ListPage {
+            url: url.to_string(),
+            links: out.len(),
+        },
+    );
+    out
+}
+
 /// The entries of every feed of the source, sitemap indexes followed.
 pub(crate) async fn items(
     crawler: &Crawler,
@@ -277,41 +327,21 @@ pub(crate) async fn items(
     let id = compiled.source.id.as_str();
     let mut out = Vec::new();
     for url in &feed.feed_urls {
-        let Some(parsed) = read(crawler, id, url, report).await else {
-            continue;
-        };
-        let mut found = parsed.items.len();
-        out.extend(parsed.items);
-        for sitemap in parsed.sitemaps.iter().take(MAX_SITEMAPS) {
-            if let Some(inner) = read(crawler, id, sitemap, report).await {
-                found += inner.items.len();
-                out.extend(inner.items);
-            }
-        }
-        if parsed.sitemaps.len() > MAX_SITEMAPS {
-            report.error(format!(
-                "sitemap index {url}: {} sitemaps, only the first {MAX_SITEMAPS} read",
-                parsed.sitemaps.len()
-            ));
-        }
-        observer.event(
-            id,
-            Event::ListPage {
-                url: url.to_string(),
-                links: found,
-            },
-        );
+        out.extend(entries(crawler, id, url, observer, report).await);
     }
     out
 }
 
-pub(crate) async fn run(
+/// Reads one feed URL of the source into `found`: entries the source follows, not
+/// older than `max_age`, not found before.
+pub(crate) async fn read(
     crawler: &Crawler,
     compiled: &Compiled,
     feed: &FeedSource,
-    options: RunOptions,
+    url: &Url,
     observer: &dyn Observer,
     report: &mut SourceReport,
+    found: &mut ListFindings,
 ) {
     let cutoff = feed.max_age.and_then(|age| {
         let today = Utc::now()
@@ -321,35 +351,23 @@ pub(crate) async fn run(
             i64::try_from(age.as_secs() / 86_400).ok()?,
         ))
     });
-    let mut seen = HashSet::new();
-    let mut candidates = Vec::new();
-    for item in items(crawler, compiled, feed, observer, report).await {
+    let id = compiled.source.id.as_str();
+    for item in entries(crawler, id, url, observer, report).await {
         let url = normalize(&item.url);
         if !feed.rules.is_followed(&url)
             || cutoff.is_some_and(|c| item.date.is_some_and(|d| d < c))
-            || !seen.insert(url.to_string())
+            || !found.seen.insert(url.to_string())
         {
             continue;
         }
-        candidates.push(Candidate {
+        report.links_found += 1;
+        found.candidates.push(Candidate {
             url,
             text: item.title,
             list_date: item.date,
             summary: item.summary,
         });
     }
-    // Newest first, so the per-run cap keeps the most recent (sitemaps are unordered).
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.list_date));
-    report.links_found += candidates.len() as u64;
-    let pages = PageOptions {
-        encoding: feed.rules.encoding.clone(),
-        title_from_list: feed.rules.title_from_list,
-        has_body_selector: feed.rules.article.body.is_some(),
-    };
-    fetch_articles(
-        crawler, compiled, candidates, &pages, options, observer, report,
-    )
-    .await;
 }
 
 #[cfg(test)]

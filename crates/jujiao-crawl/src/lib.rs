@@ -18,12 +18,15 @@ mod check;
 mod edition;
 pub mod feed;
 pub mod host_pause;
-mod html_source;
+mod html_list;
 mod json_list;
+mod lists;
+mod pipeline;
 mod recheck;
 mod record;
 mod report;
 pub mod shared_hosts;
+mod tally;
 pub mod urls;
 pub mod worker;
 
@@ -33,6 +36,7 @@ pub use report::{
     Event, Observer, Quiet, SKIPPED_BY_ROBOTS, SourceReport, Verdict, is_skipped_sample,
     skipped_sample,
 };
+pub use tally::Tally;
 pub use worker::{Worker, WorkerOptions, WorkerReport};
 
 use jujiao_config::{Config, Source, SourceKind};
@@ -234,18 +238,15 @@ impl Crawler {
             }
         };
         match &compiled.source.kind {
-            SourceKind::Html(html) => {
-                html_source::run(self, compiled, html, options, observer, &mut report).await;
-                recheck::run(self, compiled, html, options, observer, &mut report).await;
+            SourceKind::Html(_) => {
+                pipeline::run(self, compiled, options, observer, &mut report).await;
+                recheck::run(self, compiled, options, observer, &mut report).await;
             }
             SourceKind::Edition(edition) => {
                 edition::run(self, compiled, edition, options, observer, &mut report).await;
             }
-            SourceKind::Json(api) | SourceKind::Form(api) => {
-                api_source::run(self, compiled, api, options, observer, &mut report).await;
-            }
-            SourceKind::Feed(feed) => {
-                feed::run(self, compiled, feed, options, observer, &mut report).await;
+            SourceKind::Json(_) | SourceKind::Form(_) | SourceKind::Feed(_) => {
+                pipeline::run(self, compiled, options, observer, &mut report).await;
             }
         }
         report.elapsed = started.elapsed();

@@ -11,13 +11,12 @@
 //! never crowd out new articles; a backlog is worked off over several runs, the most
 //! overdue first.
 
-use crate::html_source::{Candidate, Job, PageOptions};
+use crate::pipeline::{Candidate, Job};
 use crate::report::{Event, Observer, SourceReport};
 use crate::{Compiled, Crawler, RunOptions};
 use chrono::{DateTime, Utc};
-use jujiao_config::HtmlSource;
 use jujiao_fetch::FetchRequest;
-use jujiao_store::{ArticleRecord, PageCheck, RecordOutcome, StoredPage, Validators};
+use jujiao_store::{ArticleRecord, PageCheck, StoredPage, Validators};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -68,7 +67,6 @@ enum Checked {
 pub(crate) async fn run(
     crawler: &Crawler,
     compiled: &Compiled,
-    html: &HtmlSource,
     options: RunOptions,
     observer: &dyn Observer,
     report: &mut SourceReport,
@@ -104,11 +102,6 @@ pub(crate) async fn run(
     }
     tracing::debug!(source = %id, due = due.len(), "re-checking stored pages");
     let rules = compiled.rules.clone().map(Arc::new);
-    // A re-check has no list item: the title comes from the page.
-    let reading = PageOptions {
-        title_from_list: false,
-        ..PageOptions::of(html)
-    };
     let mut tasks = JoinSet::new();
     let mut pending = due.into_iter();
     let concurrency = crate::ARTICLE_CONCURRENCY;
@@ -117,12 +110,9 @@ pub(crate) async fn run(
     loop {
         while tasks.len() < concurrency {
             let Some(page) = pending.next() else { break };
-            let job = Job::new(
-                compiled,
-                &reading,
-                rules.clone(),
-                Arc::clone(&crawler.fetcher),
-            );
+            let mut job = Job::new(compiled, rules.clone(), Arc::clone(&crawler.fetcher));
+            // A re-check has no list item: the title comes from the page.
+            job.title_from_list = false;
             tasks.spawn(check_page(job, page, now));
         }
         let Some(joined) = tasks.join_next().await else {
@@ -161,15 +151,7 @@ pub(crate) async fn run(
         match crawler.record(id, &records).await {
             Ok(mut recorded) => {
                 recorded.count_files(report);
-                for outcome in recorded.outcomes {
-                    match outcome {
-                        RecordOutcome::Revised { article_id, .. } => {
-                            report.updated += 1;
-                            report.changed_articles.push(article_id.0);
-                        }
-                        _ => report.unchanged += 1,
-                    }
-                }
+                report.count_recorded(&recorded.outcomes);
             }
             Err(e) => {
                 // Not recorded: the checks are not recorded either, so the pages are

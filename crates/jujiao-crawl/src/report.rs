@@ -1,5 +1,6 @@
 //! What a run of one source did, its health verdict, and the progress events it emits.
 
+use crate::tally::Tally;
 use jujiao_config::Source;
 use jujiao_store::RunSummary;
 use std::time::Duration;
@@ -121,10 +122,8 @@ pub struct SourceReport {
     pub not_modified: u64,
     pub links_found: u64,
     pub article_pages: u64,
-    pub new: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub duplicates: u64,
+    /// The articles recorded, by outcome.
+    pub tally: Tally,
     /// Stored article pages fetched again because a re-check was due.
     pub rechecked: u64,
     /// Of those, how many answered 304 Not Modified.
@@ -184,10 +183,7 @@ impl SourceReport {
             not_modified: 0,
             links_found: 0,
             article_pages: 0,
-            new: 0,
-            updated: 0,
-            unchanged: 0,
-            duplicates: 0,
+            tally: Tally::default(),
             rechecked: 0,
             recheck_not_modified: 0,
             would_fetch: Vec::new(),
@@ -241,7 +237,7 @@ impl SourceReport {
 
     /// A page answered `challenge` (or was not asked, its host paused by one): counted,
     /// the first kept as the evidence and sampled as an error.
-    pub(crate) fn challenged(&mut self, url: &str, challenge: &jujiao_extract::Challenge) {
+    pub(crate) fn challenged(&mut self, url: &str, challenge: &impl std::fmt::Display) {
         self.challenged += 1;
         if self.challenge.is_none() {
             let evidence = format!("{challenge} at {url}");
@@ -284,6 +280,16 @@ impl SourceReport {
         self.error(format!("list page {url}: HTTP {}", response.status));
     }
 
+    /// Counts recorded articles' outcomes; the added and revised ones join
+    /// [`SourceReport::changed_articles`].
+    pub(crate) fn count_recorded(&mut self, outcomes: &[jujiao_store::RecordOutcome]) {
+        for outcome in outcomes {
+            if let Some(id) = self.tally.count(outcome) {
+                self.changed_articles.push(id);
+            }
+        }
+    }
+
     pub(crate) fn decide_verdict(&mut self) {
         self.verdict = if self.login_required.is_some() {
             Verdict::LoginRequired
@@ -320,18 +326,26 @@ impl SourceReport {
         };
     }
 
+    /// The figures of part of a run (a worker's article item) to add to the run's own:
+    /// the verdict is left empty when this part is ok, so it does not change the run's.
+    pub(crate) fn increment(&mut self) -> RunSummary {
+        self.decide_verdict();
+        let mut summary = self.to_summary();
+        if self.verdict == Verdict::Ok {
+            summary.verdict = String::new();
+        }
+        summary
+    }
+
     /// The summary kept in the store.
     pub fn to_summary(&self) -> RunSummary {
-        RunSummary {
+        self.tally.into_summary(RunSummary {
             list_pages: self.list_pages,
             article_pages: self.article_pages,
-            new: self.new,
-            updated: self.updated,
-            unchanged: self.unchanged,
-            duplicates: self.duplicates,
             errors: self.errors,
             error_samples: self.error_samples.clone(),
             verdict: self.verdict.as_str().to_owned(),
-        }
+            ..RunSummary::default()
+        })
     }
 }

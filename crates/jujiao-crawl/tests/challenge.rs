@@ -227,7 +227,7 @@ async fn article_pages_answering_a_challenge_are_not_filed_and_the_host_is_left_
     assert_eq!(r.verdict, Verdict::Challenged, "{r:?}");
     assert!(r.challenge.as_deref().unwrap().contains("加速乐"), "{r:?}");
     assert!(r.challenge.as_deref().unwrap().contains("521"), "{r:?}");
-    assert_eq!(r.new, 0);
+    assert_eq!(r.tally.new, 0);
     assert_eq!(
         r.challenged, 40,
         "every link is either challenged or not asked"
@@ -260,7 +260,7 @@ async fn an_article_page_without_body_is_reported_and_kept() {
     let kept = s.dir.path().join("t.db.files").join("pages-without-body");
     let c = crawler(&s).with_kept_pages(kept.clone());
     let r = run(&c, "a").await;
-    assert_eq!(r.new, 1, "{r:?}");
+    assert_eq!(r.tally.new, 1, "{r:?}");
     assert_eq!(r.no_body, 1, "{r:?}");
     assert_eq!(r.verdict, Verdict::Errors);
     let sample = &r.no_body_samples[0];

@@ -79,7 +79,7 @@ async fn trs_source_collects_every_article_once_and_reports_the_faults() {
     let s = setup(|t| t).await;
     let r = crawl(&s, "demo-cwhd").await;
     assert_eq!(r.list_pages, 3, "{r:?}");
-    assert_eq!(r.new, 24, "{r:?}");
+    assert_eq!(r.tally.new, 24, "{r:?}");
     // robots.txt forbids one link (skipped: the site's policy, not an error), one page
     // fails with 500, one is missing.
     assert_eq!((r.errors, r.skipped), (2, 1), "{:?}", r.error_samples);
@@ -116,7 +116,7 @@ async fn trs_source_collects_every_article_once_and_reports_the_faults() {
 async fn gbk_site_declaring_gb2312_decodes_characters_outside_gb2312() {
     let s = setup(|t| t).await;
     let r = crawl(&s, "demo-cj").await;
-    assert_eq!(r.new, 12, "{r:?}");
+    assert_eq!(r.tally.new, 12, "{r:?}");
     assert_eq!(r.errors, 0, "{:?}", r.error_samples);
     let t = titles(s.store.as_ref(), "财经动态").await;
     assert!(t.iter().any(|t| t.contains("堃喆科技")), "{t:?}");
@@ -126,10 +126,10 @@ async fn gbk_site_declaring_gb2312_decodes_characters_outside_gb2312() {
 async fn second_run_fetches_only_list_pages_and_gets_304() {
     let s = setup(|t| t).await;
     let first = crawl(&s, "demo-tzgg").await;
-    assert_eq!(first.new, 9);
+    assert_eq!(first.tally.new, 9);
     let before = s.site.traffic();
     let second = crawl(&s, "demo-tzgg").await;
-    assert_eq!(second.new, 0);
+    assert_eq!(second.tally.new, 0);
     assert_eq!(second.article_pages, 0);
     // The first list page answers 304; index_1.html (past the last page) is a 404 again.
     assert_eq!(second.not_modified, 1, "{second:?}");
@@ -164,7 +164,7 @@ async fn politeness_holds_from_the_servers_side() {
     })
     .await;
     let r = crawl(&s, "demo-cj").await;
-    assert_eq!(r.new, 12);
+    assert_eq!(r.tally.new, 12);
     let traffic = s.site.traffic();
     assert_eq!(traffic.max_in_flight, 1, "more than one request at a time");
     let starts = traffic.starts;
@@ -186,7 +186,7 @@ async fn edition_keeps_only_real_pdfs() {
     assert_eq!(r.errors, 1);
     assert!(r.error_samples[0].contains("not a PDF"));
     let again = crawl(&s, "demo-paper").await;
-    assert_eq!(again.new, 0, "the same zip is not written twice");
+    assert_eq!(again.tally.new, 0, "the same zip is not written twice");
 }
 
 #[tokio::test]

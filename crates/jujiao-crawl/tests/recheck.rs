@@ -191,7 +191,7 @@ async fn a_changed_article_becomes_a_revision_when_its_recheck_is_due_not_before
     let hours = |h: i64| t0 + chrono::Duration::hours(h);
 
     let r = run(&config, &store, t0).await;
-    assert_eq!((r.new, r.rechecked, r.errors), (1, 0, 0), "{r:?}");
+    assert_eq!((r.tally.new, r.rechecked, r.errors), (1, 0, 0), "{r:?}");
     let id = jujiao_store::ArticleId(r.changed_articles[0]);
     assert_eq!(site.article_gets.load(Ordering::SeqCst), 1);
 
@@ -200,7 +200,11 @@ async fn a_changed_article_becomes_a_revision_when_its_recheck_is_due_not_before
 
     // Half an hour later: no re-check due, the stored page is not fetched again.
     let r = run(&config, &store, t0 + chrono::Duration::minutes(30)).await;
-    assert_eq!((r.new, r.updated, r.rechecked), (0, 0, 0), "{r:?}");
+    assert_eq!(
+        (r.tally.new, r.tally.updated, r.rechecked),
+        (0, 0, 0),
+        "{r:?}"
+    );
     assert_eq!(site.article_gets.load(Ordering::SeqCst), 1);
     assert_eq!(store.revisions(id).await.unwrap().len(), 1);
 
@@ -208,7 +212,7 @@ async fn a_changed_article_becomes_a_revision_when_its_recheck_is_due_not_before
     // fetch's ETag, which no longer matches, gives the corrected text → a revision.
     let r = run(&config, &store, hours(2)).await;
     assert_eq!(
-        (r.new, r.updated, r.rechecked, r.errors),
+        (r.tally.new, r.tally.updated, r.rechecked, r.errors),
         (0, 1, 1, 0),
         "{r:?}"
     );
@@ -228,7 +232,12 @@ async fn a_changed_article_becomes_a_revision_when_its_recheck_is_due_not_before
     // After a day: due again; the page did not change since → 304, nothing rewritten.
     let r = run(&config, &store, hours(25)).await;
     assert_eq!(
-        (r.rechecked, r.recheck_not_modified, r.updated, r.errors),
+        (
+            r.rechecked,
+            r.recheck_not_modified,
+            r.tally.updated,
+            r.errors
+        ),
         (1, 1, 0, 0),
         "{r:?}"
     );
@@ -282,7 +291,7 @@ async fn a_revision_found_by_a_recheck_brings_its_new_image() {
     let files = FileStore::new(dir.path().join("files"));
     let t0 = Utc::now();
     let r = run_with(&config, &store, t0, Some(&files)).await;
-    assert_eq!((r.new, r.files), (1, 0), "{r:?}");
+    assert_eq!((r.tally.new, r.files), (1, 0), "{r:?}");
     let id = jujiao_store::ArticleId(r.changed_articles[0]);
     assert!(store.article_files(id).await.unwrap().is_empty());
 
@@ -296,7 +305,13 @@ async fn a_revision_found_by_a_recheck_brings_its_new_image() {
     )
     .await;
     assert_eq!(
-        (r.updated, r.rechecked, r.files, r.files_failed, r.errors),
+        (
+            r.tally.updated,
+            r.rechecked,
+            r.files,
+            r.files_failed,
+            r.errors
+        ),
         (1, 1, 1, 0, 0),
         "{r:?}"
     );
@@ -318,7 +333,7 @@ async fn a_revision_found_by_a_recheck_brings_its_new_image() {
         Some(&files),
     )
     .await;
-    assert_eq!((r.updated, r.rechecked, r.errors), (1, 1, 0), "{r:?}");
+    assert_eq!((r.tally.updated, r.rechecked, r.errors), (1, 1, 0), "{r:?}");
     assert!(store.article_files(id).await.unwrap().is_empty());
     assert_eq!(site.image_gets.load(Ordering::SeqCst), 1);
 }

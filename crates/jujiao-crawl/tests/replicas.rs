@@ -88,7 +88,7 @@ async fn every_preset_source_yields_its_articles_from_the_replicas() {
         if id == "nhc-xwdt" {
             // The replica answers 412 with a script-only page, as the real gateway does.
             assert_eq!(r.verdict, Verdict::Challenged, "{id}: {r:?}");
-            assert_eq!(r.new, 0, "{id}: a challenge page is never filed");
+            assert_eq!(r.tally.new, 0, "{id}: a challenge page is never filed");
             assert!(
                 r.challenge.as_deref().is_some_and(|c| c.contains("412")),
                 "{r:?}"
@@ -101,7 +101,11 @@ async fn every_preset_source_yields_its_articles_from_the_replicas() {
             assert!(r.pdfs >= 3, "{id}: {} pages", r.pdfs);
             continue;
         }
-        assert!(r.new >= 3, "{id}: only {} articles: {r:?}", r.new);
+        assert!(
+            r.tally.new >= 3,
+            "{id}: only {} articles: {r:?}",
+            r.tally.new
+        );
     }
     // Every source but the challenged one (and 海淀报 without port 88).
     assert_eq!(checked + skipped + 1, crawler.source_ids().len());
@@ -160,7 +164,7 @@ async fn sources_needing_a_referer_or_a_browser_fail_without_them() {
             .run_source(id, options(EDITION_DAY), &Quiet)
             .await
             .unwrap();
-        assert_eq!((r.new, r.pdfs), (0, 0), "{id}: {r:?}");
+        assert_eq!((r.tally.new, r.pdfs), (0, 0), "{id}: {r:?}");
         assert_eq!(r.verdict, Verdict::Blocked, "{id}: {r:?}");
     }
     // The same sources with the preset's headers work (the other test checks them all).
@@ -169,7 +173,7 @@ async fn sources_needing_a_referer_or_a_browser_fail_without_them() {
         .run_source("hdzf-hdyw", options(EDITION_DAY), &Quiet)
         .await
         .unwrap();
-    assert_eq!((r.new, r.verdict), (3, Verdict::Ok), "{r:?}");
+    assert_eq!((r.tally.new, r.verdict), (3, Verdict::Ok), "{r:?}");
 }
 
 #[tokio::test]

@@ -61,7 +61,7 @@ async fn a_link_robots_txt_forbids_is_skipped_not_an_error_in_a_run() {
         .await
         .unwrap();
     let forbidden = farm.article_url(0, 2);
-    assert_eq!((r.new, r.errors, r.skipped), (3, 0, 1), "{r:?}");
+    assert_eq!((r.tally.new, r.errors, r.skipped), (3, 0, 1), "{r:?}");
     assert_eq!(r.verdict, Verdict::Ok, "{r:?}");
     assert_eq!(r.error_samples, vec![skipped_sample(&forbidden)]);
     // Never asked for: robots.txt said no.
@@ -88,7 +88,7 @@ async fn a_link_robots_txt_forbids_is_skipped_not_an_error_by_a_worker() {
         .await
         .unwrap();
     assert_eq!(
-        (report.new, report.errors, report.skipped),
+        (report.tally.new, report.errors, report.skipped),
         (3, 0, 1),
         "{report:?}"
     );

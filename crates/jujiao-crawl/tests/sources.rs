@@ -207,7 +207,7 @@ date = "pubDate"
     // Items are 1, 11, 21 days old on page 1, then 40, 50, 60: page 2 crosses the
     // cutoff, so page 3 is never asked for.
     assert_eq!(*api.pages.lock().unwrap(), vec![1, 2]);
-    assert_eq!(r.new, 3, "{r:?}");
+    assert_eq!(r.tally.new, 3, "{r:?}");
     assert_eq!(r.verdict, Verdict::Ok, "{r:?}");
     let articles = filed(s.store.as_ref(), "接口").await;
     let mut titles: Vec<_> = articles.iter().map(|a| a.article.title.clone()).collect();
@@ -217,7 +217,7 @@ date = "pubDate"
     // Next run: page 1 holds only stored items, so pagination stops there.
     let r = crawl(&s, "api").await;
     assert_eq!(*api.pages.lock().unwrap(), vec![1, 2, 1]);
-    assert_eq!((r.new, r.article_pages), (0, 0), "{r:?}");
+    assert_eq!((r.tally.new, r.article_pages), (0, 0), "{r:?}");
 }
 
 // ---------------------------------------------------------------- form portal
@@ -373,7 +373,7 @@ async fn form_portal_renews_an_expired_session_once_and_files_the_pdf_notice() {
     );
     assert_eq!(r.verdict, Verdict::Ok, "{r:?}");
     assert_eq!(r.login_required, None);
-    assert_eq!((r.new, r.attachment_articles), (6, 1), "{r:?}");
+    assert_eq!((r.tally.new, r.attachment_articles), (6, 1), "{r:?}");
     let articles = filed(s.store.as_ref(), "通知公告").await;
     let pdf = articles
         .iter()
@@ -409,7 +409,7 @@ async fn form_answering_a_login_page_is_renewed_once_then_reported() {
         evidence.contains("password field") && evidence.contains("after renewing"),
         "{evidence}"
     );
-    assert_eq!(r.new, 0);
+    assert_eq!(r.tally.new, 0);
     // Nothing about the session's secrets in the report.
     assert!(!format!("{r:?}").contains("JSESSIONID"));
 }
@@ -518,7 +518,7 @@ max_age = "365d"
     .await;
 
     let r = crawl(&s, "rss").await;
-    assert_eq!((r.new, r.verdict), (3, Verdict::Ok), "{r:?}");
+    assert_eq!((r.tally.new, r.verdict), (3, Verdict::Ok), "{r:?}");
     let rss = filed(s.store.as_ref(), "RSS").await;
     let undated = rss
         .iter()
@@ -529,12 +529,12 @@ max_age = "365d"
     assert_eq!(dated.filing.date, Some(day(1)), "the page's own date wins");
 
     let r = crawl(&s, "atom").await;
-    assert_eq!((r.new, r.verdict), (2, Verdict::Ok), "{r:?}");
+    assert_eq!((r.tally.new, r.verdict), (2, Verdict::Ok), "{r:?}");
 
     let r = crawl(&s, "sitemap").await;
     // The index and both sitemaps are read; the 400-day-old URL is past max_age.
     assert_eq!(r.list_pages, 3, "{r:?}");
-    assert_eq!((r.new, r.verdict), (4, Verdict::Ok), "{r:?}");
+    assert_eq!((r.tally.new, r.verdict), (4, Verdict::Ok), "{r:?}");
     let mut titles: Vec<_> = filed(s.store.as_ref(), "Sitemap")
         .await
         .into_iter()

@@ -120,9 +120,9 @@ async fn two_workers_on_one_sqlite_file_share_the_crawl_within_host_limits() {
         release
     );
     assert_all_stored_once(&s, store.as_ref()).await;
-    assert_eq!(ra.new + rb.new, 90, "{ra:?} {rb:?}");
+    assert_eq!(ra.tally.new + rb.tally.new, 90, "{ra:?} {rb:?}");
     assert!(
-        ra.new > 0 && rb.new > 0,
+        ra.tally.new > 0 && rb.tally.new > 0,
         "one worker did it all: {ra:?} {rb:?}"
     );
     assert_eq!(ra.errors + rb.errors, 0, "{ra:?} {rb:?}");
@@ -172,7 +172,7 @@ async fn a_restarted_worker_fetches_no_list_page_before_it_is_due() {
     let (a, store) = worker(&s, "a", 2).await;
     let (_tx, rx) = watch::channel(false);
     let ra = a.run(rx).await;
-    assert_eq!(ra.new, 12, "{ra:?}");
+    assert_eq!(ra.tally.new, 12, "{ra:?}");
     assert_eq!(ra.list_pages, 2 * 2, "{ra:?}");
     // Run again right away (the sources' interval is an hour): no list page is due, so
     // the second worker fetches nothing at all — no list page, no robots.txt.
@@ -180,7 +180,11 @@ async fn a_restarted_worker_fetches_no_list_page_before_it_is_due() {
     let (b, _) = worker(&s, "b", 2).await;
     let (_tx, rx) = watch::channel(false);
     let rb = b.run(rx).await;
-    assert_eq!((rb.new, rb.list_pages, rb.items_done), (0, 0, 0), "{rb:?}");
+    assert_eq!(
+        (rb.tally.new, rb.list_pages, rb.items_done),
+        (0, 0, 0),
+        "{rb:?}"
+    );
     let after: Vec<usize> = (0..2).map(|h| s.farm.stats(h).requests()).collect();
     assert_eq!(after, before);
     // The restart did not reset the schedule: each list page is still waiting.
@@ -233,7 +237,7 @@ async fn a_page_slower_than_the_lease_keeps_its_lease_and_host_slot() {
     .await
     .expect("the workers finish");
     assert_all_stored_once(&s, store.as_ref()).await;
-    assert_eq!(ra.new + rb.new, 3, "{ra:?} {rb:?}");
+    assert_eq!(ra.tally.new + rb.tally.new, 3, "{ra:?} {rb:?}");
     assert_eq!(ra.leases_lost + rb.leases_lost, 0, "{ra:?} {rb:?}");
     let by_path = s.farm.stats(0).by_path();
     let twice: Vec<_> = by_path
@@ -266,7 +270,7 @@ async fn the_delay_holds_across_workers() {
     let (ra, rb) = tokio::join!(Arc::clone(&a).run(rx.clone()), Arc::clone(&b).run(rx));
     let elapsed = started.elapsed();
     assert_all_stored_once(&s, store.as_ref()).await;
-    assert_eq!(ra.new + rb.new, 8);
+    assert_eq!(ra.tally.new + rb.tally.new, 8);
     assert!(
         elapsed >= Duration::from_millis(800),
         "9 requests with 100 ms gaps took {elapsed:?}"
@@ -305,14 +309,14 @@ async fn a_stop_request_ends_the_worker_after_its_items_in_hand() {
         .unwrap();
     // Two tasks: at most two items were in hand when it was asked to stop.
     assert!(
-        (1..=2).contains(&report.new),
+        (1..=2).contains(&report.tally.new),
         "it went on after the stop request: {report:?}"
     );
     // Nothing is left leased: the items in hand were finished (or given back).
     let queue = store.queue_stats().await.unwrap();
     assert_eq!(queue.leased, 0, "{queue:?}");
     let stats = store.stats().await.unwrap();
-    assert_eq!(stats.articles, report.new);
+    assert_eq!(stats.articles, report.tally.new);
     assert_eq!(queue.articles + stats.articles, 80, "{queue:?} {stats:?}");
     let w = store.workers().await.unwrap();
     assert_eq!(w[0].state, WorkerState::Stopped);
@@ -351,7 +355,7 @@ async fn robots_txt_takes_the_host_slot_and_delay_like_a_page() {
         Arc::clone(&c).run(rx)
     );
     assert_all_stored_once(&s, store.as_ref()).await;
-    assert_eq!(ra.new + rb.new + rc.new, 4);
+    assert_eq!(ra.tally.new + rb.tally.new + rc.tally.new, 4);
     let starts = s.farm.stats(0).starts();
     let robots = starts.iter().filter(|(_, p)| p == "/robots.txt").count();
     assert!((1..=3).contains(&robots), "{robots} robots.txt requests");

@@ -349,6 +349,14 @@ impl HostSlots for SlowFinish {
     ) -> Result<u64> {
         self.0.renew_host_holds(holder, slots, hold).await
     }
+
+    async fn pause_host(&self, host: &str, until: DateTime<Utc>, reason: &str) -> Result<()> {
+        self.0.pause_host(host, until, reason).await
+    }
+
+    async fn host_pause(&self, host: &str) -> Result<Option<jujiao_store::HostPause>> {
+        self.0.host_pause(host).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -418,7 +426,7 @@ async fn a_run_counts_every_article_however_slowly_it_is_finished() {
     let report = tokio::time::timeout(Duration::from_secs(60), Arc::new(worker).run(rx))
         .await
         .unwrap();
-    assert_eq!(report.new, 8, "{report:?}");
+    assert_eq!(report.tally.new, 8, "{report:?}");
     let runs = store.recent_runs("host0", 10).await.unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
     let sum = runs[0].summary.clone().unwrap();

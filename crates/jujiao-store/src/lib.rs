@@ -57,8 +57,8 @@ pub use watch::{
     WatchMatch, WatchStats, WatchStore,
 };
 pub use work::{
-    HostHold, HostSlot, HostSlots, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind,
-    WorkQueue, WorkerState, WorkerStatus,
+    HostHold, HostPause, HostSlot, HostSlots, ListPageSeed, NewWork, QueueStats, WorkItem,
+    WorkKind, WorkQueue, WorkerState, WorkerStatus,
 };
 
 use std::fmt;

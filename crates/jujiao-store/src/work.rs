@@ -119,6 +119,13 @@ pub trait HostSlots: Send + Sync {
         slots: &[(String, u32)],
         hold: Duration,
     ) -> Result<u64>;
+
+    /// Pauses `host` for every worker until `until`: it answered a verification
+    /// (anti-bot) page, `reason` says which. A longer pause already stored is kept.
+    async fn pause_host(&self, host: &str, until: DateTime<Utc>, reason: &str) -> Result<()>;
+
+    /// The pause on `host` that lasts past now, if there is one.
+    async fn host_pause(&self, host: &str) -> Result<Option<HostPause>>;
 }
 
 /// What a work item asks a worker to fetch.
@@ -216,6 +223,15 @@ pub enum HostHold {
     /// Every slot is held or resting: ask again then (a held slot may come free
     /// sooner, when its holder releases it).
     NotBefore(DateTime<Utc>),
+}
+
+/// A host left alone by every worker ([`HostSlots::pause_host`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPause {
+    /// When workers may ask the host again.
+    pub until: DateTime<Utc>,
+    /// Why: the verification page met (vendor and evidence).
+    pub reason: String,
 }
 
 /// What a worker is doing, as it reports itself

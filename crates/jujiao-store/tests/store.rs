@@ -50,6 +50,7 @@ macro_rules! backend_tests {
                 files_past_a_revisions_own_are_detached,
                 leases_are_renewed_only_by_their_holder,
                 host_holds_are_renewed_only_by_their_holder,
+                host_pauses_keep_the_longest_and_end,
                 seeded_list_pages_keep_their_schedule,
                 article_outcomes_add_to_their_run,
                 users_are_added_once_and_changed,

@@ -37,7 +37,7 @@ mod watch_page;
 mod workers_page;
 
 pub use error::WebError;
-pub use runner::CrawlRunner;
+pub use runner::{AfterCrawl, AfterCrawlReport, CrawlRunner, indexer_beside};
 pub use scheduler::{RunResult, SchedulerHandle, SourceRunner, SourceStatus, TriggerOutcome};
 pub use search_page::Indexer;
 pub use security::{ADMIN_TOKEN_ENV, AdminToken, TokenOrigin};

@@ -48,7 +48,7 @@ async fn sources_page_shows_links_robots_txt_forbids_as_skipped_not_errors() {
         .run_source("host0", RunOptions::default(), &Quiet)
         .await
         .unwrap();
-    assert_eq!((report.new, report.errors, report.skipped), (2, 0, 1));
+    assert_eq!((report.tally.new, report.errors, report.skipped), (2, 0, 1));
 
     let sources = config.sources.iter().map(SourceInfo::from_config).collect();
     let app = jujiao_web::router(AppState::builder(Arc::clone(&store), sources).build());

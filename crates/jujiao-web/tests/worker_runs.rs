@@ -72,7 +72,7 @@ column = \"国内新闻\"\nlist_urls = [\"http://{closed}/news/\"]\nlink = \"ul.
     let report = tokio::time::timeout(Duration::from_secs(60), Arc::new(worker).run(rx))
         .await
         .unwrap();
-    assert_eq!(report.new, 4, "{report:?}");
+    assert_eq!(report.tally.new, 4, "{report:?}");
 
     let sources = config.sources.iter().map(SourceInfo::from_config).collect();
     let app = jujiao_web::router(AppState::builder(Arc::clone(&store), sources).build());

@@ -16,6 +16,7 @@
 mod articles;
 mod crawl;
 mod files;
+mod host_pause;
 mod record;
 mod work;
 

@@ -9,8 +9,8 @@ use crate::codec::now;
 use crate::error::Result;
 use crate::types::{RunId, WorkId};
 use crate::work::{
-    HostHold, HostSlot, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind, WorkerState,
-    WorkerStatus, after, earliest,
+    HostHold, HostPause, HostSlot, ListPageSeed, NewWork, QueueStats, WorkItem, WorkKind,
+    WorkerState, WorkerStatus, after, earliest,
 };
 use crate::{HostSlots, WorkQueue};
 use async_trait::async_trait;
@@ -432,5 +432,13 @@ impl HostSlots for d::This {
             .rows_affected();
         }
         Ok(renewed)
+    }
+
+    async fn pause_host(&self, host: &str, until: DateTime<Utc>, reason: &str) -> Result<()> {
+        self.store_host_pause(host, until, reason).await
+    }
+
+    async fn host_pause(&self, host: &str) -> Result<Option<HostPause>> {
+        self.read_host_pause(host).await
     }
 }

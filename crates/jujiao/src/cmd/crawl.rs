@@ -7,6 +7,7 @@ use jujiao_config::Config;
 use jujiao_crawl::{Crawler, RunOptions, SourceReport};
 use jujiao_fetch::HttpFetcher;
 use jujiao_tree::PublishOptions;
+use jujiao_web::{AfterCrawl, indexer_beside};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -134,27 +135,17 @@ pub async fn crawl(
     // have stored articles it never wrote out. Files already right are not rewritten.
     if !dry_run {
         let options = PublishOptions {
-            out: out.clone(),
+            out,
             date_style,
             mode,
             files,
             ..PublishOptions::default()
         };
-        let published = jujiao_tree::publish(store.as_ref(), &options)
-            .await
-            .with_context(|| format!("while publishing to {}", out.display()))?;
-        println!(
-            "briefing tree {}: {} files written, {} already up to date, {} failed",
-            out.display(),
-            published.written,
-            published.unchanged,
-            published.failed.len()
-        );
-        for (id, rel, reason) in published.failed.iter().take(20) {
-            println!("  filing {id} {rel}: {reason}");
-        }
-    }
-    if !dry_run {
+        let changed: Vec<i64> = reports
+            .iter()
+            .flat_map(|r| r.changed_articles.iter().copied())
+            .collect();
+        publish_and_index(&store, db, options, &changed).await?;
         // Alerts for what this run matched; a channel that fails keeps its deliveries
         // for the next run (or a worker) to retry.
         match deliverer.drain(50, std::time::Duration::ZERO).await {
@@ -162,19 +153,53 @@ pub async fn crawl(
             Err(e) => eprintln!("warning: alerts not delivered: {e:#}"),
         }
     }
-    if !dry_run {
-        let changed: Vec<i64> = reports
-            .iter()
-            .flat_map(|r| r.changed_articles.iter().copied())
-            .collect();
-        match super::search::index_changed(store.as_ref(), db, &changed).await {
-            Ok(n) if n > 0 => println!("search index: {n} articles indexed"),
-            Ok(_) => {}
-            // The articles are safe in the store; `jujiao reindex` catches the index up.
-            Err(e) => eprintln!("warning: search index not updated: {e:#} (run `jujiao reindex`)"),
+    Ok(reports)
+}
+
+/// Publishes the tree and indexes the `changed` articles (and filings stored since the
+/// index last saw one) into the index beside `db`, through the web app's
+/// [`AfterCrawl`] — the one "publish and index after new articles" that `jujiao crawl`,
+/// `jujiao worker --out` and the scheduled runs of `jujiao serve` share — and prints
+/// what it did. A failed publish is an error; a failed index a warning (the articles
+/// are safe in the store; `jujiao reindex` catches up).
+pub(super) async fn publish_and_index(
+    store: &Arc<dyn jujiao_store::Store>,
+    db: &str,
+    options: PublishOptions,
+    changed: &[i64],
+) -> anyhow::Result<()> {
+    let out = options.out.clone();
+    let indexer = match indexer_beside(db, Arc::clone(store)) {
+        Ok(i) => i.map(Arc::new),
+        Err(e) => {
+            eprintln!("warning: search index not updated: {e:#} (run `jujiao reindex`)");
+            None
+        }
+    };
+    let after = AfterCrawl::new(Arc::clone(store), options, indexer)
+        .run(changed)
+        .await;
+    let published = after
+        .published
+        .with_context(|| format!("while publishing to {}", out.display()))?;
+    println!(
+        "briefing tree {}: {} files written, {} already up to date, {} failed",
+        out.display(),
+        published.written,
+        published.unchanged,
+        published.failed.len()
+    );
+    for (id, rel, reason) in published.failed.iter().take(20) {
+        println!("  filing {id} {rel}: {reason}");
+    }
+    match after.indexed {
+        Some(Ok(n)) if n > 0 => println!("search index: {n} articles indexed"),
+        Some(Ok(_)) | None => {}
+        Some(Err(e)) => {
+            eprintln!("warning: search index not updated: {e:#} (run `jujiao reindex`)");
         }
     }
-    Ok(reports)
+    Ok(())
 }
 
 fn print_summary(reports: &[SourceReport], dry_run: bool) {
@@ -192,10 +217,10 @@ fn print_summary(reports: &[SourceReport], dry_run: bool) {
             if dry_run {
                 r.would_fetch.len() as u64
             } else {
-                r.new
+                r.tally.new
             },
-            r.updated,
-            r.duplicates,
+            r.tally.updated,
+            r.tally.duplicates,
             r.errors,
             r.skipped,
             r.elapsed.as_secs_f64(),

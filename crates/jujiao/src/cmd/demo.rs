@@ -75,7 +75,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         },
     )
     .await?;
-    let new: u64 = reports.iter().map(|r| r.new).sum();
+    let new: u64 = reports.iter().map(|r| r.tally.new).sum();
     let alerts = site.alerts_received();
     let items: Vec<String> = alerts
         .iter()

@@ -4,8 +4,7 @@ use super::DbArgs;
 use crate::ExitStatus;
 use anyhow::Context;
 use chrono::NaiveDate;
-use jujiao_search::{IndexDoc, Order, SearchIndex, SearchQuery};
-use jujiao_store::{ArticleId, Store};
+use jujiao_search::{Order, SearchIndex, SearchQuery};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -135,33 +134,4 @@ pub async fn reindex(args: IndexArgs) -> anyhow::Result<ExitStatus> {
         report.elapsed.as_secs_f64()
     );
     Ok(ExitStatus::Ok)
-}
-
-/// Indexes the given articles (added or revised by a crawl) into the index beside `db`.
-pub async fn index_changed(store: &dyn Store, db: &str, ids: &[i64]) -> anyhow::Result<usize> {
-    let Some(dir) = jujiao_search::index_dir_for_db(db) else {
-        return Ok(0);
-    };
-    let index = SearchIndex::open(&dir)
-        .with_context(|| format!("while opening the search index {}", dir.display()))?;
-    if index.num_docs() == 0 {
-        // A new or rebuilt-empty index: fill it from the whole store once.
-        let report = jujiao_search::rebuild(&index, store).await?;
-        return Ok(usize::try_from(report.articles).unwrap_or(usize::MAX));
-    }
-    let mut docs = Vec::with_capacity(ids.len());
-    for id in ids {
-        let Some(stored) = store.article(ArticleId(*id)).await? else {
-            continue;
-        };
-        if let Some(mut doc) = IndexDoc::from_stored(&stored) {
-            if !stored.article.attachments.is_empty() {
-                doc.attachments_text = jujiao_search::attachments_text(store, ArticleId(*id)).await;
-            }
-            docs.push(doc);
-        }
-    }
-    index.index(&docs)?;
-    index.commit()?;
-    Ok(docs.len())
 }

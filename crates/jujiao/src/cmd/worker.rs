@@ -100,7 +100,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("while queueing the list pages in {}", store.location()))?;
     for id in &skipped {
         eprintln!(
-            "warning: source \"{id}\" is not an HTML list source; workers skip it (collect it with `jujiao crawl --source {id}`)"
+            "warning: source \"{id}\" is a newspaper edition source; workers skip it (collect it with `jujiao crawl --source {id}`)"
         );
     }
     eprintln!(
@@ -144,10 +144,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         report.items_done,
         report.list_pages,
         report.articles_queued,
-        report.new,
-        report.updated,
-        report.unchanged,
-        report.duplicates,
+        report.tally.new,
+        report.tally.updated,
+        report.tally.unchanged,
+        report.tally.duplicates,
         report.already_stored,
         report.errors,
         report.skipped,
@@ -161,21 +161,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
             files: publish_files,
             ..PublishOptions::default()
         };
-        let published = jujiao_tree::publish(store.as_ref(), &options)
-            .await
-            .with_context(|| format!("while publishing to {}", out.display()))?;
-        println!(
-            "briefing tree {}: {} files written, {} already up to date, {} failed",
-            out.display(),
-            published.written,
-            published.unchanged,
-            published.failed.len()
-        );
-        match super::search::index_changed(store.as_ref(), &db, &report.changed_articles).await {
-            Ok(n) if n > 0 => println!("search index: {n} articles indexed"),
-            Ok(_) => {}
-            Err(e) => eprintln!("warning: search index not updated: {e:#} (run `jujiao reindex`)"),
-        }
+        super::crawl::publish_and_index(&store, &db, options, &report.changed_articles).await?;
     }
     Ok(if report.errors > 0 {
         ExitStatus::SomeFailed

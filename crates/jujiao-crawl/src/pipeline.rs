@@ -1,14 +1,25 @@
-//! One run of an HTML source: list pages → new article links → articles in the store.
+//! The one pipeline every list source goes through, in a run and in a worker:
+//! a source's lists are read by the reader of its kind ([`crate::lists`]) into
+//! [`Candidate`]s; the candidates not yet stored are fetched and extracted by [`Job`]s
+//! (one per article page, off the I/O threads) and recorded through
+//! [`Crawler::record`](crate::Crawler); each outcome is counted in the
+//! [`SourceReport`] ([`settle`] for pages that failed, [`SourceReport::count_recorded`]
+//! for recorded ones, which uses the one [`crate::Tally`]).
+//!
+//! A run ([`run`]) reads all the lists of a source, then fetches the new candidates
+//! concurrently ([`fetch_articles`]); a worker (`crate::worker`) reads one list per
+//! item and queues the candidates, then fetches each as its own item with the same
+//! [`Job`] and settles it with the same [`settle`].
 
+use crate::lists;
 use crate::report::{Event, Observer, SourceReport};
-use crate::urls::normalize;
 use crate::{ARTICLE_CONCURRENCY, Compiled, Crawler, RunOptions};
 use chrono::Utc;
-use jujiao_config::{HtmlSource, Pagination};
-use jujiao_extract::{Method, Rules, discover_links, discover_links_with};
+use jujiao_config::SourceKind;
+use jujiao_extract::{Method, Rules};
 use jujiao_fetch::{Fetch, FetchError, FetchRequest, FetchResponse, Validators};
 use jujiao_model::{Filing, PublishTime};
-use jujiao_store::{ArticleRecord, PageCheck, RecordOutcome};
+use jujiao_store::{ArticleRecord, PageCheck};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -26,7 +37,7 @@ pub(crate) struct Candidate {
 }
 
 /// How the article pages of a source are read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct PageOptions {
     pub(crate) encoding: Option<String>,
     pub(crate) title_from_list: bool,
@@ -34,59 +45,95 @@ pub(crate) struct PageOptions {
 }
 
 impl PageOptions {
-    /// How an HTML list source's article pages are read.
-    pub(crate) fn of(html: &HtmlSource) -> PageOptions {
+    /// How `compiled`'s article pages are read (edition sources have none).
+    pub(crate) fn of(compiled: &Compiled) -> PageOptions {
+        let (encoding, title_from_list, article) = match &compiled.source.kind {
+            SourceKind::Html(h) => (&h.encoding, h.title_from_list, &h.article),
+            SourceKind::Json(api) | SourceKind::Form(api) => (
+                &api.rules.encoding,
+                api.rules.title_from_list,
+                &api.rules.article,
+            ),
+            SourceKind::Feed(f) => (&f.rules.encoding, f.rules.title_from_list, &f.rules.article),
+            SourceKind::Edition(_) => return PageOptions::default(),
+        };
         PageOptions {
-            encoding: html.encoding.clone(),
-            title_from_list: html.title_from_list,
-            has_body_selector: html.article.body.is_some(),
+            encoding: encoding.clone(),
+            title_from_list,
+            has_body_selector: article.body.is_some(),
         }
     }
 }
 
+/// What the list readers find: links new to this run or visit (`seen` holds every URL
+/// found so far) and the validators of list pages that answered, saved only once
+/// every link of theirs was handled.
+#[derive(Debug, Default)]
+pub(crate) struct ListFindings {
+    pub seen: HashSet<String>,
+    pub candidates: Vec<Candidate>,
+    pub validators: Vec<(String, Validators)>,
+}
+
+/// A run of a list source (HTML, JSON, form, feed): every list read, then the new
+/// candidates fetched and recorded.
 pub(crate) async fn run(
     crawler: &Crawler,
     compiled: &Compiled,
-    html: &HtmlSource,
     options: RunOptions,
     observer: &dyn Observer,
     report: &mut SourceReport,
 ) {
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    // Validators are saved only once the links of their page are all handled.
-    let mut fresh_validators: Vec<(String, Validators)> = Vec::new();
-
-    for list_url in &html.list_urls {
-        read_list_url(
-            crawler,
-            compiled,
-            html,
-            list_url,
-            observer,
-            report,
-            &mut ListFindings {
-                seen: &mut seen,
-                candidates: &mut candidates,
-                validators: &mut fresh_validators,
-            },
-        )
-        .await;
+    let mut found = ListFindings::default();
+    for list_url in lists::list_urls(compiled) {
+        lists::read(crawler, compiled, &list_url, observer, report, &mut found).await;
     }
-
-    let pages = PageOptions::of(html);
+    lists::order(compiled, &mut found.candidates);
     let is_all_handled = fetch_articles(
-        crawler, compiled, candidates, &pages, options, observer, report,
+        crawler,
+        compiled,
+        found.candidates,
+        options,
+        observer,
+        report,
     )
     .await;
     // Saving validators says "everything on this page was handled": not so when the run
     // was capped or a page may succeed next time.
     if is_all_handled && !options.dry_run {
-        for (url, v) in fresh_validators {
+        for (url, v) in found.validators {
             if let Err(e) = crawler.store.set_list_page_validators(&url, &v).await {
                 report.error(format!("store: validators of {url}: {e}"));
             }
         }
+    }
+}
+
+/// Counts an article page that failed in `report`: skipped by robots.txt, a
+/// verification page (its host paused), a page without body (kept for inspection), or
+/// an error.
+pub(crate) async fn settle(
+    crawler: &Crawler,
+    source_id: &str,
+    url: &str,
+    failure: &Failure,
+    report: &mut SourceReport,
+) {
+    if failure.is_skipped {
+        report.skipped_by_robots(url);
+    } else if let Some(c) = &failure.challenge {
+        if let Ok(u) = Url::parse(url) {
+            crawler.pauses.pause(&u, c).await;
+        }
+        report.challenged(url, c);
+    } else if let Some(page) = &failure.page_without_body {
+        let kept = crawler.keep_page_without_body(source_id, url, page).await;
+        report.page_without_body(url, kept.as_deref());
+    } else {
+        if failure.is_blocked {
+            report.blocked += 1;
+        }
+        report.error(format!("{url}: {}", failure.message));
     }
 }
 
@@ -98,7 +145,6 @@ pub(crate) async fn fetch_articles(
     crawler: &Crawler,
     compiled: &Compiled,
     candidates: Vec<Candidate>,
-    pages: &PageOptions,
     options: RunOptions,
     observer: &dyn Observer,
     report: &mut SourceReport,
@@ -138,16 +184,13 @@ pub(crate) async fn fetch_articles(
             let Some(candidate) = pending.next() else {
                 break;
             };
-            if let Some(c) = crawler
-                .pauses
-                .paused(&candidate.url, std::time::Instant::now())
-            {
+            if let Some(c) = crawler.pauses.paused(&candidate.url).await {
                 // Not asked: the links stay unknown and a later run takes them.
                 report.challenged(candidate.url.as_str(), &c);
                 failed_transiently = true;
                 continue;
             }
-            let job = Job::new(compiled, pages, rules.clone(), Arc::clone(&crawler.fetcher));
+            let job = Job::new(compiled, rules.clone(), Arc::clone(&crawler.fetcher));
             tasks.spawn(job.run(candidate));
         }
         let Some(joined) = tasks.join_next().await else {
@@ -171,26 +214,9 @@ pub(crate) async fn fetch_articles(
                         }
                         batch.push((url, prepared.record, prepared.validators));
                     }
-                    Err(failure) if failure.is_skipped => {
-                        report.skipped_by_robots(&url);
-                        observer.event(id, Event::ArticleDone { url, ok: false });
-                    }
                     Err(failure) => {
                         failed_transiently |= failure.is_transient;
-                        if let Some(c) = &failure.challenge {
-                            if let Ok(u) = Url::parse(&url) {
-                                crawler.pauses.pause(&u, c, std::time::Instant::now());
-                            }
-                            report.challenged(&url, c);
-                        } else if let Some(page) = &failure.page_without_body {
-                            let kept = crawler.keep_page_without_body(id, &url, page).await;
-                            report.page_without_body(&url, kept.as_deref());
-                        } else {
-                            if failure.is_blocked {
-                                report.blocked += 1;
-                            }
-                            report.error(format!("{url}: {}", failure.message));
-                        }
+                        settle(crawler, id, &url, &failure, report).await;
                         observer.event(id, Event::ArticleDone { url, ok: false });
                     }
                 }
@@ -209,158 +235,6 @@ pub(crate) async fn fetch_articles(
     }
 
     !is_capped && !failed_transiently
-}
-
-/// Where [`read_list_url`] puts what it finds: links new to this run (`seen` holds every
-/// URL found so far) and the validators of pages that answered.
-pub(crate) struct ListFindings<'a> {
-    pub seen: &'a mut HashSet<String>,
-    pub candidates: &'a mut Vec<Candidate>,
-    pub validators: &'a mut Vec<(String, Validators)>,
-}
-
-/// Reads one list URL and the pages its pagination leads to (through the crawler's
-/// fetcher), adding the article links it finds; failures go to the report. Shared by a
-/// whole run ([`run`]) and a worker's list-page item (`worker.rs`).
-pub(crate) async fn read_list_url(
-    crawler: &Crawler,
-    compiled: &Compiled,
-    html: &HtmlSource,
-    list_url: &Url,
-    observer: &dyn Observer,
-    report: &mut SourceReport,
-    found_in: &mut ListFindings<'_>,
-) {
-    let id = compiled.source.id.as_str();
-    let (mut planned, limit) = match &html.pagination {
-        Pagination::Trs { pages } => (Pagination::trs_pages(list_url, *pages), *pages),
-        Pagination::Next { pages, .. } => (vec![list_url.clone()], *pages),
-        Pagination::None => (vec![list_url.clone()], 1),
-    };
-    let mut index = 0;
-    while index < planned.len() && index < limit {
-        let page_url = planned[index].clone();
-        index += 1;
-        let stored = crawler
-            .store
-            .list_page_validators(page_url.as_str())
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let request = FetchRequest::new(page_url.clone())
-            .with_source(id)
-            .with_validators(stored);
-        report.list_pages += 1;
-        if let Some(c) = crawler.pauses.paused(&page_url, std::time::Instant::now()) {
-            report.list_pages_failed += 1;
-            report.challenged(page_url.as_str(), &c);
-            break;
-        }
-        let response = match crawler.fetcher.fetch(&request).await {
-            Ok(r) => r,
-            Err(e) => {
-                report.list_pages_failed += 1;
-                report.error(format!("list page {page_url}: {e}"));
-                observer.event(id, Event::Warning(format!("list page {page_url}: {e}")));
-                break;
-            }
-        };
-        if response.is_not_modified() {
-            report.not_modified += 1;
-            observer.event(
-                id,
-                Event::ListPage {
-                    url: page_url.to_string(),
-                    links: 0,
-                },
-            );
-            continue;
-        }
-        if let Some(c) = jujiao_extract::challenge::detect(response.status, &[], &response.body) {
-            crawler
-                .pauses
-                .pause(&page_url, &c, std::time::Instant::now());
-            report.list_pages_failed += 1;
-            report.challenged(page_url.as_str(), &c);
-            observer.event(
-                id,
-                Event::Warning(format!("list page {page_url}: 被验证页拦截: {c}")),
-            );
-            break;
-        }
-        if !response.is_success() {
-            // A TRS list simply has fewer pages than the limit: index_N 404 is the end.
-            if response.status == 404 && index > 1 {
-                report.list_pages -= 1;
-                break;
-            }
-            report.list_pages_failed += 1;
-            report.note_status(&page_url, &response);
-            break;
-        }
-        if let Some(vendor) = crate::check::challenge_of(&response) {
-            // A verification page answered 200/202: not a list, never read as one.
-            report.list_pages_failed += 1;
-            report.challenge.get_or_insert(format!(
-                "HTTP {} from {page_url}: {vendor}",
-                response.status
-            ));
-            report.blocked += 1;
-            report.error(format!("list page {page_url}: challenge page ({vendor})"));
-            break;
-        }
-        if crate::check::is_moved(&page_url, &response.url) {
-            report.redirected_to.get_or_insert(response.url.to_string());
-        }
-        let charset = html.encoding.as_deref().or(response.charset.as_deref());
-        let decoded = jujiao_extract::decode(&response.body, charset);
-        let links = discover_links_with(
-            &decoded.text,
-            &response.url,
-            compiled.link.as_ref(),
-            compiled.list_date.as_ref(),
-            &compiled.scripts,
-        );
-        let mut found = 0;
-        for link in links {
-            let Ok(url) = Url::parse(&link.url) else {
-                continue;
-            };
-            let url = normalize(&url);
-            if !html.is_followed(&url) || !found_in.seen.insert(url.to_string()) {
-                continue;
-            }
-            found += 1;
-            found_in.candidates.push(Candidate {
-                url,
-                text: link.text,
-                list_date: link.date,
-                summary: None,
-            });
-        }
-        report.links_found += found as u64;
-        observer.event(
-            id,
-            Event::ListPage {
-                url: page_url.to_string(),
-                links: found,
-            },
-        );
-        if !response.validators.is_empty() {
-            found_in
-                .validators
-                .push((page_url.to_string(), response.validators.clone()));
-        }
-        if let (Pagination::Next { .. }, Some(next)) = (&html.pagination, &compiled.next) {
-            let next_links = discover_links(&decoded.text, &response.url, Some(next), None);
-            if let Some(n) = next_links.first().and_then(|l| Url::parse(&l.url).ok())
-                && !planned.contains(&n)
-            {
-                planned.push(n);
-            }
-        }
-    }
 }
 
 /// Articles recorded per store transaction.
@@ -403,21 +277,8 @@ async fn store_batch(
                 report.error(format!("store: page validators: {e}"));
             }
             recorded.count_files(report);
-            for (url, outcome) in urls.into_iter().zip(recorded.outcomes) {
-                match outcome {
-                    RecordOutcome::Added { article_id, .. } => {
-                        report.new += 1;
-                        report.changed_articles.push(article_id.0);
-                    }
-                    RecordOutcome::Revised { article_id, .. } => {
-                        report.updated += 1;
-                        report.changed_articles.push(article_id.0);
-                    }
-                    RecordOutcome::Duplicate { .. } | RecordOutcome::NearDuplicate { .. } => {
-                        report.duplicates += 1;
-                    }
-                    _ => report.unchanged += 1,
-                }
+            report.count_recorded(&recorded.outcomes);
+            for url in urls {
                 observer.event(id, Event::ArticleDone { url, ok: true });
             }
             true
@@ -497,20 +358,19 @@ impl Failure {
 }
 
 impl Job {
-    /// The article task of a source whose pages are read as `pages` says, fetching
-    /// through `fetcher`.
+    /// The article task of `compiled`'s pages, fetching through `fetcher`.
     pub(crate) fn new(
         compiled: &Compiled,
-        pages: &PageOptions,
         rules: Option<Arc<Rules>>,
         fetcher: Arc<dyn Fetch>,
     ) -> Job {
+        let pages = PageOptions::of(compiled);
         Job {
             fetcher,
             rules,
             source_id: compiled.source.id.clone(),
             column: compiled.source.column.clone(),
-            encoding: pages.encoding.clone(),
+            encoding: pages.encoding,
             title_from_list: pages.title_from_list,
             has_body_selector: pages.has_body_selector,
         }
