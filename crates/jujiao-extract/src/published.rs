@@ -182,16 +182,7 @@ pub(crate) fn rank_date(
 ) -> Option<PublishTime> {
     let mut cands: Vec<Cand> = Vec::new();
     let mut push = |time: PublishTime, score: i32, kind: u8| cands.push(Cand { time, score, kind });
-    for i in dom.elements_named("meta") {
-        let Some(e) = dom.element(i) else { continue };
-        let key = e
-            .attr("property")
-            .or_else(|| e.attr("name"))
-            .or_else(|| e.attr("itemprop"))
-            .or_else(|| e.attr("http-equiv"));
-        let (Some(k), Some(v)) = (key, e.attr("content")) else {
-            continue;
-        };
+    for (k, v) in title::metas(dom) {
         let k = k.trim();
         let score = if STRONG_META.iter().any(|w| k.eq_ignore_ascii_case(w)) {
             90

@@ -6,10 +6,9 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::{article, body, day, record, sources};
+use common::{article, body, day, record, searchable, serve};
 use jujiao_model::Disclosure;
 use jujiao_store::{SqliteStore, Store};
-use jujiao_web::{AppState, Indexer};
 use std::sync::Arc;
 
 const DISTRICT: &str = "北京市海淀区人民政府";
@@ -88,21 +87,9 @@ async fn start() -> App {
         ])
         .await
         .unwrap();
-    let index = jujiao_search::SearchIndex::in_memory().unwrap();
-    let indexer = Arc::new(Indexer::new(index, Arc::clone(&store), None));
-    indexer.catch_up().await.unwrap();
-    let state = AppState::builder(Arc::clone(&store), sources())
-        .indexer(indexer)
-        .build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, jujiao_web::router(state))
-            .await
-            .unwrap();
-    });
+    let state = searchable(&store).await.build();
     App {
-        base: format!("http://{addr}"),
+        base: serve(state).await,
         client: reqwest::Client::new(),
         _dir: dir,
     }
