@@ -160,8 +160,11 @@ fn ends_name(rest: &str) -> bool {
         .any(|w| rest.starts_with(w))
 }
 
-/// Words that follow `记者` in running text (`记者获悉`, `记者从…了解到`): not names.
+/// Words that follow `记者` in running text (`记者获悉`, `记者从…了解到`, `記者會`): not
+/// names.
 const NOT_NAMES: &[&str] = &[
+    "会",
+    "會",
     "见习",
     "获悉",
     "了解",
@@ -282,9 +285,24 @@ const DESKS: &[&str] = &[
     "中心", "新聞", "新闻", "報", "报", "社", "台", "網", "网", "部", "組", "组", "室",
 ];
 
+/// `【台灣醒報記者陳昭妤台北報導】`: a reporter's name written straight before a city
+/// and 報導, with no separator; the city list tells where the name ends.
+static GLUED_PLACE_REPORT: LazyLock<Regex> = LazyLock::new(|| {
+    han_regex(concat!(
+        r"(?:記者|记者)\s*({HAN}{2,3}?)\s*",
+        r"(?:台北|臺北|新北|桃園|桃园|台中|臺中|台南|臺南|高雄|基隆|新竹|苗栗|彰化|南投|雲林|",
+        r"嘉義|屏東|宜蘭|花蓮|台東|臺東|澎湖|金門|馬祖|綜合|综合|香港|澳門|澳门|北京|上海)",
+        r"(?:報導|报道)",
+    ))
+});
+
 fn place_report(line: &str) -> Option<String> {
-    let name = PLACE_REPORT.captures(line)?.get(1)?.as_str();
-    if DESKS.iter().any(|d| name.ends_with(d)) {
+    let name = PLACE_REPORT
+        .captures(line)
+        .or_else(|| GLUED_PLACE_REPORT.captures(line))?
+        .get(1)?
+        .as_str();
+    if DESKS.iter().any(|d| name.ends_with(d)) || NOT_NAMES.iter().any(|w| name.starts_with(w)) {
         return None;
     }
     clean_name(name)
@@ -404,8 +422,8 @@ pub(crate) fn read_line(line: &str, label_before: bool) -> LineRead {
             .and_then(|c| (1..=3).find_map(|k| c.get(k)))
             .and_then(|m| clean_name(m.as_str()))
             .map(|n| (n, AuthorKind::Labelled))
-            .or_else(|| reporter(l).map(|n| (n, AuthorKind::Reporter)))
             .or_else(|| place_report(l).map(|n| (n, AuthorKind::PlaceReport)))
+            .or_else(|| reporter(l).map(|n| (n, AuthorKind::Reporter)))
             .or_else(|| {
                 let n = NAME_BEFORE_DATE.captures(l)?.get(1)?.as_str();
                 not_outlet(n)
@@ -580,6 +598,21 @@ mod ranking_tests {
             Some("刘峻")
         );
         assert_eq!(read(["记者 施向辉 摄"]).author.as_deref(), Some("施向辉"));
+    }
+
+    #[test]
+    fn a_name_glued_to_the_city_of_the_report() {
+        assert_eq!(
+            read(["【某某醒報記者陳昭妤台北報導】流感病例頻傳"])
+                .author
+                .as_deref(),
+            Some("陳昭妤")
+        );
+        assert_eq!(
+            read(["〔記者王明綜合報導〕"]).author.as_deref(),
+            Some("王明")
+        );
+        assert_eq!(read(["記者會於台北報導廳舉行"]).author, None);
     }
 
     #[test]
