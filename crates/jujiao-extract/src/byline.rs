@@ -49,7 +49,9 @@ const STOP: &[&str] = &[
     "见习",
     "作者",
     "记者",
+    "記者",
     "通讯员",
+    "通訊員",
     "实习",
     "文字",
     "出处",
@@ -66,8 +68,44 @@ const STOP: &[&str] = &[
     "字号",
 ];
 
+/// Job titles written before a name (`作者：见习编辑 李琼皙`): dropped, the name kept.
+const TITLES: &[&str] = &[
+    "见习编辑",
+    "实习编辑",
+    "特约记者",
+    "特約記者",
+    "见习记者",
+    "實習記者",
+    "实习记者",
+    "本报记者",
+    "本報記者",
+    "实习生",
+    "记者",
+    "記者",
+    "通讯员",
+    "通訊員",
+    "编辑",
+    "編輯",
+];
+
+/// HTML attribute text (`size="20"`, `class=x`) that leaked into a byline field.
+static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"[A-Za-z][\w-]*\s*=\s*(?:"[^"]*"?|'[^']*'?|[^\s"'<>]*)"#).expect("static regex")
+});
+
 fn clean_name(s: &str) -> Option<String> {
-    let mut s = s.trim().to_string();
+    let without_attrs = ATTRIBUTE.replace_all(s, " ");
+    let mut s = without_attrs
+        .trim_matches(|c: char| c.is_whitespace() || "　\"'<>".contains(c))
+        .to_string();
+    if s.contains(['<', '>', '"', '=']) {
+        return None;
+    }
+    while let Some(t) = TITLES.iter().find(|t| s.starts_with(**t)) {
+        s = s[t.len()..]
+            .trim_start_matches([' ', '　', ':', '：'])
+            .to_string();
+    }
     for w in STOP {
         if let Some(p) = s.find(w) {
             s.truncate(p);
@@ -77,6 +115,12 @@ fn clean_name(s: &str) -> Option<String> {
         .trim_matches(|c: char| c.is_whitespace() || "　、，,".contains(c))
         .to_string();
     if s.chars().count() < 2 { None } else { Some(s) }
+}
+
+/// An origin written bare (a `<meta name="ContentSource">` value), cleaned like a name.
+pub(crate) fn clean_origin(v: &str) -> Option<String> {
+    let v = v.trim();
+    (v.chars().count() <= 40).then(|| clean_name(v)).flatten()
 }
 
 /// Characters after which `记者` starts a byline (line start, brackets, `本报`, `电`).
@@ -116,8 +160,11 @@ fn ends_name(rest: &str) -> bool {
         .any(|w| rest.starts_with(w))
 }
 
-/// Words that follow `记者` in running text (`记者获悉`, `记者从…了解到`): not names.
+/// Words that follow `记者` in running text (`记者获悉`, `记者从…了解到`, `記者會`): not
+/// names.
 const NOT_NAMES: &[&str] = &[
+    "会",
+    "會",
     "见习",
     "获悉",
     "了解",
@@ -238,9 +285,24 @@ const DESKS: &[&str] = &[
     "中心", "新聞", "新闻", "報", "报", "社", "台", "網", "网", "部", "組", "组", "室",
 ];
 
+/// `【台灣醒報記者陳昭妤台北報導】`: a reporter's name written straight before a city
+/// and 報導, with no separator; the city list tells where the name ends.
+static GLUED_PLACE_REPORT: LazyLock<Regex> = LazyLock::new(|| {
+    han_regex(concat!(
+        r"(?:記者|记者)\s*({HAN}{2,3}?)\s*",
+        r"(?:台北|臺北|新北|桃園|桃园|台中|臺中|台南|臺南|高雄|基隆|新竹|苗栗|彰化|南投|雲林|",
+        r"嘉義|屏東|宜蘭|花蓮|台東|臺東|澎湖|金門|馬祖|綜合|综合|香港|澳門|澳门|北京|上海)",
+        r"(?:報導|报道)",
+    ))
+});
+
 fn place_report(line: &str) -> Option<String> {
-    let name = PLACE_REPORT.captures(line)?.get(1)?.as_str();
-    if DESKS.iter().any(|d| name.ends_with(d)) {
+    let name = PLACE_REPORT
+        .captures(line)
+        .or_else(|| GLUED_PLACE_REPORT.captures(line))?
+        .get(1)?
+        .as_str();
+    if DESKS.iter().any(|d| name.ends_with(d)) || NOT_NAMES.iter().any(|w| name.starts_with(w)) {
         return None;
     }
     clean_name(name)
@@ -272,40 +334,138 @@ fn bare_names(line: &str) -> Option<String> {
         .then(|| parts.join("、"))
 }
 
-/// Reads bylines from `lines` (header lines first, then the body's last lines).
-pub(crate) fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Byline {
-    let mut b = Byline::default();
-    let mut label_before = false;
-    for line in lines {
-        if line.chars().count() > 200 {
-            label_before = false;
-            continue;
-        }
-        if b.author.is_none() && label_before {
-            b.author = bare_names(line).or_else(|| reporter(line));
-        }
-        label_before = (line.contains("作者") || line.contains("记者") || line.contains("記者"))
-            && ends_with_label(line);
-        if b.origin.is_none()
-            && let Some(c) = ORIGIN.captures(line)
+/// How an author name was found: some ways are surer than others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthorKind {
+    /// After a label: `作者：`, `文/`, `撰文`, `By`.
+    Labelled,
+    /// `记者 唐炜`, `（记者 唐炜）`, `通讯员 王五`.
+    Reporter,
+    /// `王小明／台北報導`.
+    PlaceReport,
+    /// A name alone on the line after a label that ended the line before.
+    NextLine,
+    /// A name at the start of a header line, right before the date (`金错刀 2015-06-23`).
+    BeforeDate,
+    /// A name left after the outlet in a 来源 field (`来源：全景网 陈祎`).
+    AfterOrigin,
+    /// A photo credit (`记者 施向辉 摄`): the photographer, taken only when nothing else is.
+    Photo,
+}
+
+/// What one byline line says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LineRead {
+    pub author: Option<(String, AuthorKind)>,
+    pub origin: Option<String>,
+    pub editor: Option<String>,
+    /// The line ends with a byline label and no name: the name is on the next line.
+    pub label_at_end: bool,
+}
+
+/// `记者 施向辉 摄`, `記者楊菁菁攝`, `摄影：王五`: the line credits a photo.
+fn is_photo_credit(line: &str, name: &str) -> bool {
+    let Some(at) = line.find(name) else {
+        return false;
+    };
+    let rest = line[at + name.len()..].trim_start_matches([' ', '　']);
+    rest.starts_with(['摄', '攝']) || line[..at].contains("摄影") || line[..at].contains("攝影")
+}
+
+/// `<name> <date>` at the start of a line: a name of 2–4 ideographs that is no outlet.
+static NAME_BEFORE_DATE: LazyLock<Regex> =
+    LazyLock::new(|| han_regex(r"^\s*({HAN}{2,4})\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}"));
+
+/// A name of 2–3 ideographs right after the outlet in a 来源 field, ending the field.
+static AFTER_ORIGIN: LazyLock<Regex> = LazyLock::new(|| {
+    han_regex(concat!(
+        r"(?:来源|來源|稿源)\s*[：:]?\s*{HAN}{2,12}[ 　]+({HAN}{2,3})",
+        r"(?:$|[ 　]|\d)",
+    ))
+});
+
+fn not_outlet(name: &str) -> bool {
+    !DESKS.iter().any(|d| name.ends_with(d))
+        && !name.ends_with('版')
+        && ![
+            "原创", "转载", "来源", "來源", "发布", "时间", "日期", "更新", "星期", "首页", "首頁",
+            "正文", "发表", "发稿",
+        ]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
+/// Reads one line; `label_before` says the line before ended with a byline label.
+pub(crate) fn read_line(line: &str, label_before: bool) -> LineRead {
+    let mut r = LineRead::default();
+    if line.chars().count() > 200 {
+        return r;
+    }
+    if label_before {
+        r.author = bare_names(line)
+            .map(|n| (n, AuthorKind::NextLine))
+            .or_else(|| reporter(line).map(|n| (n, AuthorKind::Reporter)));
+    }
+    r.label_at_end = (line.contains("作者") || line.contains("记者") || line.contains("記者"))
+        && ends_with_label(line);
+    if let Some(c) = ORIGIN.captures(line) {
+        r.origin = c.get(1).and_then(|m| clean_name(m.as_str()));
+    }
+    if let Some(c) = EDITOR.captures(line) {
+        r.editor = c.get(1).and_then(|m| clean_name(m.as_str()));
+    }
+    if r.author.is_none() {
+        let without_editor = EDITOR.replace_all(line, "");
+        let l = without_editor.as_ref();
+        r.author = AUTHOR
+            .captures(l)
+            .and_then(|c| (1..=3).find_map(|k| c.get(k)))
+            .and_then(|m| clean_name(m.as_str()))
+            .map(|n| (n, AuthorKind::Labelled))
+            .or_else(|| place_report(l).map(|n| (n, AuthorKind::PlaceReport)))
+            .or_else(|| reporter(l).map(|n| (n, AuthorKind::Reporter)))
+            .or_else(|| {
+                let n = NAME_BEFORE_DATE.captures(l)?.get(1)?.as_str();
+                not_outlet(n)
+                    .then(|| clean_name(n))
+                    .flatten()
+                    .map(|n| (n, AuthorKind::BeforeDate))
+            })
+            .or_else(|| {
+                let n = AFTER_ORIGIN.captures(l)?.get(1)?.as_str();
+                not_outlet(n)
+                    .then(|| clean_name(n))
+                    .flatten()
+                    .map(|n| (n, AuthorKind::AfterOrigin))
+            });
+        if let Some((name, kind)) = &mut r.author
+            && *kind == AuthorKind::Reporter
+            && is_photo_credit(l, name.split('、').next().unwrap_or(name))
         {
-            b.origin = c.get(1).and_then(|m| clean_name(m.as_str()));
-        }
-        if b.editor.is_none()
-            && let Some(c) = EDITOR.captures(line)
-        {
-            b.editor = c.get(1).and_then(|m| clean_name(m.as_str()));
-        }
-        if b.author.is_none() {
-            let without_editor = EDITOR.replace_all(line, "");
-            b.author = AUTHOR
-                .captures(&without_editor)
-                .and_then(|c| (1..=3).find_map(|k| c.get(k)))
-                .and_then(|m| clean_name(m.as_str()))
-                .or_else(|| reporter(&without_editor))
-                .or_else(|| place_report(&without_editor));
+            *kind = AuthorKind::Photo;
         }
     }
+    r
+}
+
+/// Reads bylines from `lines` in order: the first author, origin and editor found (a
+/// photo credit only when no line names an author).
+pub(crate) fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Byline {
+    let mut b = Byline::default();
+    let mut photo = None;
+    let mut label_before = false;
+    for line in lines {
+        let r = read_line(line, label_before);
+        label_before = r.label_at_end;
+        b.origin = b.origin.or(r.origin);
+        b.editor = b.editor.or(r.editor);
+        match r.author {
+            Some((n, AuthorKind::Photo)) => photo = photo.or(Some(n)),
+            Some((n, _)) if b.author.is_none() => b.author = Some(n),
+            _ => {}
+        }
+    }
+    b.author = b.author.or(photo);
     b
 }
 
@@ -409,5 +569,72 @@ mod stop_tests {
         let b = read(["来源：证券时报网作者：李在山"]);
         assert_eq!(b.origin.as_deref(), Some("证券时报网"));
         assert_eq!(b.author.as_deref(), Some("李在山"));
+    }
+}
+
+#[cfg(test)]
+mod ranking_tests {
+    use super::{AuthorKind, read, read_line};
+
+    #[test]
+    fn job_titles_before_the_name_are_dropped() {
+        assert_eq!(
+            read(["作者：见习编辑 李琼皙"]).author.as_deref(),
+            Some("李琼皙")
+        );
+        assert_eq!(read(["文/記者 範維"]).author.as_deref(), Some("範維"));
+    }
+
+    #[test]
+    fn a_photo_credit_is_taken_only_when_nothing_else_is() {
+        assert_eq!(
+            read_line("快报记者 施向辉 摄", false).author,
+            Some(("施向辉".to_string(), AuthorKind::Photo))
+        );
+        assert_eq!(
+            read(["快报记者 施向辉 摄", "□快报记者 刘峻"])
+                .author
+                .as_deref(),
+            Some("刘峻")
+        );
+        assert_eq!(read(["记者 施向辉 摄"]).author.as_deref(), Some("施向辉"));
+    }
+
+    #[test]
+    fn a_name_glued_to_the_city_of_the_report() {
+        assert_eq!(
+            read(["【某某醒報記者陳昭妤台北報導】流感病例頻傳"])
+                .author
+                .as_deref(),
+            Some("陳昭妤")
+        );
+        assert_eq!(
+            read(["〔記者王明綜合報導〕"]).author.as_deref(),
+            Some("王明")
+        );
+        assert_eq!(read(["記者會於台北報導廳舉行"]).author, None);
+    }
+
+    #[test]
+    fn origin_and_author_in_one_field() {
+        let r = read_line("来源：全景网 陈祎", false);
+        assert_eq!(r.origin.as_deref(), Some("全景网"));
+        assert_eq!(
+            r.author,
+            Some(("陈祎".to_string(), AuthorKind::AfterOrigin))
+        );
+        assert_eq!(read_line("来源：人民日报 海外版", false).author, None);
+        assert_eq!(read_line("来源：新华网 2024-03-01", false).author, None);
+        assert_eq!(read_line("来源：凤凰网 编辑：杨苏雯", false).author, None);
+    }
+
+    #[test]
+    fn attribute_text_is_no_name() {
+        assert_eq!(read(["来源：size=\"20\""]).origin, None);
+        assert_eq!(
+            read(["来源：新华网 size=\"20\""]).origin.as_deref(),
+            Some("新华网")
+        );
+        assert_eq!(read(["作者：class=byline"]).author, None);
     }
 }

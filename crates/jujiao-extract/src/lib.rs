@@ -27,6 +27,7 @@ mod error;
 mod html;
 mod links;
 mod media;
+mod published;
 mod result;
 mod rules;
 mod script_links;
@@ -49,7 +50,13 @@ use url::Url;
 /// Pages larger than this are refused rather than parsed.
 pub const MAX_PAGE_BYTES: usize = 64 * 1024 * 1024;
 /// How many lines after the headline are read as the byline area.
-const HEADER_LINES: usize = 12;
+const HEADER_LINES: usize = 30;
+/// How many lines before the headline are read (date bars, breadcrumbs).
+const BEFORE_LINES: usize = 8;
+/// How many lines after the body's last line are read (dates and bylines under it).
+const TAIL_LINES: usize = 12;
+/// How many of the body's first lines are read (datelines, `本报记者 …`).
+const BODY_HEAD_LINES: usize = 6;
 
 /// Decodes and extracts one page.
 ///
@@ -160,8 +167,8 @@ pub fn extract_decoded(page: &Decoded, url: Option<&Url>, rules: Option<&Rules>)
                 .into_iter()
                 .find_map(|i| date_of_element(&dom, i))
         })
-        .or_else(|| find_date(&dom, &page.text, url, &lines));
-    let by = byline::read(lines.iter().map(String::as_str));
+        .or_else(|| published::rank_date(&dom, &page.text, url, &lines));
+    let by = published::rank_byline(&dom, &lines);
     let from_rule = |sel: Option<&select::Selector>, author: bool| -> Option<String> {
         let text = first_text(&dom, &sel?.select(&dom))?;
         let read = byline::read([text.as_str()]);
@@ -229,9 +236,16 @@ fn date_of_element(dom: &Dom, i: usize) -> Option<PublishTime> {
         .or_else(|| date::parse(&dom.text(i)))
 }
 
-/// The lines where bylines live: those after the headline up to the body, the body's
-/// first and last lines, and a few lines after it.
-fn byline_lines(dom: &Dom, a: &body::Analysis, title: &str, roots: &[usize]) -> Vec<String> {
+/// The lines where bylines and dates live ([`published::AreaLine`]): a few before the
+/// headline, those after it up to the body, the body's first lines, its last lines and a
+/// few lines after it.
+fn byline_lines(
+    dom: &Dom,
+    a: &body::Analysis,
+    title: &str,
+    roots: &[usize],
+) -> Vec<published::AreaLine> {
+    use published::{AreaLine, Zone};
     let skip = |i: usize| a.hidden[i];
     let all = text::blocks(dom, 0, &skip);
     let key = |s: &str| s.chars().filter(|c| !is_space(*c)).collect::<String>();
@@ -249,73 +263,48 @@ fn byline_lines(dom: &Dom, a: &body::Analysis, title: &str, roots: &[usize]) -> 
                 })
                 .flatten()
         });
-    let mut out = Vec::new();
     let in_body = |o: usize| o >= body_start && o < body_end;
+    let first_body = all.iter().position(|b| in_body(b.owner));
+    let line = |k: usize, zone: Zone, dist: usize| AreaLine {
+        text: all[k].text.clone(),
+        zone,
+        dist,
+        link_density: all[k].link_density(),
+    };
+    let mut out = Vec::new();
     match title_pos {
         Some(p) => {
             out.extend(
-                all.iter()
-                    .skip(p + 1)
-                    .take(HEADER_LINES)
-                    .map(|b| b.text.clone()),
+                (p.saturating_sub(BEFORE_LINES)..p)
+                    .rev()
+                    .enumerate()
+                    .map(|(d, k)| line(k, Zone::Before, d + 1)),
+            );
+            let header_end = match first_body {
+                Some(f) if f > p => f.min(p + 1 + HEADER_LINES),
+                _ => p + 1 + HEADER_LINES,
+            }
+            .min(all.len());
+            out.extend(
+                (p + 1..header_end)
+                    .enumerate()
+                    .map(|(d, k)| line(k, Zone::Header, d)),
             );
         }
         None => {
-            let first_body = all.iter().position(|b| in_body(b.owner)).unwrap_or(0);
-            let from = first_body.saturating_sub(HEADER_LINES / 2);
-            out.extend(all[from..first_body].iter().map(|b| b.text.clone()));
+            let f = first_body.unwrap_or(0);
+            let from = f.saturating_sub(HEADER_LINES / 2);
+            out.extend((from..f).map(|k| line(k, Zone::Header, f - k)));
         }
     }
     let body_idx: Vec<usize> = (0..all.len()).filter(|&k| in_body(all[k].owner)).collect();
     if let (Some(&f), Some(&l)) = (body_idx.first(), body_idx.last()) {
-        out.extend(
-            all[f..(f + 3).min(all.len())]
-                .iter()
-                .map(|b| b.text.clone()),
-        );
-        let tail_from = l.saturating_sub(2).max(f);
-        out.extend(
-            all[tail_from..(l + 6).min(all.len())]
-                .iter()
-                .map(|b| b.text.clone()),
-        );
+        let head_end = (f + BODY_HEAD_LINES).min(all.len());
+        out.extend((f..head_end).map(|k| line(k, Zone::BodyHead, k - f)));
+        let tail_from = l.saturating_sub(2).max(head_end);
+        out.extend((tail_from..(l + TAIL_LINES).min(all.len())).map(|k| line(k, Zone::Tail, 0)));
     }
     out
-}
-
-/// Publish time: meta tags, JSON-LD, the byline area, `<time>`, then the URL.
-fn find_date(dom: &Dom, raw: &str, url: Option<&Url>, lines: &[String]) -> Option<PublishTime> {
-    if let Some(t) = title::meta_content(dom, date::META_KEYS)
-        .or_else(|| title::enp_property(raw, "date"))
-        .and_then(|v| date::parse(&v))
-    {
-        return Some(t);
-    }
-    for i in dom.elements_named("script") {
-        if let Some(t) = dom.text_of_raw(i).and_then(date::from_jsonld) {
-            return Some(t);
-        }
-    }
-    let from_lines = |lines: &[String]| lines.iter().find_map(|l| date::parse(l));
-    let head = HEADER_LINES.min(lines.len());
-    if let Some(t) = from_lines(&lines[..head]) {
-        return Some(t);
-    }
-    if let Some(t) = dom
-        .elements_named("time")
-        .find_map(|i| date_of_element(dom, i))
-    {
-        return Some(t);
-    }
-    if let Some(t) = url.and_then(|u| date::from_url(u.as_str())) {
-        return Some(t);
-    }
-    if let Some(t) =
-        title::meta_content(dom, date::META_FALLBACK_KEYS).and_then(|v| date::parse(&v))
-    {
-        return Some(t);
-    }
-    from_lines(&lines[head..])
 }
 
 /// Where attachments are looked for: the body, or its parent when that is not much

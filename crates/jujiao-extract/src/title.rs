@@ -18,23 +18,24 @@ pub(crate) fn doc_title(dom: &Dom) -> String {
         .unwrap_or_default()
 }
 
-/// The `content` of the first `<meta>` whose `name`/`property`/`itemprop` is in `keys`.
-pub(crate) fn meta_content(dom: &Dom, keys: &[&str]) -> Option<String> {
-    for i in dom.elements_named("meta") {
-        let Some(e) = dom.element(i) else { continue };
+/// Every `<meta>` as (its `property`/`name`/`itemprop`/`http-equiv`, its `content`).
+pub(crate) fn metas<'d>(dom: &'d Dom) -> impl Iterator<Item = (&'d str, &'d str)> + 'd {
+    dom.elements_named("meta").filter_map(|i| {
+        let e = dom.element(i)?;
         let key = e
             .attr("property")
             .or_else(|| e.attr("name"))
             .or_else(|| e.attr("itemprop"))
-            .or_else(|| e.attr("http-equiv"));
-        if let (Some(k), Some(v)) = (key, e.attr("content"))
-            && keys.iter().any(|want| k.eq_ignore_ascii_case(want))
-            && !v.trim().is_empty()
-        {
-            return Some(v.trim().to_string());
-        }
-    }
-    None
+            .or_else(|| e.attr("http-equiv"))?;
+        Some((key, e.attr("content")?))
+    })
+}
+
+/// The `content` of the first `<meta>` whose `name`/`property`/`itemprop` is in `keys`.
+pub(crate) fn meta_content(dom: &Dom, keys: &[&str]) -> Option<String> {
+    metas(dom)
+        .find(|(k, v)| keys.iter().any(|want| k.eq_ignore_ascii_case(want)) && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
 }
 
 fn key(s: &str) -> String {

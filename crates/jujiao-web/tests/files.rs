@@ -9,7 +9,6 @@ use common::*;
 use jujiao_media::FileStore;
 use jujiao_model::{Attachment, AttachmentKind};
 use jujiao_store::{ArticleFile, FileRole, SqliteStore, Store, StoredFile, TextStatus};
-use jujiao_web::{AppState, Indexer};
 use std::io::{Read, Write};
 use std::sync::Arc;
 
@@ -145,22 +144,9 @@ async fn start() -> App {
         )
         .await
         .unwrap();
-    let index = jujiao_search::SearchIndex::in_memory().unwrap();
-    let indexer = Arc::new(Indexer::new(index, Arc::clone(&store), None));
-    indexer.catch_up().await.unwrap();
-    let state = AppState::builder(Arc::clone(&store), sources())
-        .indexer(indexer)
-        .files(Some(files))
-        .build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, jujiao_web::router(state))
-            .await
-            .unwrap();
-    });
+    let state = searchable(&store).await.files(Some(files)).build();
     App {
-        base: format!("http://{addr}"),
+        base: serve(state).await,
         client: reqwest::Client::new(),
         id: id.0,
         _dir: dir,

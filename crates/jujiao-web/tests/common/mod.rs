@@ -217,6 +217,26 @@ pub async fn start(setup: Setup) -> TestApp {
     }
 }
 
+/// The app state over `store` with a search index caught up with it.
+pub async fn searchable(store: &Arc<dyn Store>) -> jujiao_web::AppStateBuilder {
+    let index = jujiao_search::SearchIndex::in_memory().unwrap();
+    let indexer = Arc::new(Indexer::new(index, Arc::clone(store), None));
+    indexer.catch_up().await.unwrap();
+    AppState::builder(Arc::clone(store), sources()).indexer(indexer)
+}
+
+/// Serves `state` on a free port of 127.0.0.1; its base URL.
+pub async fn serve(state: AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, jujiao_web::router(state))
+            .await
+            .unwrap();
+    });
+    format!("http://{addr}")
+}
+
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
