@@ -83,6 +83,8 @@ def main():
                                 stdout=subprocess.PIPE, text=True)
         try:
             bases = site.stdout.readline().split()
+            for mode in ("selectors", "automatic"):
+                os.makedirs(os.path.join(tmp, mode), exist_ok=True)
             print(f"{args.n} articles on {len(bases)} hosts, release build: {args.bin}; "
                   f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
             print(f"{'':<10} {'CPU s':>7} {'user':>7} {'sys':>6} {'art/CPU-s':>9} {'RSS MB':>8} {'wall s':>7}  load")

@@ -28,7 +28,6 @@ class BenchSpider(scrapy.Spider):
     custom_settings = {
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-        "CONCURRENT_REQUESTS_PER_IP": 4,
         "DOWNLOAD_DELAY": 0,
         "ROBOTSTXT_OBEY": False,
         "TELNETCONSOLE_ENABLED": False,
