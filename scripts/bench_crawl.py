@@ -1,31 +1,67 @@
 #!/usr/bin/env python3
-"""End-to-end crawl benchmark: a generated local site of N articles (30-60 KB pages, like
-real TRS article pages) over N/PER_PAGE list pages, politeness off; `jujiao crawl` fetches,
-decodes, extracts, stores and publishes everything. Then a re-run with nothing new.
+"""End-to-end crawl benchmark against a realistic generated site, with a Scrapy baseline
+measured in the same run, so every figure can be read as a ratio.
 
-Prints articles/s, peak RSS of the crawl process and the re-run time, median of --runs.
-Usage: bench_crawl.py --bin target/release/jujiao --site target/release/examples/benchsite
+The site (`cargo build --release -p jujiao-demosite --example benchsite`) serves N articles
+over 4 loopback hosts (127.0.0.31–34), TRS list pages of 50 links, article pages of 30–60 KB
+(header, navigation, breadcrumb, title block, text, share bar, related links, footer).
+Politeness off, 4 requests in flight per host (16 in all), no media. Measured, each as its
+own process (CPU = user + sys from wait4, peak RSS = ru_maxrss):
+
+  selectors   `jujiao crawl` with title/body selectors: fetch, decode, extract, store,
+              publish, index
+  automatic   the same with automatic extraction
+  scrapy      Scrapy with the same selectors, JSON lines out (--scrapy; makes
+              target/venv-scrapy on first use, see bench_scrapy.py)
+  reindex     `jujiao reindex` of the selectors crawl's database
+  rerun       `jujiao crawl` with selectors again, nothing new (wall and CPU)
+
+Usage: bench_crawl.py --bin target/release/jujiao --site target/release/examples/benchsite [--n 10000] [--scrapy]
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-def run(cmd):
+
+def load():
+    return "{:.1f}".format(os.getloadavg()[0])
+
+
+def run_measured(cmd, ok=(0,)):
+    before = load()
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, rusage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t
+    # drain the pipes in threads-free fashion: outputs are small (summaries), so read after exit
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
     out = p.stdout.read().decode("utf-8", "replace")
     err = p.stderr.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
+    if code not in ok:
         sys.exit(f"{' '.join(cmd)} failed ({code}):\n{out}\n{err}")
-    return dt, rusage.ru_maxrss / 1024.0, out
+    return {"out": out, "cpu_s": ru.ru_utime + ru.ru_stime, "user_s": ru.ru_utime,
+            "sys_s": ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024.0, "wall_s": wall,
+            "load": f"{before}→{load()}"}
+
+
+def new_articles(out):
+    total = 0
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) > 4 and f[0].startswith("bench") and f[1].isdigit():
+            total += int(f[3])
+    return total
+
+
+def row(name, r, n):
+    per_cpu = n / r["cpu_s"] if n and r["cpu_s"] else 0
+    print(f"{name:<10} {r['cpu_s']:7.2f} {r['user_s']:7.2f} {r['sys_s']:6.2f} {per_cpu:9.0f} "
+          f"{r['peak_rss_mb']:8.0f} {r['wall_s']:7.2f}  {r['load']}", flush=True)
 
 
 def main():
@@ -34,36 +70,50 @@ def main():
     ap.add_argument("--site", required=True, help="the benchsite example binary")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--per-page", type=int, default=50)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--hosts", type=int, default=4)
+    ap.add_argument("--scrapy", action="store_true", help="also run the Scrapy baseline")
+    ap.add_argument("--only", default="selectors,automatic,scrapy,reindex,rerun",
+                    help="comma-separated subset of the measurements")
     args = ap.parse_args()
-    rates, rss, reruns = [], [], []
-    for r in range(args.runs):
-        with tempfile.TemporaryDirectory(prefix="jujiao-crawl-bench-") as tmp:
-            cfg = os.path.join(tmp, "bench.toml")
-            site = subprocess.Popen([args.site, str(args.n), str(args.per_page), cfg,
-                                     os.path.join(tmp, "tree"), os.path.join(tmp, "bench.db")],
-                                    stdout=subprocess.PIPE, text=True)
-            try:
-                base = site.stdout.readline().strip()
-                dt, peak, out = run([args.bin, "crawl", "--config", cfg])
-                new = None
-                for line in out.splitlines():
-                    if line.startswith("bench "):
-                        new = int(line.split()[3])
-                if new != args.n:
-                    print(out)
-                    sys.exit(f"expected {args.n} new articles, got {new}")
-                dt2, _, _ = run([args.bin, "crawl", "--config", cfg])
-            finally:
-                site.kill()
-            rates.append(args.n / dt)
-            rss.append(peak)
-            reruns.append(dt2)
-            print(f"run {r + 1}: {args.n} articles in {dt:.2f}s = {args.n / dt:.0f} articles/s, "
-                  f"peak RSS {peak:.0f} MB; re-run with nothing new {dt2:.2f}s  ({base})")
-    print(f"median: {statistics.median(rates):.0f} articles/s, peak RSS {statistics.median(rss):.0f} MB, "
-          f"re-run {statistics.median(reruns):.2f}s  ({args.runs} runs, {args.n} articles, "
-          f"{-(-args.n // args.per_page)} list pages)")
+    only = set(args.only.split(","))
+    if not args.scrapy:
+        only.discard("scrapy")
+    with tempfile.TemporaryDirectory(prefix="jujiao-crawl-bench-") as tmp:
+        site = subprocess.Popen([args.site, str(args.n), str(args.per_page), str(args.hosts), tmp],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            bases = site.stdout.readline().split()
+            for mode in ("selectors", "automatic"):
+                os.makedirs(os.path.join(tmp, mode), exist_ok=True)
+            print(f"{args.n} articles on {len(bases)} hosts, release build: {args.bin}; "
+                  f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+            print(f"{'':<10} {'CPU s':>7} {'user':>7} {'sys':>6} {'art/CPU-s':>9} {'RSS MB':>8} {'wall s':>7}  load")
+            for mode in ("selectors", "automatic"):
+                if mode not in only:
+                    continue
+                r = run_measured([args.bin, "crawl", "--config", os.path.join(tmp, f"{mode}.toml")], ok=(0, 1))
+                got = new_articles(r["out"])
+                if got != args.n:
+                    print(r["out"])
+                    sys.exit(f"{mode}: expected {args.n} new articles, got {got}")
+                row(mode, r, args.n)
+            if "scrapy" in only:
+                import bench_scrapy
+                s = bench_scrapy.run(bases, os.path.join(tmp, "scrapy.jsonl"), tmp)
+                if s["articles"] != args.n:
+                    sys.exit(f"scrapy: expected {args.n} articles, got {s['articles']}")
+                s.update(load=load())
+                row("scrapy", s, args.n)
+            if "reindex" in only and "selectors" in only:
+                db = os.path.join(tmp, "selectors", "jujiao.db")
+                r = run_measured([args.bin, "reindex", "--db", db])
+                row("reindex", r, args.n)
+            if "rerun" in only and "selectors" in only:
+                r = run_measured([args.bin, "crawl", "--config", os.path.join(tmp, "selectors.toml")], ok=(0, 1))
+                row("rerun", r, 0)
+        finally:
+            site.kill()
+            site.wait()
 
 
 if __name__ == "__main__":

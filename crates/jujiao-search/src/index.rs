@@ -400,7 +400,15 @@ impl SearchIndex {
             }
             None => None,
         };
-        let query = build(&self.fields, &parsed, q, excluded);
+        let words = [self.fields.title_words, self.fields.body_words];
+        let is_word = |text: &str| {
+            words.iter().any(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, text))
+                    .is_ok_and(|n| n > 0)
+            })
+        };
+        let query = build(&self.fields, &is_word, &parsed, q, excluded);
         let limit = q.limit.clamp(1, MAX_LIMIT);
         let (total, addresses): (usize, Vec<(f32, DocAddress)>) = match q.order {
             Order::Relevance => {

@@ -17,7 +17,7 @@
 //! they occur as words.
 
 use crate::schema::{Fields, day_number};
-use crate::tokenize::{char_tokens, pair_text, word_tokens};
+use crate::tokenize::{char_tokens, pair_text};
 use crate::{Order, SearchQuery};
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
@@ -158,6 +158,41 @@ pub(crate) fn parse(input: &str) -> ParsedQuery {
 /// Documents containing an excluded term, per segment.
 pub(crate) type Excluded = HashMap<SegmentId, HashSet<DocId>>;
 
+/// Whether a text is a word of the index's `jj_words` fields (title or body): the
+/// dictionary a query's terms are segmented with, see [`index_words`].
+pub(crate) type IsWord<'a> = dyn Fn(&str) -> bool + 'a;
+
+/// The longest word of a term that [`index_words`] tries, in tokens.
+const MAX_WORD_TOKENS: usize = 8;
+
+/// A term's words for ranking, by forward maximum matching against the words the index
+/// holds: from each position the longest run of tokens that is a word of the index
+/// (jieba's search-mode words of every indexed text), else the single token. No
+/// dictionary is loaded for this: `jujiao search` answers without jieba's start-up, and
+/// only words that some article holds become term lookups.
+pub(crate) fn index_words(chars: &[String], is_word: &IsWord<'_>) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let longest = (i + 2..=(i + MAX_WORD_TOKENS).min(chars.len()))
+            .rev()
+            .map(|j| chars[i..j].concat())
+            .enumerate()
+            .find(|(_, w)| is_word(w));
+        match longest {
+            Some((skipped, word)) => {
+                i = (i + MAX_WORD_TOKENS).min(chars.len()) - skipped;
+                words.push(word);
+            }
+            None => {
+                words.push(chars[i].clone());
+                i += 1;
+            }
+        }
+    }
+    words
+}
+
 /// The query finding the documents that contain any excluded term, if there are any.
 pub(crate) fn exclusion_query(fields: &Fields, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
     if parsed.excluded.is_empty() {
@@ -175,6 +210,7 @@ pub(crate) fn exclusion_query(fields: &Fields, parsed: &ParsedQuery) -> Option<B
 /// `excluded` (found with [`exclusion_query`]).
 pub(crate) fn build(
     fields: &Fields,
+    is_word: &IsWord<'_>,
     parsed: &ParsedQuery,
     q: &SearchQuery,
     excluded: Option<Excluded>,
@@ -182,11 +218,11 @@ pub(crate) fn build(
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for group in &parsed.groups {
         let query = if let [term] = group.as_slice() {
-            term_query(fields, term)
+            term_query(fields, is_word, term)
         } else {
             let alternatives = group
                 .iter()
-                .map(|t| (Occur::Should, term_query(fields, t)))
+                .map(|t| (Occur::Should, term_query(fields, is_word, t)))
                 .collect();
             Box::new(BooleanQuery::new(alternatives))
         };
@@ -328,17 +364,18 @@ fn recall_query(fields: &Fields, term: &SearchTerm) -> Box<dyn Query> {
     ]))
 }
 
-/// The term must occur (characters); its jieba words add score where they are words.
-fn term_query(fields: &Fields, term: &SearchTerm) -> Box<dyn Query> {
+/// The term must occur (characters); its words ([`index_words`]) add score where they
+/// are words.
+fn term_query(fields: &Fields, is_word: &IsWord<'_>, term: &SearchTerm) -> Box<dyn Query> {
     let recall = BoostQuery::new(recall_query(fields, term), CHAR_WEIGHT);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(recall))];
-    for word in word_tokens(&term.text, false) {
+    for word in index_words(&term.chars, is_word) {
         for (field, boost) in [
             (fields.title_words, TITLE_BOOST * WORD_WEIGHT),
             (fields.body_words, WORD_WEIGHT),
         ] {
             let q = TermQuery::new(
-                Term::from_field_text(field, &word.text),
+                Term::from_field_text(field, &word),
                 IndexRecordOption::WithFreqs,
             );
             clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
@@ -408,6 +445,20 @@ mod tests {
             assert!(covered.iter().all(|c| *c), "n = {n}: {pairs:?}");
             assert!(pairs.len() <= n / 2 + 1, "n = {n}: {pairs:?}");
         }
+    }
+
+    #[test]
+    fn index_words_take_the_longest_word_the_index_holds() {
+        let dictionary = ["区委", "常委", "常委会", "中关村", "科学", "科学城", "5g"];
+        let is_word = |w: &str| dictionary.contains(&w);
+        let words = |text: &str| index_words(&parse(text).groups[0][0].chars, &is_word);
+        assert_eq!(words("区委常委会"), ["区委", "常委会"]);
+        assert_eq!(words("中关村科学城"), ["中关村", "科学城"]);
+        assert_eq!(words("于军"), ["于", "军"]);
+        assert_eq!(words("５Ｇ科学"), ["5g", "科学"]);
+        assert_eq!(words("关于中关村"), ["关", "于", "中关村"]);
+        let long = "科".repeat(20);
+        assert_eq!(words(&long).len(), 20);
     }
 
     #[test]

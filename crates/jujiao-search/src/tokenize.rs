@@ -233,6 +233,7 @@ fn words_of(text: &str, search_mode: bool, offset: usize, out: &mut Vec<CharToke
 
 /// Words for ranking: jieba's search mode over the text, normalised, punctuation dropped.
 /// `search_mode = false` gives the plain segmentation used for query terms.
+#[cfg(test)]
 pub(crate) fn word_tokens(text: &str, search_mode: bool) -> Vec<CharToken> {
     let mut out = Vec::new();
     let mut start = 0;
