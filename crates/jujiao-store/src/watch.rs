@@ -15,7 +15,7 @@
 //!    when the process died.
 
 use crate::error::{Result, StoreError};
-use crate::types::ArticleId;
+use crate::types::{ArticleId, ArticleRecord, RecordOutcome};
 use crate::{PgStore, SqliteStore};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -70,6 +70,11 @@ pub struct NewWatchMatch {
     /// Per channel, when it is due (now, or the rule's next digest time).
     pub deliveries: Vec<(String, DateTime<Utc>)>,
 }
+
+/// Finds the watch matches of a batch being recorded: called inside the batch's
+/// transaction with its records and their outcomes, in order.
+pub type FindMatches<'a> =
+    dyn Fn(&[ArticleRecord], &[RecordOutcome]) -> Vec<NewWatchMatch> + Send + Sync + 'a;
 
 /// The id of one outbox row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -163,6 +168,18 @@ pub trait WatchStore: Send + Sync {
     /// as it is and gets no new deliveries. Answers how many matches were new.
     async fn record_watch_matches(&self, matches: &[NewWatchMatch]) -> Result<u64>;
 
+    /// Records a batch of articles as [`ArticleStore::record_articles`](crate::ArticleStore::record_articles)
+    /// does and, in the same transaction, the watch matches `find` reports for it (from
+    /// the records and their outcomes, which carry the new articles' ids): the articles
+    /// and their outbox rows are committed together or not at all, so no crash can
+    /// leave an article recorded without its alerts. Answers the outcomes and how many
+    /// matches were new.
+    async fn record_articles_watched(
+        &self,
+        batch: &[ArticleRecord],
+        find: &FindMatches<'_>,
+    ) -> Result<(Vec<RecordOutcome>, u64)>;
+
     /// The channels with deliveries due at `now` and not leased.
     async fn due_channels(&self, now: DateTime<Utc>) -> Result<Vec<String>>;
 
@@ -211,7 +228,7 @@ pub trait WatchStore: Send + Sync {
     async fn watch_stats(&self) -> Result<WatchStats>;
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
@@ -264,12 +281,12 @@ const SAVE_RULE: &str = "INSERT INTO watch_rules \
      channels = excluded.channels, digest_minute = excluded.digest_minute, \
      origin = excluded.origin, updated_ms = excluded.updated_ms";
 
-const INSERT_MATCH: &str = "INSERT INTO watch_matches \
+pub(crate) const INSERT_MATCH: &str = "INSERT INTO watch_matches \
      (rule, article_id, matched_ms, title, source_id, column_name, url, published, excerpt) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (rule, article_id) DO NOTHING RETURNING id";
 
-const INSERT_DELIVERY: &str = "INSERT INTO watch_outbox (match_id, channel, due_ms) \
+pub(crate) const INSERT_DELIVERY: &str = "INSERT INTO watch_outbox (match_id, channel, due_ms) \
      VALUES ($1, $2, $3) ON CONFLICT (match_id, channel) DO NOTHING";
 
 const DUE_CHANNELS: &str = "SELECT DISTINCT channel FROM watch_outbox \
@@ -433,37 +450,20 @@ macro_rules! watch_store {
                     return Ok(0);
                 }
                 let loc = crate::Store::location(self);
-                let now = ms(Utc::now());
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
-                let mut new = 0;
-                for m in matches {
-                    let id: Option<i64> = sqlx::query_scalar(INSERT_MATCH)
-                        .bind(&m.rule)
-                        .bind(m.article_id.0)
-                        .bind(now)
-                        .bind(&m.title)
-                        .bind(&m.source_id)
-                        .bind(&m.column)
-                        .bind(&m.url)
-                        .bind(m.published.as_deref())
-                        .bind(&m.excerpt)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(query_error(OP, loc))?;
-                    let Some(id) = id else { continue };
-                    new += 1;
-                    for (channel, due) in &m.deliveries {
-                        sqlx::query(INSERT_DELIVERY)
-                            .bind(id)
-                            .bind(channel)
-                            .bind(ms(*due))
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(query_error(OP, loc))?;
-                    }
-                }
+                let new = self
+                    .insert_watch_matches(&mut tx, matches, Utc::now())
+                    .await?;
                 tx.commit().await.map_err(query_error(OP, loc))?;
                 Ok(new)
+            }
+
+            async fn record_articles_watched(
+                &self,
+                batch: &[ArticleRecord],
+                find: &FindMatches<'_>,
+            ) -> Result<(Vec<RecordOutcome>, u64)> {
+                self.record_batch(batch, Some(find)).await
             }
 
             async fn due_channels(&self, now: DateTime<Utc>) -> Result<Vec<String>> {

@@ -17,6 +17,7 @@ mod articles;
 mod crawl;
 mod files;
 mod record;
+mod watch;
 mod work;
 
 use super::dialect as d;

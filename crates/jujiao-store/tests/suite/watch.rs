@@ -314,3 +314,54 @@ pub async fn send_slots_are_spaced_across_callers(store: Arc<dyn Store>) {
         SendSlot::Granted
     );
 }
+
+/// Articles and their outbox rows are one transaction: a batch whose matches cannot be
+/// written (here a match naming an article that does not exist, refused by the foreign
+/// key) stores no article either, and a batch whose matches are written stores both.
+pub async fn articles_and_their_matches_are_recorded_together(store: Arc<dyn Store>) {
+    let batch = [
+        record(
+            "https://t.example/1",
+            "区委书记调研",
+            &["区委书记到海淀调研。"],
+        ),
+        record("https://t.example/2", "天气", &["晴。"]),
+    ];
+    let urls = || {
+        batch
+            .iter()
+            .map(|r| r.article.url.clone())
+            .collect::<Vec<_>>()
+    };
+    let broken = |_: &[jujiao_store::ArticleRecord], _: &[jujiao_store::RecordOutcome]| {
+        vec![new_match("规则", ArticleId(987_654_321), &["值班群"])]
+    };
+    let failed = store.record_articles_watched(&batch, &broken).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(
+        store.known_urls(&urls()).await.unwrap().is_empty(),
+        "the articles rolled back with their matches"
+    );
+    assert_eq!(store.watch_stats().await.unwrap().matches, 0);
+
+    let find = |records: &[jujiao_store::ArticleRecord],
+                outcomes: &[jujiao_store::RecordOutcome]| {
+        records
+            .iter()
+            .zip(outcomes)
+            .filter(|(r, _)| r.article.title.contains("区委书记"))
+            .map(|(_, o)| new_match("规则", o.article_id(), &["值班群", "邮件"]))
+            .collect()
+    };
+    let (outcomes, new) = store.record_articles_watched(&batch, &find).await.unwrap();
+    assert_eq!((outcomes.len(), new), (2, 1));
+    assert_eq!(store.known_urls(&urls()).await.unwrap().len(), 2);
+    let recent = store.recent_watch_matches(None, 10).await.unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0].article_id, outcomes[0].article_id());
+    assert_eq!(recent[0].deliveries.len(), 2);
+    // Recorded again, unchanged: no new match, no new delivery.
+    let (_, again) = store.record_articles_watched(&batch, &find).await.unwrap();
+    assert_eq!(again, 0);
+    assert_eq!(store.watch_stats().await.unwrap().pending, 2);
+}
