@@ -457,6 +457,10 @@ impl WatchStore for SlowFinish {
         self.0.record_watch_matches(matches).await
     }
 
+    async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64> {
+        self.0.begin_send(ids, worker, key).await
+    }
+
     async fn record_articles_watched(
         &self,
         batch: &[ArticleRecord],

@@ -9,10 +9,13 @@
 //!    when the match is new (a revision that still matches adds nothing);
 //! 2. a worker sends only what it has leased ([`claim_deliveries`](WatchStore::claim_deliveries)),
 //!    one claim per message; concurrent claims never share a row;
-//! 3. a row is marked delivered as soon as the endpoint accepted the message; a worker
-//!    that dies before the mark leaves its lease to run out and the row is sent again —
-//!    so nothing is lost, and the only message that can be repeated is the one in flight
-//!    when the process died.
+//! 3. before a message goes out its rows are marked with the message's key and "in
+//!    flight" ([`begin_send`](WatchStore::begin_send)), committed; they are marked
+//!    delivered as soon as the endpoint accepted it. A worker that dies in between leaves
+//!    its lease to run out; the rows are then claimed again together and sent again
+//!    whole, under the same key, flagged as possibly repeated — so nothing is lost, a
+//!    receiver that deduplicates on the key (the JSON webhook's `Idempotency-Key`) sees
+//!    the message once, and a chat robot, which cannot, shows the repeat marked as one.
 
 use crate::error::{Result, StoreError};
 use crate::types::{ArticleId, ArticleRecord, RecordOutcome};
@@ -96,6 +99,12 @@ pub struct Delivery {
     pub published: Option<String>,
     pub excerpt: String,
     pub matched_at: DateTime<Utc>,
+    /// The message this row was last handed to the channel in
+    /// ([`WatchStore::begin_send`]); such rows are claimed again together.
+    pub message_key: Option<String>,
+    /// That send's outcome is unknown: the process died (or lost its store) between
+    /// handing the message over and recording the answer. The message may have arrived.
+    pub in_flight: bool,
 }
 
 /// One channel's delivery of a match.
@@ -185,7 +194,9 @@ pub trait WatchStore: Send + Sync {
 
     /// Leases up to `limit` due, undelivered deliveries of `channel` to `worker` until
     /// `lease` after `now`, earliest due first. Concurrent callers never get the same
-    /// row.
+    /// row. Rows already handed to the channel in a message
+    /// ([`begin_send`](Self::begin_send)) come first, and only with the other rows of
+    /// that message, so it is sent again whole under the same key.
     async fn claim_deliveries(
         &self,
         worker: &str,
@@ -194,6 +205,14 @@ pub trait WatchStore: Send + Sync {
         lease: Duration,
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>>;
+
+    /// Records, before the request goes out, that `worker` hands the rows `ids` (which
+    /// it leases) to their channel as one message with key `key`: from now on they are
+    /// claimed only together and sent under that key, and until the answer is recorded
+    /// ([`mark_delivered`](Self::mark_delivered) or
+    /// [`release_deliveries`](Self::release_deliveries)) their outcome is unknown.
+    /// Answers how many rows it marked (fewer than `ids`: the lease was lost).
+    async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64>;
 
     /// Marks deliveries as delivered at `now` (whoever holds them: the message was
     /// accepted); answers how many were not delivered before.
@@ -301,16 +320,32 @@ const CLAIM: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2
           AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
         ORDER BY due_ms, id LIMIT $5 {}) RETURNING id";
 
+/// Claims the rows of the earliest message handed to the channel before and not
+/// delivered (`{}` as in [`CLAIM`]).
+const CLAIM_MESSAGE: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2 \
+     WHERE id IN (SELECT id FROM watch_outbox \
+        WHERE channel = $3 AND delivered_ms IS NULL AND due_ms <= $4 \
+          AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
+          AND message_key = (SELECT MIN(message_key) FROM watch_outbox \
+              WHERE channel = $3 AND delivered_ms IS NULL AND due_ms <= $4 \
+                AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
+                AND message_key IS NOT NULL) \
+        ORDER BY due_ms, id LIMIT $5 {}) RETURNING id";
+
+const BEGIN_SEND: &str = "UPDATE watch_outbox SET message_key = $3, in_flight = 1 \
+     WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
+
 const CLAIMED: &str = "SELECT o.id, o.channel, o.attempts, m.rule, m.article_id, m.title, \
-     m.source_id, m.column_name, m.url, m.published, m.excerpt, m.matched_ms \
+     m.source_id, m.column_name, m.url, m.published, m.excerpt, m.matched_ms, \
+     o.message_key, o.in_flight \
      FROM watch_outbox o JOIN watch_matches m ON m.id = o.match_id \
      WHERE o.id IN ({}) ORDER BY o.due_ms, o.id";
 
 const MARK_DELIVERED: &str = "UPDATE watch_outbox SET delivered_ms = $2, leased_by = NULL, \
-     lease_until_ms = NULL WHERE id = $1 AND delivered_ms IS NULL";
+     lease_until_ms = NULL, in_flight = 0 WHERE id = $1 AND delivered_ms IS NULL";
 
 const RELEASE: &str = "UPDATE watch_outbox SET leased_by = NULL, lease_until_ms = NULL, \
-     due_ms = $3, attempts = attempts + $4, last_error = COALESCE($5, last_error) \
+     in_flight = 0, due_ms = $3, attempts = attempts + $4, last_error = COALESCE($5, last_error) \
      WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
 
 const SLOT_ROW: &str = "INSERT INTO watch_channel_slots (channel, next_ms) VALUES ($1, 0) \
@@ -486,15 +521,21 @@ macro_rules! watch_store {
                 const OP: &str = "claiming deliveries";
                 let loc = crate::Store::location(self);
                 let until = after(now, lease);
-                let ids: Vec<i64> = sqlx::query_scalar(&CLAIM.replace("{}", $claim))
-                    .bind(worker)
-                    .bind(until)
-                    .bind(channel)
-                    .bind(ms(now))
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(query_error(OP, loc))?;
+                let mut ids: Vec<i64> = Vec::new();
+                for claim in [CLAIM_MESSAGE, CLAIM] {
+                    ids = sqlx::query_scalar(&claim.replace("{}", $claim))
+                        .bind(worker)
+                        .bind(until)
+                        .bind(channel)
+                        .bind(ms(now))
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(query_error(OP, loc))?;
+                    if !ids.is_empty() {
+                        break;
+                    }
+                }
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -526,10 +567,31 @@ macro_rules! watch_store {
                             published: r.try_get(9)?,
                             excerpt: r.try_get(10)?,
                             matched_at: from_ms(r.try_get(11)?),
+                            message_key: r.try_get(12)?,
+                            in_flight: r.try_get::<i64, _>(13)? != 0,
                         })
                     })
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(query_error(OP, loc))
+            }
+
+            async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64> {
+                const OP: &str = "recording a send";
+                let loc = crate::Store::location(self);
+                let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
+                let mut n = 0;
+                for id in ids {
+                    n += sqlx::query(BEGIN_SEND)
+                        .bind(id.0)
+                        .bind(worker)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_error(OP, loc))?
+                        .rows_affected();
+                }
+                tx.commit().await.map_err(query_error(OP, loc))?;
+                Ok(n)
             }
 
             async fn mark_delivered(&self, ids: &[DeliveryId], now: DateTime<Utc>) -> Result<u64> {
