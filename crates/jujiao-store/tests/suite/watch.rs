@@ -365,3 +365,67 @@ pub async fn articles_and_their_matches_are_recorded_together(store: Arc<dyn Sto
     assert_eq!(again, 0);
     assert_eq!(store.watch_stats().await.unwrap().pending, 2);
 }
+
+/// A message handed to its channel (`begin_send`) is claimed again whole — its rows
+/// and only them, still under its key and flagged in flight — when its sender's lease
+/// ends before the answer was recorded.
+pub async fn a_message_in_flight_is_claimed_again_whole(store: Arc<dyn Store>) {
+    let ids = articles(&store, 3).await;
+    let matches: Vec<_> = ids
+        .iter()
+        .map(|id| new_match("规则", *id, &["群"]))
+        .collect();
+    assert_eq!(store.record_watch_matches(&matches).await.unwrap(), 3);
+    let now = Utc::now();
+    let lease = Duration::from_secs(60);
+    let a = store
+        .claim_deliveries("a", "群", 10, lease, now)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 3);
+    assert!(a.iter().all(|d| d.message_key.is_none() && !d.in_flight));
+    let sent: Vec<DeliveryId> = a[..2].iter().map(|d| d.id).collect();
+    assert_eq!(
+        store.begin_send(&sent, "b", "k1").await.unwrap(),
+        0,
+        "only the holder"
+    );
+    assert_eq!(store.begin_send(&sent, "a", "k1").await.unwrap(), 2);
+    store
+        .release_deliveries(&[a[2].id], "a", None, now)
+        .await
+        .unwrap();
+    // "a" dies; its lease ends.
+    let later = now + Span::seconds(61);
+    let b = store
+        .claim_deliveries("b", "群", 10, lease, later)
+        .await
+        .unwrap();
+    assert_eq!(b.iter().map(|d| d.id).collect::<Vec<_>>(), sent);
+    assert!(
+        b.iter()
+            .all(|d| d.message_key.as_deref() == Some("k1") && d.in_flight)
+    );
+    // A failed send: no longer in flight, still one message under its key.
+    let retry = later + Span::seconds(30);
+    store
+        .release_deliveries(&sent, "b", Some("HTTP 502"), retry)
+        .await
+        .unwrap();
+    let c = store
+        .claim_deliveries("c", "群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert_eq!(c.iter().map(|d| d.id).collect::<Vec<_>>(), sent);
+    assert!(
+        c.iter()
+            .all(|d| d.message_key.as_deref() == Some("k1") && !d.in_flight)
+    );
+    assert_eq!(store.mark_delivered(&sent, retry).await.unwrap(), 2);
+    let rest = store
+        .claim_deliveries("c", "群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert_eq!(rest.iter().map(|d| d.id).collect::<Vec<_>>(), [a[2].id]);
+    assert_eq!(rest[0].message_key, None);
+}
