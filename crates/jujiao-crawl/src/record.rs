@@ -1,5 +1,5 @@
 //! The one way the crawler records articles: [`Crawler::record`]. The batch goes to the
-//! store in one transaction (`ArticleStore::record_articles`); then the images and attachments
+//! store in one transaction (`WatchStore::record_articles_watched`); then the images and attachments
 //! of its added and revised articles are collected by the crawler's
 //! [`jujiao_media::Collector`], if it has one (`Crawler::with_media`).
 //!
@@ -9,9 +9,10 @@
 //! (`worker`) — so no path can record an article and forget its files. The test at the
 //! bottom fails if any other module of the crate calls the store's `record_articles`.
 //!
-//! Right after the store's transaction, the added and revised articles are tested
-//! against the watch rules (`jujiao_watch::Watcher`), and their new matches written to
-//! the store's alert outbox — for every path, since every path records here.
+//! The batch is recorded through the watch rules (`jujiao_watch::Watcher::record`): the
+//! added and revised articles are tested against them and their new matches written to
+//! the store's alert outbox in the articles' own transaction — for every path, since
+//! every path records here.
 //!
 //! Files are collected one article after the other: they are mostly on the article's
 //! own host, which the fetcher holds to its per-host limit anyway.
@@ -69,16 +70,8 @@ impl Crawler {
         source_id: &str,
         records: &[ArticleRecord],
     ) -> Result<Recorded, StoreError> {
-        let outcomes = self.store.record_articles(records).await?;
-        // The articles are stored whatever happens here: a failure to record their
-        // matches is logged, not an article error.
-        if let Err(e) = self
-            .watcher
-            .on_recorded(records, &outcomes, chrono::Utc::now())
-            .await
-        {
-            tracing::warn!(source = source_id, error = %e, "watch rules not applied to recorded articles");
-        }
+        // The watch matches are written in the articles' own transaction.
+        let (outcomes, _) = self.watcher.record(records, chrono::Utc::now()).await?;
         let mut files = MediaReport::default();
         if let Some(collector) = &self.media {
             for (record, outcome) in records.iter().zip(&outcomes) {

@@ -465,6 +465,18 @@ impl WatchStore for SlowFinish {
         self.0.record_watch_matches(matches).await
     }
 
+    async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64> {
+        self.0.begin_send(ids, worker, key).await
+    }
+
+    async fn record_articles_watched(
+        &self,
+        batch: &[ArticleRecord],
+        find: &jujiao_store::FindMatches<'_>,
+    ) -> Result<(Vec<RecordOutcome>, u64)> {
+        self.0.record_articles_watched(batch, find).await
+    }
+
     async fn due_channels(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         self.0.due_channels(now).await
     }

@@ -9,13 +9,16 @@
 //!    when the match is new (a revision that still matches adds nothing);
 //! 2. a worker sends only what it has leased ([`claim_deliveries`](WatchStore::claim_deliveries)),
 //!    one claim per message; concurrent claims never share a row;
-//! 3. a row is marked delivered as soon as the endpoint accepted the message; a worker
-//!    that dies before the mark leaves its lease to run out and the row is sent again —
-//!    so nothing is lost, and the only message that can be repeated is the one in flight
-//!    when the process died.
+//! 3. before a message goes out its rows are marked with the message's key and "in
+//!    flight" ([`begin_send`](WatchStore::begin_send)), committed; they are marked
+//!    delivered as soon as the endpoint accepted it. A worker that dies in between leaves
+//!    its lease to run out; the rows are then claimed again together and sent again
+//!    whole, under the same key, flagged as possibly repeated — so nothing is lost, a
+//!    receiver that deduplicates on the key (the JSON webhook's `Idempotency-Key`) sees
+//!    the message once, and a chat robot, which cannot, shows the repeat marked as one.
 
 use crate::error::{Result, StoreError};
-use crate::types::ArticleId;
+use crate::types::{ArticleId, ArticleRecord, RecordOutcome};
 use crate::{PgStore, SqliteStore};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -71,6 +74,11 @@ pub struct NewWatchMatch {
     pub deliveries: Vec<(String, DateTime<Utc>)>,
 }
 
+/// Finds the watch matches of a batch being recorded: called inside the batch's
+/// transaction with its records and their outcomes, in order.
+pub type FindMatches<'a> =
+    dyn Fn(&[ArticleRecord], &[RecordOutcome]) -> Vec<NewWatchMatch> + Send + Sync + 'a;
+
 /// The id of one outbox row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeliveryId(pub i64);
@@ -91,6 +99,12 @@ pub struct Delivery {
     pub published: Option<String>,
     pub excerpt: String,
     pub matched_at: DateTime<Utc>,
+    /// The message this row was last handed to the channel in
+    /// ([`WatchStore::begin_send`]); such rows are claimed again together.
+    pub message_key: Option<String>,
+    /// That send's outcome is unknown: the process died (or lost its store) between
+    /// handing the message over and recording the answer. The message may have arrived.
+    pub in_flight: bool,
 }
 
 /// One channel's delivery of a match.
@@ -163,12 +177,26 @@ pub trait WatchStore: Send + Sync {
     /// as it is and gets no new deliveries. Answers how many matches were new.
     async fn record_watch_matches(&self, matches: &[NewWatchMatch]) -> Result<u64>;
 
+    /// Records a batch of articles as [`ArticleStore::record_articles`](crate::ArticleStore::record_articles)
+    /// does and, in the same transaction, the watch matches `find` reports for it (from
+    /// the records and their outcomes, which carry the new articles' ids): the articles
+    /// and their outbox rows are committed together or not at all, so no crash can
+    /// leave an article recorded without its alerts. Answers the outcomes and how many
+    /// matches were new.
+    async fn record_articles_watched(
+        &self,
+        batch: &[ArticleRecord],
+        find: &FindMatches<'_>,
+    ) -> Result<(Vec<RecordOutcome>, u64)>;
+
     /// The channels with deliveries due at `now` and not leased.
     async fn due_channels(&self, now: DateTime<Utc>) -> Result<Vec<String>>;
 
     /// Leases up to `limit` due, undelivered deliveries of `channel` to `worker` until
     /// `lease` after `now`, earliest due first. Concurrent callers never get the same
-    /// row.
+    /// row. Rows already handed to the channel in a message
+    /// ([`begin_send`](Self::begin_send)) come first, and only with the other rows of
+    /// that message, so it is sent again whole under the same key.
     async fn claim_deliveries(
         &self,
         worker: &str,
@@ -177,6 +205,14 @@ pub trait WatchStore: Send + Sync {
         lease: Duration,
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>>;
+
+    /// Records, before the request goes out, that `worker` hands the rows `ids` (which
+    /// it leases) to their channel as one message with key `key`: from now on they are
+    /// claimed only together and sent under that key, and until the answer is recorded
+    /// ([`mark_delivered`](Self::mark_delivered) or
+    /// [`release_deliveries`](Self::release_deliveries)) their outcome is unknown.
+    /// Answers how many rows it marked (fewer than `ids`: the lease was lost).
+    async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64>;
 
     /// Marks deliveries as delivered at `now` (whoever holds them: the message was
     /// accepted); answers how many were not delivered before.
@@ -211,7 +247,7 @@ pub trait WatchStore: Send + Sync {
     async fn watch_stats(&self) -> Result<WatchStats>;
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
@@ -264,12 +300,12 @@ const SAVE_RULE: &str = "INSERT INTO watch_rules \
      channels = excluded.channels, digest_minute = excluded.digest_minute, \
      origin = excluded.origin, updated_ms = excluded.updated_ms";
 
-const INSERT_MATCH: &str = "INSERT INTO watch_matches \
+pub(crate) const INSERT_MATCH: &str = "INSERT INTO watch_matches \
      (rule, article_id, matched_ms, title, source_id, column_name, url, published, excerpt) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (rule, article_id) DO NOTHING RETURNING id";
 
-const INSERT_DELIVERY: &str = "INSERT INTO watch_outbox (match_id, channel, due_ms) \
+pub(crate) const INSERT_DELIVERY: &str = "INSERT INTO watch_outbox (match_id, channel, due_ms) \
      VALUES ($1, $2, $3) ON CONFLICT (match_id, channel) DO NOTHING";
 
 const DUE_CHANNELS: &str = "SELECT DISTINCT channel FROM watch_outbox \
@@ -284,16 +320,32 @@ const CLAIM: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2
           AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
         ORDER BY due_ms, id LIMIT $5 {}) RETURNING id";
 
+/// Claims the rows of the earliest message handed to the channel before and not
+/// delivered (`{}` as in [`CLAIM`]).
+const CLAIM_MESSAGE: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2 \
+     WHERE id IN (SELECT id FROM watch_outbox \
+        WHERE channel = $3 AND delivered_ms IS NULL AND due_ms <= $4 \
+          AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
+          AND message_key = (SELECT MIN(message_key) FROM watch_outbox \
+              WHERE channel = $3 AND delivered_ms IS NULL AND due_ms <= $4 \
+                AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
+                AND message_key IS NOT NULL) \
+        ORDER BY due_ms, id LIMIT $5 {}) RETURNING id";
+
+const BEGIN_SEND: &str = "UPDATE watch_outbox SET message_key = $3, in_flight = 1 \
+     WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
+
 const CLAIMED: &str = "SELECT o.id, o.channel, o.attempts, m.rule, m.article_id, m.title, \
-     m.source_id, m.column_name, m.url, m.published, m.excerpt, m.matched_ms \
+     m.source_id, m.column_name, m.url, m.published, m.excerpt, m.matched_ms, \
+     o.message_key, o.in_flight \
      FROM watch_outbox o JOIN watch_matches m ON m.id = o.match_id \
      WHERE o.id IN ({}) ORDER BY o.due_ms, o.id";
 
 const MARK_DELIVERED: &str = "UPDATE watch_outbox SET delivered_ms = $2, leased_by = NULL, \
-     lease_until_ms = NULL WHERE id = $1 AND delivered_ms IS NULL";
+     lease_until_ms = NULL, in_flight = 0 WHERE id = $1 AND delivered_ms IS NULL";
 
 const RELEASE: &str = "UPDATE watch_outbox SET leased_by = NULL, lease_until_ms = NULL, \
-     due_ms = $3, attempts = attempts + $4, last_error = COALESCE($5, last_error) \
+     in_flight = 0, due_ms = $3, attempts = attempts + $4, last_error = COALESCE($5, last_error) \
      WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
 
 const SLOT_ROW: &str = "INSERT INTO watch_channel_slots (channel, next_ms) VALUES ($1, 0) \
@@ -433,37 +485,20 @@ macro_rules! watch_store {
                     return Ok(0);
                 }
                 let loc = crate::Store::location(self);
-                let now = ms(Utc::now());
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
-                let mut new = 0;
-                for m in matches {
-                    let id: Option<i64> = sqlx::query_scalar(INSERT_MATCH)
-                        .bind(&m.rule)
-                        .bind(m.article_id.0)
-                        .bind(now)
-                        .bind(&m.title)
-                        .bind(&m.source_id)
-                        .bind(&m.column)
-                        .bind(&m.url)
-                        .bind(m.published.as_deref())
-                        .bind(&m.excerpt)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(query_error(OP, loc))?;
-                    let Some(id) = id else { continue };
-                    new += 1;
-                    for (channel, due) in &m.deliveries {
-                        sqlx::query(INSERT_DELIVERY)
-                            .bind(id)
-                            .bind(channel)
-                            .bind(ms(*due))
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(query_error(OP, loc))?;
-                    }
-                }
+                let new = self
+                    .insert_watch_matches(&mut tx, matches, Utc::now())
+                    .await?;
                 tx.commit().await.map_err(query_error(OP, loc))?;
                 Ok(new)
+            }
+
+            async fn record_articles_watched(
+                &self,
+                batch: &[ArticleRecord],
+                find: &FindMatches<'_>,
+            ) -> Result<(Vec<RecordOutcome>, u64)> {
+                self.record_batch(batch, Some(find)).await
             }
 
             async fn due_channels(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
@@ -486,15 +521,21 @@ macro_rules! watch_store {
                 const OP: &str = "claiming deliveries";
                 let loc = crate::Store::location(self);
                 let until = after(now, lease);
-                let ids: Vec<i64> = sqlx::query_scalar(&CLAIM.replace("{}", $claim))
-                    .bind(worker)
-                    .bind(until)
-                    .bind(channel)
-                    .bind(ms(now))
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(query_error(OP, loc))?;
+                let mut ids: Vec<i64> = Vec::new();
+                for claim in [CLAIM_MESSAGE, CLAIM] {
+                    ids = sqlx::query_scalar(&claim.replace("{}", $claim))
+                        .bind(worker)
+                        .bind(until)
+                        .bind(channel)
+                        .bind(ms(now))
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(query_error(OP, loc))?;
+                    if !ids.is_empty() {
+                        break;
+                    }
+                }
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -526,10 +567,31 @@ macro_rules! watch_store {
                             published: r.try_get(9)?,
                             excerpt: r.try_get(10)?,
                             matched_at: from_ms(r.try_get(11)?),
+                            message_key: r.try_get(12)?,
+                            in_flight: r.try_get::<i64, _>(13)? != 0,
                         })
                     })
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(query_error(OP, loc))
+            }
+
+            async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64> {
+                const OP: &str = "recording a send";
+                let loc = crate::Store::location(self);
+                let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
+                let mut n = 0;
+                for id in ids {
+                    n += sqlx::query(BEGIN_SEND)
+                        .bind(id.0)
+                        .bind(worker)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_error(OP, loc))?
+                        .rows_affected();
+                }
+                tx.commit().await.map_err(query_error(OP, loc))?;
+                Ok(n)
             }
 
             async fn mark_delivered(&self, ids: &[DeliveryId], now: DateTime<Utc>) -> Result<u64> {

@@ -68,6 +68,8 @@ macro_rules! backend_tests {
                 an_ended_lease_is_claimed_again,
                 concurrent_delivery_claims_never_share_a_row,
                 send_slots_are_spaced_across_callers,
+                articles_and_their_matches_are_recorded_together,
+                a_message_in_flight_is_claimed_again_whole,
                 disclosure_tables_round_trip_and_follow_revisions,
             );
         }

@@ -10,7 +10,8 @@
 //!   `sign = base64(HMAC-SHA256(key = T + "\n" + secret, msg = ""))` in the JSON body;
 //!   `post` (rich text) or `text`.
 //! - Generic webhook: `POST {url}` with the items as JSON, `Authorization: Bearer` when
-//!   a token is set, and `Idempotency-Key` (the delivery ids) so a receiver can drop a
+//!   a token is set, and `Idempotency-Key` ([`Message::key`]: a message sent again
+//!   carries the same key, and `"possible_repeat": true`) so a receiver can drop a
 //!   repeat.
 //!
 //! A 2xx answer whose JSON says `errcode` ≠ 0 (企业微信, 钉钉) or `code` ≠ 0 (飞书) is a
@@ -183,11 +184,7 @@ pub fn build_request(
             if let Some(token) = token {
                 headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
             }
-            let ids: Vec<String> = message.items.iter().map(|d| d.id.0.to_string()).collect();
-            headers.push((
-                "Idempotency-Key".to_owned(),
-                format!("jujiao-{}", ids.join("-")),
-            ));
+            headers.push(("Idempotency-Key".to_owned(), message.key()));
             let items: Vec<Value> = message
                 .items
                 .iter()
@@ -207,10 +204,14 @@ pub fn build_request(
                     })
                 })
                 .collect();
+            let mut body = json!({"title": message.title, "text": message.text, "items": items});
+            if message.possible_repeat {
+                body["possible_repeat"] = json!(true);
+            }
             Request {
                 url: channel.url.clone(),
                 headers,
-                body: json!({"title": message.title, "text": message.text, "items": items}),
+                body,
             }
         }
         ChannelKind::Email(_) => {

@@ -46,6 +46,9 @@ pub struct DeliverOptions {
     pub backoff: Duration,
     /// `[web] base_url`: messages link to the web app's article pages.
     pub base_url: Option<String>,
+    /// PEM certificates trusted besides the web PKI roots (e-mail relays):
+    /// `settings.ca_certificates` and `--cacert`.
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 impl DeliverOptions {
@@ -56,6 +59,17 @@ impl DeliverOptions {
             send_timeout: DEFAULT_SEND_TIMEOUT,
             backoff: DEFAULT_BACKOFF,
             base_url: None,
+            root_certificates: Vec::new(),
+        }
+    }
+
+    /// The options of a process running with `config`: links to its `[web] base_url`,
+    /// trusts its extra certificates.
+    pub fn for_config(worker: impl Into<String>, config: &jujiao_config::Config) -> DeliverOptions {
+        DeliverOptions {
+            base_url: config.web.base_url.clone(),
+            root_certificates: config.settings.root_certificates.clone(),
+            ..DeliverOptions::new(worker)
         }
     }
 }
@@ -164,21 +178,40 @@ impl Deliverer {
         }
         let base = self.options.base_url.as_deref();
         let mut messages = compose(&claimed, Layout::of(&channel.kind), base).into_iter();
-        let message = messages
+        let mut message = messages
             .next()
             .expect("claimed deliveries make at least one message");
         let rest: Vec<_> = messages.flat_map(|m| m.ids()).collect();
         if !rest.is_empty() {
             store.release_deliveries(&rest, worker, None, now).await?;
         }
+        if message.items.iter().any(|d| d.in_flight) {
+            message.mark_possible_repeat();
+        }
+        let ids = message.ids();
+        // Committed before the request: if this process dies before the answer is
+        // recorded, these rows are sent again together, under the same key, marked.
+        if store.begin_send(&ids, worker, &message.key()).await? < ids.len() as u64 {
+            // Part of the message was claimed by another deliverer (this lease ended):
+            // send nothing, give back what is still held, not in flight.
+            store.release_deliveries(&ids, worker, None, now).await?;
+            tracing::warn!(channel = %channel.name, "lease lost before sending; left to its new holder");
+            return Ok(report);
+        }
         let sent = match &channel.kind {
-            ChannelKind::Email(mail) => email::send(channel, mail, &message).await,
+            ChannelKind::Email(mail) => {
+                let cx = email::SendContext {
+                    root_certificates: &self.options.root_certificates,
+                    timeout: self.options.send_timeout,
+                    now,
+                };
+                email::send(channel, mail, &message, cx).await
+            }
             _ => match build_request(channel, &message, base, now) {
                 Ok(request) => send(&self.client, &request).await,
                 Err(e) => Err(e.to_string()),
             },
         };
-        let ids = message.ids();
         match sent {
             Ok(()) => {
                 store.mark_delivered(&ids, now).await?;

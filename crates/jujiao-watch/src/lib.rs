@@ -9,14 +9,13 @@
 //!   outbox, one row per `(rule, article, channel)`.
 //! - [`Deliverer`] drains the outbox: claims with leases, batches per channel
 //!   ([`message`]), sends ([`channels`]: 企业微信, 钉钉 with 加签, 飞书 with signature,
-//!   a generic JSON webhook), marks delivered or retries with backoff.
+//!   a generic JSON webhook; [`email`] over SMTP), marks delivered or retries with
+//!   backoff.
 //! - [`leaders`] finds the sentences that name a configured leader (领导活动一览).
-//!
-//! E-mail channels are configured and validated but not yet sent ([`email`]).
 
 pub mod channels;
 mod deliver;
-mod email;
+pub mod email;
 pub mod excerpt;
 pub mod leaders;
 pub mod message;

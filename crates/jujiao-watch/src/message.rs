@@ -18,8 +18,9 @@ pub const DINGTALK_BYTES: usize = 18_000;
 pub const FEISHU_BYTES: usize = 15_000;
 /// Generic webhook and e-mail: items per message.
 pub const MAX_ITEMS: usize = 100;
-/// Bytes kept for the header line of a message ("关注提醒（共 N 条）").
-const HEADER_BYTES: usize = 64;
+/// Bytes kept for the header line of a message ("### 关注提醒（N 条）", and
+/// [`REPEAT_MARK`] when it is sent again).
+const HEADER_BYTES: usize = 100;
 
 /// One message: its title, its rendered text and the deliveries it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,11 +28,36 @@ pub struct Message {
     pub title: String,
     pub text: String,
     pub items: Vec<Delivery>,
+    /// Sent again after a send whose outcome is unknown: it may have arrived before.
+    pub possible_repeat: bool,
 }
+
+/// What the header of a message sent again says.
+pub const REPEAT_MARK: &str = "（重发：上次发送结果未知，可能重复）";
 
 impl Message {
     pub fn ids(&self) -> Vec<DeliveryId> {
         self.items.iter().map(|d| d.id).collect()
+    }
+
+    /// The message's key: the same deliveries always make the same key, so a message
+    /// sent again is recognisable (the webhook's `Idempotency-Key`, the e-mail's
+    /// `Message-ID`).
+    pub fn key(&self) -> String {
+        let ids: Vec<String> = self.items.iter().map(|d| d.id.0.to_string()).collect();
+        format!("jujiao-{}", ids.join("-"))
+    }
+
+    /// Marks the message as possibly repeated, in its title and on its first line (the
+    /// header's reserve holds the mark, so a message stays within its channel's size).
+    pub fn mark_possible_repeat(&mut self) {
+        if self.possible_repeat {
+            return;
+        }
+        self.possible_repeat = true;
+        self.title.push_str(REPEAT_MARK);
+        let (first, rest) = self.text.split_once('\n').unwrap_or((&self.text, ""));
+        self.text = format!("{first}{REPEAT_MARK}\n{rest}");
     }
 }
 
@@ -167,7 +193,12 @@ pub fn compose(items: &[Delivery], layout: Layout, base_url: Option<&str>) -> Ve
                 header(items.len(), layout.markdown),
                 texts.join("\n\n")
             );
-            Message { title, text, items }
+            Message {
+                title,
+                text,
+                items,
+                possible_repeat: false,
+            }
         })
         .collect()
 }
@@ -191,6 +222,8 @@ mod tests {
             published: None,
             excerpt: excerpt.into(),
             matched_at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 6, 1, 30, 0).unwrap(),
+            message_key: None,
+            in_flight: false,
         }
     }
 
@@ -238,6 +271,26 @@ mod tests {
                 (0..60).collect::<Vec<_>>(),
                 "every item once, in order"
             );
+        }
+    }
+
+    #[test]
+    fn a_repeat_is_marked_within_the_limit_and_keeps_its_key() {
+        let items: Vec<Delivery> = (0..60)
+            .map(|i| delivery(i, &format!("第{i}条消息标题"), &"很长的摘句。".repeat(10)))
+            .collect();
+        let layout = Layout {
+            markdown: true,
+            max_bytes: Some(WECOM_MARKDOWN_BYTES),
+        };
+        for mut m in compose(&items, layout, None) {
+            let key = m.key();
+            m.mark_possible_repeat();
+            m.mark_possible_repeat();
+            assert!(m.text.len() <= WECOM_MARKDOWN_BYTES, "{}", m.text.len());
+            assert_eq!(m.text.matches(REPEAT_MARK).count(), 1);
+            assert!(m.text.starts_with("### 关注提醒（") && m.title.ends_with(REPEAT_MARK));
+            assert_eq!(m.key(), key);
         }
     }
 

@@ -142,9 +142,8 @@ pub async fn run_server(options: ServeOptions) -> Result<(), WebError> {
             what: "saving the watch rules",
             source,
         })?;
-    let mut alert_options =
-        jujiao_watch::DeliverOptions::new(format!("serve-{}", std::process::id()));
-    alert_options.base_url = config.web.base_url.clone();
+    let alert_options =
+        jujiao_watch::DeliverOptions::for_config(format!("serve-{}", std::process::id()), &config);
     match jujiao_watch::Deliverer::new(Arc::clone(&store), &config.watch.channels, alert_options) {
         Ok(deliverer) => {
             let (_keep, stop) = tokio::sync::watch::channel(false);

@@ -5,14 +5,17 @@
 //! day, the articles naming them with the sentence that does.
 //!
 //! Saving and deleting rules (`POST /watch/rules`, `POST /watch/rules/delete`) change
-//! state, so they need the admin token (form field `token` or `Authorization:
-//! Bearer`), like "run now". Rules from the sources file are shown but edited there.
+//! state: they need a signed-in editor or admin ([`EditorUser`]; a viewer gets 403),
+//! whose form carries the session's CSRF token (checked by the auth middleware before
+//! the handler runs), or the admin token as `Authorization: Bearer` (scripts). Each
+//! change is written to the audit log. Rules from the sources file are shown but edited
+//! there.
 
 use crate::AppState;
-use crate::security::{self, Access};
+use crate::auth::{EditorUser, MaybeUser, audit};
 use crate::view::{error_page, local_time, render, store_failed};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -94,7 +97,11 @@ struct PageQuery {
     saved: Option<String>,
 }
 
-async fn watch_page(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
+async fn watch_page(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let store = state.store();
     let rules = match store.watch_rules().await {
         Ok(r) => r,
@@ -138,7 +145,7 @@ async fn watch_page(State(state): State<AppState>, Query(q): Query<PageQuery>) -
                 .collect()
         })
         .unwrap_or_default();
-    let can_edit = state.admin_token().is_some();
+    let can_edit = user.as_ref().is_some_and(|u| u.can_edit());
     render(
         &state,
         "watch.html",
@@ -152,7 +159,6 @@ async fn watch_page(State(state): State<AppState>, Query(q): Query<PageQuery>) -
 
 #[derive(Debug, Deserialize, Default)]
 struct RuleForm {
-    token: Option<String>,
     name: Option<String>,
     #[serde(default)]
     query: String,
@@ -188,35 +194,11 @@ impl RuleForm {
     }
 }
 
-fn denied(state: &AppState, access: Access) -> Option<Response> {
-    match access {
-        Access::Granted => None,
-        Access::Disabled => Some(error_page(
-            state,
-            StatusCode::FORBIDDEN,
-            "不能在网页上修改关注规则",
-            "服务器没有设置管理令牌（[web] admin_token 或环境变量 JUJIAO_ADMIN_TOKEN）。",
-        )),
-        Access::Denied => Some(error_page(
-            state,
-            StatusCode::UNAUTHORIZED,
-            "管理令牌不正确",
-            "修改关注规则需要正确的管理令牌。",
-        )),
-    }
-}
-
 async fn save_rule(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    EditorUser(who): EditorUser,
     Form(form): Form<RuleForm>,
 ) -> Response {
-    if let Some(r) = denied(
-        &state,
-        security::check(state.admin_token(), &headers, form.token.as_deref()),
-    ) {
-        return r;
-    }
     let channel_names: Vec<&str> = state
         .watch()
         .map(|w| w.channels.iter().map(|c| c.name.as_str()).collect())
@@ -251,6 +233,24 @@ async fn save_rule(
     if let Err(e) = state.store().save_watch_rule(&stored).await {
         return store_failed(&state, &e);
     }
+    let action = if existing.iter().any(|r| r.name == rule.name) {
+        "修改关注规则"
+    } else {
+        "新建关注规则"
+    };
+    let detail = format!(
+        "查询：{}；渠道：{}",
+        stored.query,
+        stored.channels.join("、")
+    );
+    audit(
+        &state,
+        &who,
+        action,
+        &format!("watch rule {}", rule.name),
+        &detail,
+    )
+    .await;
     (
         StatusCode::SEE_OTHER,
         [(
@@ -263,15 +263,9 @@ async fn save_rule(
 
 async fn delete_rule(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    EditorUser(who): EditorUser,
     Form(form): Form<RuleForm>,
 ) -> Response {
-    if let Some(r) = denied(
-        &state,
-        security::check(state.admin_token(), &headers, form.token.as_deref()),
-    ) {
-        return r;
-    }
     let name = form.name.unwrap_or_default();
     let existing = match state.store().watch_rules().await {
         Ok(r) => r,
@@ -290,12 +284,23 @@ async fn delete_rule(
             "这条规则写在配置文件里",
             "配置文件中的规则请在配置文件里删除。",
         ),
-        Some(_) => match state.store().delete_watch_rule(&name).await {
-            Ok(_) => (
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, "/watch".to_owned())],
-            )
-                .into_response(),
+        Some(r) => match state.store().delete_watch_rule(&name).await {
+            Ok(_) => {
+                let detail = format!("查询：{}", r.query);
+                audit(
+                    &state,
+                    &who,
+                    "删除关注规则",
+                    &format!("watch rule {name}"),
+                    &detail,
+                )
+                .await;
+                (
+                    StatusCode::SEE_OTHER,
+                    [(header::LOCATION, "/watch".to_owned())],
+                )
+                    .into_response()
+            }
             Err(e) => store_failed(&state, &e),
         },
     }

@@ -1,14 +1,15 @@
-//! The 关注 page, "试用", saving rules with the admin token, 领导活动一览 and the
-//! briefing's leader filter, on a real server over a real SQLite store.
+//! The 关注 page, "试用", rule edits by signed-in editors (roles, CSRF, audit log) and
+//! scripts (the admin bearer token), 领导活动一览 and the briefing's leader filter, on a
+//! real server over a real SQLite store.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
+use common::signin::{Browser, PASSWORD, add_user, sign_in};
 use common::*;
 use jujiao_config::Config;
-use jujiao_store::{NewWatchMatch, RuleOrigin, SqliteStore, Store};
-use jujiao_web::{AdminToken, AppState};
+use jujiao_store::{NewWatchMatch, Role, RuleOrigin, Store};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -28,16 +29,16 @@ name = "王伟"
 title = "区委书记"
 "#;
 
-async fn start(
-    token: Option<&str>,
-) -> (String, Arc<dyn Store>, reqwest::Client, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&dir.path().join("t.db").to_string_lossy())
-            .await
-            .unwrap(),
-    );
-    fill(store.as_ref()).await;
+async fn start(token: Option<&'static str>) -> (String, Arc<dyn Store>, reqwest::Client, TestApp) {
+    let config = Config::parse(CONFIG, Path::new("t.toml")).unwrap();
+    let app = common::start(Setup {
+        token,
+        search: false,
+        watch: Some(config.watch.clone()),
+        ..Setup::default()
+    })
+    .await;
+    let store = Arc::clone(&app.store);
     store
         .record_articles(&[
             record(
@@ -58,7 +59,6 @@ async fn start(
         ])
         .await
         .unwrap();
-    let config = Config::parse(CONFIG, Path::new("t.toml")).unwrap();
     let rules: Vec<_> = config
         .watch
         .rules
@@ -66,19 +66,7 @@ async fn start(
         .map(|r| jujiao_watch::stored_rule(r, RuleOrigin::Config))
         .collect();
     store.sync_config_watch_rules(&rules).await.unwrap();
-    let mut b = AppState::builder(Arc::clone(&store), sources()).watch(config.watch);
-    if let Some(t) = token {
-        b = b.admin_token(AdminToken::new(t));
-    }
-    let app = jujiao_web::router(b.build());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (format!("http://{addr}"), store, client, dir)
+    (app.base.clone(), store, app.client.clone(), app)
 }
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
@@ -141,79 +129,180 @@ async fn trying_a_rule_shows_what_it_would_have_matched() {
     );
 }
 
+fn rule_form<'a>(name: &'a str, query: &'a str, csrf: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![("name", name), ("query", query), ("channels", "值班群")];
+    if let Some(c) = csrf {
+        f.push(("csrf", c));
+    }
+    f
+}
+
 #[tokio::test]
-async fn saving_a_rule_needs_the_admin_token() {
-    let (base, store, client, _dir) = start(Some("admin-token-123")).await;
-    let form = |token: &'static str| {
-        vec![
-            ("name", "新规则"),
-            ("query", "科学城 | 中关村"),
-            ("channels", "值班群"),
-            ("token", token),
-        ]
+async fn rule_edits_need_an_editor_and_the_csrf_token_and_are_audited() {
+    let (base, store, client, app) = start(Some("admin-token-123")).await;
+    add_user(store.as_ref(), "编辑小王", Role::Editor).await;
+    add_user(store.as_ref(), "viewer", Role::Viewer).await;
+    let editor = sign_in(&app, "编辑小王", PASSWORD).await;
+    let viewer = sign_in(&app, "viewer", PASSWORD).await;
+    let post = |who: &Browser, path: &str, form: Vec<(&str, &str)>| {
+        client
+            .post(format!("{base}{path}"))
+            .header("cookie", format!("jujiao_session={}", who.session))
+            .form(&form)
+            .send()
     };
-    let r = client
-        .post(format!("{base}/watch/rules"))
-        .form(&form("wrong"))
-        .send()
+    let rules = || async { store.watch_rules().await.unwrap() };
+
+    // The page offers the save button (with the token) to the editor only.
+    let html = body(app.get_as("/watch", &editor.session).await).await;
+    assert!(html.contains(&format!("name=\"csrf\" value=\"{}\"", editor.csrf)));
+    assert!(html.contains("formaction=\"/watch/rules\""));
+    let html = body(app.get_as("/watch", &viewer.session).await).await;
+    assert!(!html.contains("formaction=\"/watch/rules\""));
+
+    // A viewer is refused, even with a good token; an editor without or with a wrong
+    // token too; nothing changes.
+    let r = post(
+        &viewer,
+        "/watch/rules",
+        rule_form("新规则", "科学城", Some(&viewer.csrf)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(body(r).await.contains("权限不足"));
+    let r = post(&editor, "/watch/rules", rule_form("新规则", "科学城", None))
         .await
         .unwrap();
-    assert_eq!(r.status(), 401);
-    assert_eq!(store.watch_rules().await.unwrap().len(), 1);
-    let r = client
-        .post(format!("{base}/watch/rules"))
-        .form(&form("admin-token-123"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &editor,
+        "/watch/rules",
+        rule_form("新规则", "科学城", Some("wrong")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(rules().await.len(), 1);
+
+    // The editor creates, edits and deletes a rule.
+    let r = post(
+        &editor,
+        "/watch/rules",
+        rule_form("新规则", "科学城", Some(&editor.csrf)),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 303);
-    let rules = store.watch_rules().await.unwrap();
-    let saved = rules.iter().find(|r| r.name == "新规则").unwrap();
+    let r = post(
+        &editor,
+        "/watch/rules",
+        rule_form("新规则", "科学城 | 中关村", Some(&editor.csrf)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let saved = rules()
+        .await
+        .into_iter()
+        .find(|r| r.name == "新规则")
+        .unwrap();
     assert_eq!(
         (saved.query.as_str(), saved.origin),
         ("科学城 | 中关村", RuleOrigin::Web)
     );
     // An unknown channel is refused with the reason; the file's rule cannot be edited here.
-    let mut bad = form("admin-token-123");
+    let mut bad = rule_form("新规则", "科学城", Some(&editor.csrf));
     bad[2] = ("channels", "没有的群");
-    let r = client
-        .post(format!("{base}/watch/rules"))
-        .form(&bad)
-        .send()
-        .await
-        .unwrap();
+    let r = post(&editor, "/watch/rules", bad).await.unwrap();
     assert_eq!(r.status(), 400);
     assert!(body(r).await.contains("没有的群"));
-    let mut file_rule = form("admin-token-123");
-    file_rule[0] = ("name", "文件规则");
+    let r = post(
+        &editor,
+        "/watch/rules",
+        rule_form("文件规则", "x", Some(&editor.csrf)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = post(
+        &viewer,
+        "/watch/rules/delete",
+        vec![("name", "新规则"), ("csrf", &viewer.csrf)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(&editor, "/watch/rules/delete", vec![("name", "新规则")])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(rules().await.len(), 2);
+    let r = post(
+        &editor,
+        "/watch/rules/delete",
+        vec![("name", "新规则"), ("csrf", &editor.csrf)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(rules().await.len(), 1);
+
+    let log: Vec<_> = store
+        .audit_log(20, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entry.action.ends_with("关注规则"))
+        .collect();
+    let seen: Vec<(&str, &str, &str)> = log
+        .iter()
+        .map(|e| {
+            (
+                e.entry.actor.as_str(),
+                e.entry.action.as_str(),
+                e.entry.target.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("编辑小王", "删除关注规则", "watch rule 新规则"),
+            ("编辑小王", "修改关注规则", "watch rule 新规则"),
+            ("编辑小王", "新建关注规则", "watch rule 新规则"),
+        ]
+    );
+    assert!(
+        log[1].entry.detail.contains("科学城 | 中关村"),
+        "{:?}",
+        log[1]
+    );
+}
+
+#[tokio::test]
+async fn scripts_keep_the_admin_bearer_token() {
+    let (base, store, client, _app) = start(Some("admin-token-123")).await;
     let r = client
         .post(format!("{base}/watch/rules"))
-        .form(&file_rule)
+        .bearer_auth("wrong")
+        .form(&rule_form("脚本规则", "科学城", None))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 409);
+    assert_eq!(r.status(), 401, "a wrong token is no one");
     let r = client
-        .post(format!("{base}/watch/rules/delete"))
-        .form(&[("name", "新规则"), ("token", "admin-token-123")])
+        .post(format!("{base}/watch/rules"))
+        .bearer_auth("admin-token-123")
+        .form(&rule_form("脚本规则", "科学城", None))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(store.watch_rules().await.unwrap().len(), 1);
-}
-
-#[tokio::test]
-async fn without_a_token_rules_cannot_be_saved() {
-    let (base, store, client, _dir) = start(None).await;
-    let r = client
-        .post(format!("{base}/watch/rules"))
-        .form(&[("name", "x"), ("query", "y"), ("token", "anything")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    assert_eq!(store.watch_rules().await.unwrap().len(), 1);
+    assert_eq!(store.watch_rules().await.unwrap().len(), 2);
+    let log = store.audit_log(10, None).await.unwrap();
+    assert_eq!(log[0].entry.actor, jujiao_web::auth::ADMIN_TOKEN_ACTOR);
+    assert_eq!(log[0].entry.action, "新建关注规则");
 }
 
 #[tokio::test]

@@ -7,10 +7,10 @@
 //!
 //! The endpoint counts a message as delivered when it has received it, before it
 //! answers (a robot posts what it got, whether or not its answer reaches the sender).
-//! What must hold: nothing is lost, and nothing is repeated except the one message that
-//! was in flight when the process died — a robot without an idempotency key cannot tell
-//! a retry from a new message, so that message is sent again (the JSON webhook carries
-//! each item's `delivery_id` and an `Idempotency-Key` for receivers that drop repeats).
+//! What must hold: nothing is lost; to a JSON webhook whose receiver drops a repeated
+//! `Idempotency-Key`, nothing is repeated either (exactly once); to a robot, which
+//! cannot tell a retry from a new message, only the message in flight at the kill can
+//! arrive twice, and its second copy is marked as a possible repeat.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -26,33 +26,74 @@ use std::time::{Duration, Instant};
 const MATCHES: usize = 120;
 const TRIALS: u64 = 30;
 
-type Received = Arc<Mutex<HashMap<usize, u32>>>;
+/// Per match, one entry per receipt: whether the message said it may be a repeat.
+type Received = Arc<Mutex<HashMap<usize, Vec<bool>>>>;
 
-async fn endpoint(received: Received, delay: Duration) -> String {
+/// Which endpoint the trials deliver to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Receiver {
+    /// A 企业微信-style robot: text messages of at most 2,048 bytes, no idempotency key.
+    Robot,
+    /// The generic JSON webhook, received by a service that drops a message whose
+    /// `Idempotency-Key` it has already accepted (it still answers 200).
+    DedupingWebhook,
+}
+
+#[derive(Clone)]
+struct EndpointState {
+    received: Received,
+    keys: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Requests whose key had been accepted before (dropped by the receiver).
+    dropped: Arc<Mutex<u32>>,
+    delay: Duration,
+    receiver: Receiver,
+}
+
+async fn endpoint(received: Received, receiver: Receiver) -> (String, Arc<Mutex<u32>>) {
     async fn handler(
-        State((received, delay)): State<(Received, Duration)>,
+        State(s): State<EndpointState>,
+        headers: axum::http::HeaderMap,
         body: Bytes,
     ) -> &'static str {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        let content = v["text"]["content"].as_str().unwrap_or_default().to_owned();
+        let content = match s.receiver {
+            Receiver::Robot => v["text"]["content"].as_str().unwrap_or_default().to_owned(),
+            Receiver::DedupingWebhook => {
+                let key = headers["idempotency-key"].to_str().unwrap().to_owned();
+                if !s.keys.lock().unwrap().insert(key) {
+                    *s.dropped.lock().unwrap() += 1;
+                    tokio::time::sleep(s.delay).await;
+                    return r#"{"ok":true}"#;
+                }
+                v["text"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        let marked = content.contains(jujiao_watch::message::REPEAT_MARK);
         {
-            let mut r = received.lock().unwrap();
+            let mut r = s.received.lock().unwrap();
             for i in 0..MATCHES {
                 if content.contains(&format!("】第{i}号通知\n")) {
-                    *r.entry(i).or_default() += 1;
+                    r.entry(i).or_default().push(marked);
                 }
             }
         }
-        tokio::time::sleep(delay).await;
+        // The robot posts what it got, whether or not its answer reaches the sender.
+        tokio::time::sleep(s.delay).await;
         r#"{"errcode":0,"errmsg":"ok"}"#
     }
-    let app = axum::Router::new()
-        .fallback(handler)
-        .with_state((received, delay));
+    let dropped = Arc::new(Mutex::new(0));
+    let state = EndpointState {
+        received,
+        keys: Arc::default(),
+        dropped: dropped.clone(),
+        delay: Duration::from_millis(30),
+        receiver,
+    };
+    let app = axum::Router::new().fallback(handler).with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
+    (format!("http://{addr}"), dropped)
 }
 
 fn record(i: usize) -> ArticleRecord {
@@ -83,13 +124,19 @@ fn record(i: usize) -> ArticleRecord {
 }
 
 /// A database with `MATCHES` matches waiting for channel 群, and its sources file.
-async fn prepare(dir: &Path, base: &str) -> (String, std::path::PathBuf) {
+async fn prepare(dir: &Path, base: &str, receiver: Receiver) -> (String, std::path::PathBuf) {
     let db = dir.join("w.db");
     let config = dir.join("jujiao.toml");
+    let channel = match receiver {
+        Receiver::Robot => {
+            format!("kind = \"wecom\"\nformat = \"text\"\nurl = \"{base}/send\"\ntoken = \"K\"\n")
+        }
+        Receiver::DedupingWebhook => format!("kind = \"webhook\"\nurl = \"{base}/hook\"\n"),
+    };
     jujiao_legacy::write_atomic(
         &config,
         format!(
-            "[[channel]]\nname = \"群\"\nkind = \"wecom\"\nformat = \"text\"\nurl = \"{base}/send\"\ntoken = \"K\"\nmessages_per_minute = 6000\n\n\
+            "[[channel]]\nname = \"群\"\n{channel}messages_per_minute = 6000\n\n\
              [[watch]]\nname = \"通知\"\nquery = \"通知\"\nchannels = [\"群\"]\n"
         )
         .as_bytes(),
@@ -110,9 +157,8 @@ async fn prepare(dir: &Path, base: &str) -> (String, std::path::PathBuf) {
         .await
         .unwrap();
     let records: Vec<_> = (0..MATCHES).map(record).collect();
-    let outcomes = store.record_articles(&records).await.unwrap();
-    let n = jujiao_watch::Watcher::new(store.clone())
-        .on_recorded(&records, &outcomes, Utc::now())
+    let (_, n) = jujiao_watch::Watcher::new(store.clone())
+        .record(&records, Utc::now())
         .await
         .unwrap();
     assert_eq!(n as usize, MATCHES);
@@ -146,13 +192,29 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_deliverers_lose_nothing_and_repeat_only_the_message_in_flight() {
+/// What the trials measured.
+#[derive(Debug, Default)]
+struct Trials {
+    killed_running: u32,
+    /// Matches never received.
+    lost: usize,
+    /// Receipts beyond the first of a match.
+    repeated: usize,
+    /// Of those, receipts whose message did not say it may be a repeat.
+    unmarked_repeats: usize,
+    /// Trials with a repeat.
+    trials_with_repeats: u32,
+    /// Requests the deduplicating receiver dropped by their key.
+    dropped_by_key: u32,
+    failures: Vec<String>,
+}
+
+async fn kill_trials(receiver: Receiver) -> Trials {
     // A full run, measured: its length spreads the kill instants.
     let received: Received = Arc::default();
-    let base = endpoint(received.clone(), Duration::from_millis(30)).await;
+    let (base, _) = endpoint(received.clone(), receiver).await;
     let dir = tempfile::tempdir().unwrap();
-    let (db, config) = prepare(dir.path(), &base).await;
+    let (db, config) = prepare(dir.path(), &base, receiver).await;
     let start = Instant::now();
     let status = deliver(&db, &config).status().unwrap();
     let full = start.elapsed();
@@ -160,56 +222,108 @@ async fn killed_deliverers_lose_nothing_and_repeat_only_the_message_in_flight() 
     {
         let r = received.lock().unwrap();
         assert_eq!(r.len(), MATCHES, "a clean run delivers everything");
-        assert!(r.values().all(|n| *n == 1));
+        assert!(r.values().all(|n| n.len() == 1));
     }
 
     let mut seed = 20_261_206u64;
-    let (mut lost, mut duplicated, mut killed_running, mut repeats) = (0usize, 0usize, 0u32, 0u32);
-    // Most matches one text message holds (2,048 bytes): a repeat larger than this would
-    // mean more than the message in flight was sent twice.
-    let one_message = 2048 / 100;
-    let mut failures = Vec::new();
+    let mut t = Trials::default();
     for trial in 0..TRIALS {
         let received: Received = Arc::default();
-        let base = endpoint(received.clone(), Duration::from_millis(30)).await;
+        let (base, dropped) = endpoint(received.clone(), receiver).await;
         let dir = tempfile::tempdir().unwrap();
-        let (db, config) = prepare(dir.path(), &base).await;
+        let (db, config) = prepare(dir.path(), &base, receiver).await;
         let kill_after =
             Duration::from_millis(splitmix(&mut seed) % (full.as_millis() as u64 * 11 / 10).max(1));
         let mut child = deliver(&db, &config).spawn().unwrap();
         tokio::time::sleep(kill_after).await;
         if child.try_wait().unwrap().is_none() {
-            killed_running += 1;
+            t.killed_running += 1;
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         // The next run waits out the dead one's leases and finishes.
         assert!(deliver(&db, &config).status().unwrap().success());
         let r = received.lock().unwrap();
-        let trial_lost = (0..MATCHES).filter(|i| !r.contains_key(i)).count();
-        let trial_dup: usize = r
+        let lost = (0..MATCHES).filter(|i| !r.contains_key(i)).count();
+        let repeated: usize = r.values().map(|n| n.len() - 1).sum();
+        // Every receipt after a match's first must be marked as a possible repeat.
+        let unmarked: usize = r
             .values()
-            .filter(|n| **n > 1)
-            .map(|n| (*n - 1) as usize)
+            .map(|n| n.iter().skip(1).filter(|marked| !**marked).count())
             .sum();
-        if trial_dup > 0 {
-            repeats += 1;
+        if repeated > 0 {
+            t.trials_with_repeats += 1;
         }
-        if trial_lost > 0 || trial_dup > one_message || r.values().any(|n| *n > 2) {
-            failures.push(format!(
-                "trial {trial}: kill after {kill_after:?}: {trial_lost} lost, {trial_dup} twice"
+        if lost > 0 || unmarked > 0 || r.values().any(|n| n.len() > 2) {
+            t.failures.push(format!(
+                "trial {trial}: kill after {kill_after:?}: {lost} lost, {repeated} repeated ({unmarked} unmarked)"
             ));
         }
-        lost += trial_lost;
-        duplicated += trial_dup;
+        t.lost += lost;
+        t.repeated += repeated;
+        t.unmarked_repeats += unmarked;
+        t.dropped_by_key += *dropped.lock().unwrap();
     }
     eprintln!(
-        "watch kill trials: {TRIALS} trials ({killed_running} killed while sending, full run {full:?}): {lost} lost, {duplicated} matches repeated in {repeats} trials (the message in flight)"
+        "watch kill trials ({receiver:?}): {TRIALS} trials ({} killed while running, full run {full:?}): \
+         {} lost, {} matches received twice in {} trials ({} of them unmarked), \
+         {} repeated messages dropped by their Idempotency-Key",
+        t.killed_running,
+        t.lost,
+        t.repeated,
+        t.trials_with_repeats,
+        t.unmarked_repeats,
+        t.dropped_by_key
     );
     assert!(
-        killed_running >= TRIALS as u32 / 2,
+        t.killed_running >= TRIALS as u32 / 2,
         "most kills land during delivery"
     );
-    assert_eq!(lost, 0, "{failures:#?}");
-    assert!(failures.is_empty(), "{failures:#?}");
+    t
+}
+
+/// A chat robot cannot recognise a repeat: the message in flight at the kill may
+/// arrive twice, and then its second copy says so. Nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_deliverers_lose_nothing_and_a_robot_sees_only_marked_repeats() {
+    let t = kill_trials(Receiver::Robot).await;
+    assert_eq!(t.lost, 0, "{:#?}", t.failures);
+    assert_eq!(t.unmarked_repeats, 0, "{:#?}", t.failures);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// A receiver that deduplicates on the webhook's `Idempotency-Key` gets every match
+/// exactly once: the message in flight at the kill is sent again whole, same key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_deliverers_deliver_exactly_once_to_a_deduplicating_webhook() {
+    let t = kill_trials(Receiver::DedupingWebhook).await;
+    assert_eq!((t.lost, t.repeated), (0, 0), "{:#?}", t.failures);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// `jujiao demo` carries a watch rule and the demo site's own webhook, and its summary
+/// says what the webhook received.
+#[test]
+fn the_demo_delivers_its_watch_rule_to_its_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jujiao"))
+        .arg("demo")
+        .arg("--out")
+        .arg(dir.path().join("demo"))
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("watch rule \"区委常委会\": the demo webhook received "))
+        .unwrap_or_else(|| panic!("no watch summary in:\n{stdout}"));
+    let alerts: u32 = line
+        .split("received ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(alerts > 0, "{line}");
+    assert!(stdout.contains("  区委常委会 · "), "{stdout}");
 }

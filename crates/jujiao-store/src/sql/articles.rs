@@ -90,18 +90,7 @@ impl Decoder<'_> {
 #[async_trait]
 impl ArticleStore for d::This {
     async fn record_articles(&self, batch: &[ArticleRecord]) -> Result<Vec<RecordOutcome>> {
-        let mut attempt = 1;
-        loop {
-            match super::record::record_articles(self, batch).await {
-                Err(e) if attempt < d::MAX_BATCH_ATTEMPTS && d::is_lost_race(&e) => {
-                    tracing::debug!(db = %self.location, attempt, error = %e,
-                        "batch lost a race, retrying");
-                    tokio::time::sleep(d::backoff(attempt)).await;
-                    attempt += 1;
-                }
-                result => return result,
-            }
-        }
+        Ok(self.record_batch(batch, None).await?.0)
     }
 
     async fn filed_articles(&self, q: &FilingQuery) -> Result<Vec<FiledArticle>> {

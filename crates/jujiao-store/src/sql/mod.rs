@@ -18,6 +18,7 @@ mod crawl;
 mod files;
 mod host_pause;
 mod record;
+mod watch;
 mod work;
 
 use super::dialect as d;

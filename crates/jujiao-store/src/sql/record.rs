@@ -16,6 +16,7 @@ use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::near::{Candidate, NearIndex, title_key};
 use crate::types::{ArticleId, ArticleRecord, FilingId, FilingRef, RecordOutcome};
+use crate::watch::FindMatches;
 use chrono::{DateTime, Utc};
 use jujiao_model::{Article, Fingerprint};
 use std::collections::{HashMap, HashSet};
@@ -43,13 +44,15 @@ struct Batch<'s> {
     ids: d::Ids,
 }
 
-/// One try at recording `batch`; the caller retries lost races.
+/// One try at recording `batch`, and the watch matches `watch` finds for it in the
+/// same transaction; the caller retries lost races.
 pub(super) async fn record_articles(
     store: &d::This,
     batch: &[ArticleRecord],
-) -> Result<Vec<RecordOutcome>> {
+    watch: Option<&FindMatches<'_>>,
+) -> Result<(Vec<RecordOutcome>, u64)> {
     if batch.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
     for (index, record) in batch.iter().enumerate() {
         validate(index, record)?;
@@ -98,8 +101,17 @@ pub(super) async fn record_articles(
     d::record_disclosures(&mut b.tx, batch, &outcomes)
         .await
         .map_err(store.query_error(OP))?;
+    let matched = match watch {
+        Some(find) => {
+            let matches = find(batch, &outcomes);
+            store
+                .insert_watch_matches(&mut b.tx, &matches, b.now)
+                .await?
+        }
+        None => 0,
+    };
     b.tx.commit().await.map_err(store.query_error(OP))?;
-    Ok(outcomes)
+    Ok((outcomes, matched))
 }
 
 /// An empty URL or column fails the batch; so does a NUL character where the backend's

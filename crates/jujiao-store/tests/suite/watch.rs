@@ -314,3 +314,118 @@ pub async fn send_slots_are_spaced_across_callers(store: Arc<dyn Store>) {
         SendSlot::Granted
     );
 }
+
+/// Articles and their outbox rows are one transaction: a batch whose matches cannot be
+/// written (here a match naming an article that does not exist, refused by the foreign
+/// key) stores no article either, and a batch whose matches are written stores both.
+pub async fn articles_and_their_matches_are_recorded_together(store: Arc<dyn Store>) {
+    let batch = [
+        record(
+            "https://t.example/1",
+            "区委书记调研",
+            &["区委书记到海淀调研。"],
+        ),
+        record("https://t.example/2", "天气", &["晴。"]),
+    ];
+    let urls = || {
+        batch
+            .iter()
+            .map(|r| r.article.url.clone())
+            .collect::<Vec<_>>()
+    };
+    let broken = |_: &[jujiao_store::ArticleRecord], _: &[jujiao_store::RecordOutcome]| {
+        vec![new_match("规则", ArticleId(987_654_321), &["值班群"])]
+    };
+    let failed = store.record_articles_watched(&batch, &broken).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(
+        store.known_urls(&urls()).await.unwrap().is_empty(),
+        "the articles rolled back with their matches"
+    );
+    assert_eq!(store.watch_stats().await.unwrap().matches, 0);
+
+    let find = |records: &[jujiao_store::ArticleRecord],
+                outcomes: &[jujiao_store::RecordOutcome]| {
+        records
+            .iter()
+            .zip(outcomes)
+            .filter(|(r, _)| r.article.title.contains("区委书记"))
+            .map(|(_, o)| new_match("规则", o.article_id(), &["值班群", "邮件"]))
+            .collect()
+    };
+    let (outcomes, new) = store.record_articles_watched(&batch, &find).await.unwrap();
+    assert_eq!((outcomes.len(), new), (2, 1));
+    assert_eq!(store.known_urls(&urls()).await.unwrap().len(), 2);
+    let recent = store.recent_watch_matches(None, 10).await.unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0].article_id, outcomes[0].article_id());
+    assert_eq!(recent[0].deliveries.len(), 2);
+    // Recorded again, unchanged: no new match, no new delivery.
+    let (_, again) = store.record_articles_watched(&batch, &find).await.unwrap();
+    assert_eq!(again, 0);
+    assert_eq!(store.watch_stats().await.unwrap().pending, 2);
+}
+
+/// A message handed to its channel (`begin_send`) is claimed again whole — its rows
+/// and only them, still under its key and flagged in flight — when its sender's lease
+/// ends before the answer was recorded.
+pub async fn a_message_in_flight_is_claimed_again_whole(store: Arc<dyn Store>) {
+    let ids = articles(&store, 3).await;
+    let matches: Vec<_> = ids
+        .iter()
+        .map(|id| new_match("规则", *id, &["群"]))
+        .collect();
+    assert_eq!(store.record_watch_matches(&matches).await.unwrap(), 3);
+    let now = Utc::now();
+    let lease = Duration::from_secs(60);
+    let a = store
+        .claim_deliveries("a", "群", 10, lease, now)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 3);
+    assert!(a.iter().all(|d| d.message_key.is_none() && !d.in_flight));
+    let sent: Vec<DeliveryId> = a[..2].iter().map(|d| d.id).collect();
+    assert_eq!(
+        store.begin_send(&sent, "b", "k1").await.unwrap(),
+        0,
+        "only the holder"
+    );
+    assert_eq!(store.begin_send(&sent, "a", "k1").await.unwrap(), 2);
+    store
+        .release_deliveries(&[a[2].id], "a", None, now)
+        .await
+        .unwrap();
+    // "a" dies; its lease ends.
+    let later = now + Span::seconds(61);
+    let b = store
+        .claim_deliveries("b", "群", 10, lease, later)
+        .await
+        .unwrap();
+    assert_eq!(b.iter().map(|d| d.id).collect::<Vec<_>>(), sent);
+    assert!(
+        b.iter()
+            .all(|d| d.message_key.as_deref() == Some("k1") && d.in_flight)
+    );
+    // A failed send: no longer in flight, still one message under its key.
+    let retry = later + Span::seconds(30);
+    store
+        .release_deliveries(&sent, "b", Some("HTTP 502"), retry)
+        .await
+        .unwrap();
+    let c = store
+        .claim_deliveries("c", "群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert_eq!(c.iter().map(|d| d.id).collect::<Vec<_>>(), sent);
+    assert!(
+        c.iter()
+            .all(|d| d.message_key.as_deref() == Some("k1") && !d.in_flight)
+    );
+    assert_eq!(store.mark_delivered(&sent, retry).await.unwrap(), 2);
+    let rest = store
+        .claim_deliveries("c", "群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert_eq!(rest.iter().map(|d| d.id).collect::<Vec<_>>(), [a[2].id]);
+    assert_eq!(rest[0].message_key, None);
+}

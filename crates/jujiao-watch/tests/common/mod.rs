@@ -124,9 +124,9 @@ pub async fn record_and_watch(
     records: &[ArticleRecord],
     now: DateTime<Utc>,
 ) -> u64 {
-    let outcomes = store.record_articles(records).await.unwrap();
     Watcher::new(store.clone())
-        .on_recorded(records, &outcomes, now)
+        .record(records, now)
         .await
         .unwrap()
+        .1
 }

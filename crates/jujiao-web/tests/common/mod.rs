@@ -86,6 +86,8 @@ pub struct Setup {
     pub scheduler: Option<SchedulerHandle>,
     /// Sign-in settings (default: `AuthSettings::default()`, reading is public).
     pub auth: Option<jujiao_web::auth::AuthSettings>,
+    /// Channels, watch rules and leaders (the 关注 and 领导活动 pages).
+    pub watch: Option<jujiao_config::WatchSettings>,
 }
 
 impl Default for Setup {
@@ -95,6 +97,7 @@ impl Default for Setup {
             token: None,
             scheduler: None,
             auth: None,
+            watch: None,
         }
     }
 }
@@ -193,6 +196,9 @@ pub async fn start(setup: Setup) -> TestApp {
     }
     if let Some(a) = setup.auth {
         b = b.auth(a);
+    }
+    if let Some(w) = setup.watch {
+        b = b.watch(w);
     }
     let app = jujiao_web::router(b.build());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -71,8 +71,7 @@ pub fn deliverer(
     worker: String,
     lease: Duration,
 ) -> anyhow::Result<Deliverer> {
-    let mut options = DeliverOptions::new(worker);
-    options.base_url = config.web.base_url.clone();
+    let mut options = DeliverOptions::for_config(worker, config);
     options.lease = lease;
     Ok(Deliverer::new(store, &config.watch.channels, options)?)
 }
