@@ -28,9 +28,7 @@ impl Reach {
             config.settings.resolve.push(pair);
         }
         for path in &self.cacert {
-            let pem = jujiao_config::read_pem("--cacert", &path.to_string_lossy())
-                .map_err(|(_, m)| anyhow::anyhow!(m))
-                .context("while reading --cacert")?;
+            let pem = jujiao_config::read_pem("--cacert", &path.to_string_lossy())?;
             config.settings.root_certificates.push(pem);
         }
         Ok(())
