@@ -2,7 +2,6 @@
 //! addresses (an office's staging mirror, a replica) and trust its certificate
 //! authority, without editing the sources file.
 
-use anyhow::Context;
 use jujiao_config::Config;
 use std::path::PathBuf;
 
