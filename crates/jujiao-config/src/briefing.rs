@@ -12,7 +12,7 @@
 //! copies = 30
 //! ```
 
-use crate::validate::Failure;
+use crate::check::KeyError;
 use jujiao_model::{Numbering, SeriesSettings};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -40,7 +40,7 @@ pub struct RawBriefing {
 }
 
 /// Validates every `[[briefing]]`; none configured gives the default 每日简报.
-pub(crate) fn briefings(raw: Vec<RawBriefing>) -> Result<Vec<SeriesSettings>, Failure> {
+pub(crate) fn briefings(raw: Vec<RawBriefing>) -> Result<Vec<SeriesSettings>, KeyError> {
     if raw.is_empty() {
         return Ok(vec![SeriesSettings::default_daily()]);
     }
@@ -51,7 +51,7 @@ pub(crate) fn briefings(raw: Vec<RawBriefing>) -> Result<Vec<SeriesSettings>, Fa
             let key = format!("briefing[{i}]");
             let s = briefing(b, &key)?;
             if !names.insert(s.name.clone()) {
-                return Err((
+                return Err(KeyError::invalid(
                     format!("{key}.name"),
                     format!("two briefings are named \"{}\"", s.name),
                 ));
@@ -63,12 +63,12 @@ pub(crate) fn briefings(raw: Vec<RawBriefing>) -> Result<Vec<SeriesSettings>, Fa
 
 /// Checks one series; public to the crate so the web app's admin form uses the same rule
 /// through [`check_series`].
-fn briefing(b: RawBriefing, key: &str) -> Result<SeriesSettings, Failure> {
+fn briefing(b: RawBriefing, key: &str) -> Result<SeriesSettings, KeyError> {
     let default = SeriesSettings::default_daily();
     let numbering = match b.numbering.as_deref() {
         None => Numbering::Continuous,
         Some(n) => Numbering::parse(n).ok_or_else(|| {
-            (
+            KeyError::invalid(
                 format!("{key}.numbering"),
                 format!("\"{n}\" is not a numbering; use \"continuous\" or \"yearly\""),
             )
@@ -83,7 +83,8 @@ fn briefing(b: RawBriefing, key: &str) -> Result<SeriesSettings, Failure> {
         copy_to: b.copy_to.unwrap_or_default(),
         copies: b.copies.unwrap_or(0),
     };
-    check_series(&s).map_err(|(field, message)| (format!("{key}.{field}"), message))?;
+    check_series(&s)
+        .map_err(|(field, message)| KeyError::invalid(format!("{key}.{field}"), message))?;
     Ok(s)
 }
 

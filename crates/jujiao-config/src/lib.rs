@@ -7,24 +7,31 @@
 //! never halfway through a crawl. CSS selectors are checked by the crawler when it
 //! compiles its extraction rules, also before anything is fetched.
 
+mod api;
 pub mod briefing;
-mod listing;
+mod check;
+mod edition;
+mod feed;
+mod html;
 pub mod raw;
 mod reach;
+mod rules;
 mod validate;
 pub mod watch;
 mod web;
 
+pub use api::{
+    ApiSource, DEFAULT_API_PAGES, DEFAULT_FIRST_PAGE, ItemFormat, ItemUrl, JsonItems, JsonPath,
+    ListBody, ListMethod, PathStep, Session,
+};
 pub use briefing::{MAX_SERIES_NAME_CHARS, check_series};
-pub use listing::{
-    ApiSource, ArticleRules, DEFAULT_API_PAGES, DEFAULT_FIRST_PAGE, FeedSource, ItemFormat,
-    ItemUrl, JsonItems, JsonPath, ListBody, ListMethod, PathStep, Session,
-};
+pub use check::{KeyError, parse_duration};
+pub use edition::EditionSource;
+pub use feed::FeedSource;
+pub use html::{HtmlSource, Pagination};
 pub use reach::{ScriptLinks, parse_resolve, read_pem};
-pub use validate::{
-    ArticleSelectors, Config, DateFolderStyle, EditionSource, FileNameMode, HtmlSource, Pagination,
-    Settings, Source, SourceKind,
-};
+pub use rules::{ArticleRules, ArticleSelectors};
+pub use validate::{Config, DateFolderStyle, FileNameMode, Settings, Source, SourceKind};
 pub use watch::{
     Channel, ChannelKind, EmailChannel, Leader, SecretRef, SmtpTls, WatchRule, WatchSettings,
 };
@@ -90,12 +97,9 @@ pub enum ConfigError {
         #[source]
         source: Box<toml::de::Error>,
     },
-    #[error("{path}: {key}: {message}")]
-    Invalid {
-        path: PathBuf,
-        key: String,
-        message: String,
-    },
+    /// A key whose value is wrong; `problem` names the key and says what is wrong.
+    #[error("{path}: {problem}")]
+    Invalid { path: PathBuf, problem: KeyError },
 }
 
 impl Config {
@@ -114,41 +118,11 @@ impl Config {
             path: path.to_owned(),
             source: Box::new(source),
         })?;
-        Config::from_raw(raw).map_err(|(key, message)| ConfigError::Invalid {
+        Config::from_raw(raw).map_err(|problem| ConfigError::Invalid {
             path: path.to_owned(),
-            key,
-            message,
+            problem,
         })
     }
-}
-
-/// Parses durations as people write them: `90s`, `15m`, `1h`, `2d`, `500ms`, or a bare
-/// number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (examples: 90s, 15m, 1h, 2d)"))?;
-    let secs = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        "d" => value * 86400.0,
-        other => {
-            return Err(format!(
-                "`{text}`: unknown unit `{other}` (use ms, s, m, h or d)"
-            ));
-        }
-    };
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(format!("`{text}` is not a duration"));
-    }
-    Ok(Duration::from_secs_f64(secs))
 }
 
 #[cfg(test)]

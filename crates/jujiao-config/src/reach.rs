@@ -2,8 +2,8 @@
 //! addresses (`settings.resolve`, curl's `--resolve`), a source's own `User-Agent`, and
 //! how links written by inline scripts are read (`script_links`).
 
+use crate::check::{KeyError, pattern};
 use crate::raw::RawScriptLinks;
-use crate::validate::Failure;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -62,11 +62,11 @@ fn entry(host: &str, addr: &str) -> Result<(String, SocketAddr), String> {
 }
 
 /// Reads a PEM certificate file (`settings.ca_certificates`, `--cacert`).
-pub fn read_pem(key: &str, path: &str) -> Result<Vec<u8>, (String, String)> {
-    let bytes =
-        std::fs::read(path).map_err(|e| (key.to_owned(), format!("cannot read {path}: {e}")))?;
+pub fn read_pem(key: &str, path: &str) -> Result<Vec<u8>, KeyError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| KeyError::invalid(key, format!("cannot read {path}: {e}")))?;
     if !String::from_utf8_lossy(&bytes).contains("-----BEGIN CERTIFICATE-----") {
-        return Err((
+        return Err(KeyError::invalid(
             key.to_owned(),
             format!("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
         ));
@@ -78,19 +78,23 @@ pub fn read_pem(key: &str, path: &str) -> Result<Vec<u8>, (String, String)> {
 pub(crate) fn resolve(
     key: &str,
     raw: &BTreeMap<String, String>,
-) -> Result<Vec<(String, SocketAddr)>, Failure> {
+) -> Result<Vec<(String, SocketAddr)>, KeyError> {
     raw.iter()
-        .map(|(host, addr)| entry(host, addr).map_err(|m| (format!("{key}.\"{host}\""), m)))
+        .map(|(host, addr)| {
+            entry(host, addr).map_err(|m| KeyError::invalid(format!("{key}.\"{host}\""), m))
+        })
         .collect()
 }
 
 /// Validates a source's `user_agent`: a header value, not empty.
-pub(crate) fn user_agent(key: &str, raw: Option<String>) -> Result<Option<String>, Failure> {
+pub(crate) fn user_agent(key: &str, raw: Option<String>) -> Result<Option<String>, KeyError> {
     match raw {
-        Some(ua) if ua.trim().is_empty() || ua.chars().any(char::is_control) => Err((
-            key.to_owned(),
-            "must be a non-empty header value on one line".into(),
-        )),
+        Some(ua) if ua.trim().is_empty() || ua.chars().any(char::is_control) => {
+            Err(KeyError::invalid(
+                key.to_owned(),
+                "must be a non-empty header value on one line",
+            ))
+        }
         other => Ok(other),
     }
 }
@@ -99,17 +103,17 @@ pub(crate) fn user_agent(key: &str, raw: Option<String>) -> Result<Option<String
 pub(crate) fn script_links(
     key: &str,
     raw: Option<&RawScriptLinks>,
-) -> Result<ScriptLinks, Failure> {
+) -> Result<ScriptLinks, KeyError> {
     match raw {
         None | Some(RawScriptLinks::Switch(true)) => Ok(ScriptLinks::Auto),
         Some(RawScriptLinks::Switch(false)) => Ok(ScriptLinks::Off),
         Some(RawScriptLinks::Pattern(p)) => {
-            let re = Regex::new(p).map_err(|e| (key.to_owned(), format!("bad pattern: {e}")))?;
+            let re = pattern(key, p)?;
             let names: Vec<&str> = re.capture_names().flatten().collect();
             if !(names.contains(&"url") && names.contains(&"title")) {
-                return Err((
+                return Err(KeyError::invalid(
                     key.to_owned(),
-                    "the pattern needs named groups (?P<url>…) and (?P<title>…)".into(),
+                    "the pattern needs named groups (?P<url>…) and (?P<title>…)",
                 ));
             }
             Ok(ScriptLinks::Pattern(re))

@@ -381,3 +381,39 @@ fn shipped_example_admin_token_line_parses_when_uncommented() {
     let c = parse(&text.replace("\n# admin_token = ", "\nadmin_token = ")).unwrap();
     assert!(c.web.admin_token.is_some());
 }
+
+#[test]
+fn invalid_keys_are_named_errors_with_the_file_and_the_key() {
+    let two = "[[source]]\nid = \"a\"\ncolumn = \"c\"\nlist_urls = [\"http://x/\"]\n";
+    let e = parse(&format!("{two}{two}")).expect_err("two sources share an id");
+    let ConfigError::Invalid { path, problem } = &e else {
+        panic!("an invalid key expected: {e:?}")
+    };
+    assert_eq!(path, Path::new("jujiao.toml"));
+    assert_eq!(
+        problem,
+        &KeyError::Duplicate {
+            key: "source[1] (id \"a\").id".into(),
+            what: "sources",
+            field: "id",
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "jujiao.toml: source[1] (id \"a\").id: two sources have this id"
+    );
+
+    let e = parse(&JSON_SOURCE.replace("max_age = \"30d\"", "pages = 0")).expect_err("zero pages");
+    let ConfigError::Invalid { problem, .. } = &e else {
+        panic!("an invalid key expected: {e:?}")
+    };
+    assert_eq!(problem.key(), "source[0] (id \"api\").pages");
+    assert!(matches!(problem, KeyError::Zero { .. }), "{problem:?}");
+    assert!(e.to_string().ends_with(".pages: must be at least 1"), "{e}");
+
+    let e = err("[settings]\nmedia_max_file_bytes = 0\n");
+    assert_eq!(
+        e,
+        "jujiao.toml: settings.media_max_file_bytes: must be at least 1 byte"
+    );
+}

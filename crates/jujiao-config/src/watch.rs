@@ -8,7 +8,7 @@
 //! sent, so `sources check` and the pages never see it.
 
 use crate::Secret;
-use crate::validate::Failure;
+use crate::check::{KeyError, http_url};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fmt;
@@ -244,25 +244,27 @@ fn secret(
     field: &str,
     inline: Option<&String>,
     env: Option<&String>,
-) -> Result<Option<SecretRef>, Failure> {
+) -> Result<Option<SecretRef>, KeyError> {
     match (inline, env) {
-        (Some(_), Some(_)) => Err((
+        (Some(_), Some(_)) => Err(KeyError::invalid(
             format!("{key}.{field}"),
             format!("give either {field} or {field}_env, not both"),
         )),
-        (Some(v), None) if v.trim().is_empty() => {
-            Err((format!("{key}.{field}"), "is empty".to_owned()))
-        }
+        (Some(v), None) if v.trim().is_empty() => Err(KeyError::invalid(
+            format!("{key}.{field}"),
+            "is empty".to_owned(),
+        )),
         (Some(v), None) => Ok(Some(SecretRef::Inline(Secret::new(v.trim().to_owned())))),
-        (None, Some(name)) if name.trim().is_empty() => {
-            Err((format!("{key}.{field}_env"), "is empty".to_owned()))
-        }
+        (None, Some(name)) if name.trim().is_empty() => Err(KeyError::invalid(
+            format!("{key}.{field}_env"),
+            "is empty".to_owned(),
+        )),
         (None, Some(name)) => Ok(Some(SecretRef::Env(name.trim().to_owned()))),
         (None, None) => Ok(None),
     }
 }
 
-fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
+fn channel(raw: &RawChannel, key: &str) -> Result<Channel, KeyError> {
     let token = secret(key, "token", raw.token.as_ref(), raw.token_env.as_ref())?;
     let secret_ref = secret(key, "secret", raw.secret.as_ref(), raw.secret_env.as_ref())?;
     let format = raw.format.as_deref();
@@ -272,7 +274,7 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
                 None | Some("markdown") => true,
                 Some("text") => false,
                 Some(other) => {
-                    return Err((
+                    return Err(KeyError::invalid(
                         format!("{key}.format"),
                         format!("`{other}` is not a 企业微信 format; use markdown or text"),
                     ));
@@ -294,7 +296,7 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
                 None | Some("post") => true,
                 Some("text") => false,
                 Some(other) => {
-                    return Err((
+                    return Err(KeyError::invalid(
                         format!("{key}.format"),
                         format!("`{other}` is not a 飞书 format; use post or text"),
                     ));
@@ -310,7 +312,7 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
         "email" => {
             let need = |v: &Option<String>, field: &str| {
                 v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-                    (
+                    KeyError::invalid(
                         format!("{key}.{field}"),
                         "is required for e-mail".to_owned(),
                     )
@@ -321,14 +323,14 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
                 Some("tls") => SmtpTls::Tls,
                 Some("none") => SmtpTls::None,
                 Some(other) => {
-                    return Err((
+                    return Err(KeyError::invalid(
                         format!("{key}.smtp_tls"),
                         format!("`{other}` is not allowed here; use starttls, tls or none"),
                     ));
                 }
             };
             if raw.to.is_empty() {
-                return Err((
+                return Err(KeyError::invalid(
                     format!("{key}.to"),
                     "name at least one recipient".to_owned(),
                 ));
@@ -354,7 +356,7 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
             (ChannelKind::Email(email), None, DEFAULT_MESSAGES_PER_MINUTE)
         }
         other => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.kind"),
                 format!(
                     "`{other}` is not a channel kind; use wecom, dingtalk, feishu, webhook or email"
@@ -364,30 +366,31 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
     };
     let url = match (raw.url.as_deref(), default_url) {
         (Some(u), _) => {
-            let parsed =
-                url::Url::parse(u).map_err(|e| (format!("{key}.url"), format!("`{u}`: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err((format!("{key}.url"), format!("`{u}` is not an http(s) URL")));
-            }
+            http_url(&format!("{key}.url"), u)?;
             u.trim_end_matches('/').to_owned()
         }
         (None, Some(d)) => d.to_owned(),
         (None, None) if matches!(kind, ChannelKind::Email(_)) => String::new(),
-        (None, None) => return Err((format!("{key}.url"), "is required for a webhook".to_owned())),
+        (None, None) => {
+            return Err(KeyError::invalid(
+                format!("{key}.url"),
+                "is required for a webhook".to_owned(),
+            ));
+        }
     };
     if matches!(
         kind,
         ChannelKind::Wecom { .. } | ChannelKind::Dingtalk | ChannelKind::Feishu { .. }
     ) && token.is_none()
     {
-        return Err((
+        return Err(KeyError::invalid(
             format!("{key}.token"),
             "the robot's key is required (token or token_env)".to_owned(),
         ));
     }
     let messages_per_minute = raw.messages_per_minute.unwrap_or(default_rate);
     if messages_per_minute == 0 {
-        return Err((
+        return Err(KeyError::invalid(
             format!("{key}.messages_per_minute"),
             "must be at least 1".to_owned(),
         ));
@@ -404,19 +407,22 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, Failure> {
 
 /// Validates a watch rule written in the file or in the web app: `channels` are the
 /// names of the configured channels.
-pub fn watch_rule(raw: &RawWatch, key: &str, channels: &[&str]) -> Result<WatchRule, Failure> {
+pub fn watch_rule(raw: &RawWatch, key: &str, channels: &[&str]) -> Result<WatchRule, KeyError> {
     if raw.name.trim().is_empty() {
-        return Err((format!("{key}.name"), "is empty".to_owned()));
+        return Err(KeyError::invalid(
+            format!("{key}.name"),
+            "is empty".to_owned(),
+        ));
     }
     if raw.query.trim().is_empty() && raw.columns.is_empty() && raw.sources.is_empty() {
-        return Err((
+        return Err(KeyError::invalid(
             format!("{key}.query"),
             "is empty; give words to look for, or columns or sources to follow whole".to_owned(),
         ));
     }
     for c in &raw.channels {
         if !channels.contains(&c.as_str()) {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.channels"),
                 format!("no [[channel]] is named \"{c}\""),
             ));
@@ -427,7 +433,7 @@ pub fn watch_rule(raw: &RawWatch, key: &str, channels: &[&str]) -> Result<WatchR
         .as_deref()
         .map(parse_clock)
         .transpose()
-        .map_err(|m| (format!("{key}.digest"), m))?;
+        .map_err(|m| KeyError::invalid(format!("{key}.digest"), m))?;
     Ok(WatchRule {
         name: raw.name.trim().to_owned(),
         query: raw.query.trim().to_owned(),
@@ -443,19 +449,23 @@ pub(crate) fn watch_settings(
     channels: &[RawChannel],
     rules: &[RawWatch],
     leaders: &[RawLeader],
-) -> Result<WatchSettings, Failure> {
+) -> Result<WatchSettings, KeyError> {
     let mut out = WatchSettings::default();
     let mut names = HashSet::new();
     for (i, raw) in channels.iter().enumerate() {
         let key = format!("channel[{i}] (name \"{}\")", raw.name);
         if raw.name.trim().is_empty() {
-            return Err((format!("{key}.name"), "is empty".to_owned()));
+            return Err(KeyError::invalid(
+                format!("{key}.name"),
+                "is empty".to_owned(),
+            ));
         }
         if !names.insert(raw.name.clone()) {
-            return Err((
-                format!("{key}.name"),
-                "two channels have this name".to_owned(),
-            ));
+            return Err(KeyError::Duplicate {
+                key: format!("{key}.name"),
+                what: "channels",
+                field: "name",
+            });
         }
         out.channels.push(channel(raw, &key)?);
     }
@@ -464,10 +474,11 @@ pub(crate) fn watch_settings(
     for (i, raw) in rules.iter().enumerate() {
         let key = format!("watch[{i}] (name \"{}\")", raw.name);
         if !names.insert(raw.name.trim().to_owned()) {
-            return Err((
-                format!("{key}.name"),
-                "two watch rules have this name".to_owned(),
-            ));
+            return Err(KeyError::Duplicate {
+                key: format!("{key}.name"),
+                what: "watch rules",
+                field: "name",
+            });
         }
         out.rules.push(watch_rule(raw, &key, &channel_names)?);
     }
@@ -476,16 +487,17 @@ pub(crate) fn watch_settings(
         let key = format!("leader[{i}]");
         let name = raw.name.trim();
         if name.chars().count() < 2 {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.name"),
                 "give the full name (two characters or more)".to_owned(),
             ));
         }
         if !names.insert(name.to_owned()) {
-            return Err((
-                format!("{key}.name"),
-                "two leaders have this name".to_owned(),
-            ));
+            return Err(KeyError::Duplicate {
+                key: format!("{key}.name"),
+                what: "leaders",
+                field: "name",
+            });
         }
         out.leaders.push(Leader {
             name: name.to_owned(),

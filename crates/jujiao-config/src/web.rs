@@ -6,8 +6,8 @@
 //! same rule ([`check_admin_token`]) applies to the `JUJIAO_ADMIN_TOKEN` environment
 //! variable, which overrides the file.
 
+use crate::check::{KeyError, http_url};
 use crate::raw::RawWeb;
-use crate::validate::Failure;
 use std::fmt;
 
 /// Fewest characters an admin token may have: a short token is guessed quickly by
@@ -103,26 +103,19 @@ pub fn check_admin_token(token: &str) -> Result<&str, String> {
     Ok(token)
 }
 
-pub(crate) fn web(raw: &RawWeb) -> Result<WebSettings, Failure> {
+pub(crate) fn web(raw: &RawWeb) -> Result<WebSettings, KeyError> {
     let admin_token = match raw.admin_token.as_deref() {
         None => None,
         Some(t) => Some(Secret(
             check_admin_token(t)
-                .map_err(|message| ("web.admin_token".to_owned(), message))?
+                .map_err(|message| KeyError::invalid("web.admin_token", message))?
                 .to_owned(),
         )),
     };
     let base_url = match raw.base_url.as_deref() {
         None => None,
         Some(u) => {
-            let parsed = url::Url::parse(u)
-                .map_err(|e| ("web.base_url".to_owned(), format!("`{u}`: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err((
-                    "web.base_url".to_owned(),
-                    format!("`{u}` is not an http(s) URL"),
-                ));
-            }
+            http_url("web.base_url", u)?;
             Some(u.trim_end_matches('/').to_owned())
         }
     };

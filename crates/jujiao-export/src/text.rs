@@ -74,18 +74,18 @@ pub(crate) fn column_runs(articles: &[FiledArticle]) -> impl Iterator<Item = &[F
 /// XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF) dropped: Word refuses a file
 /// holding one.
 pub(crate) fn push_xml_escaped(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
+    let is_forbidden = |c: char| {
+        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    let allowed: std::borrow::Cow<'_, str> = if text.contains(is_forbidden) {
+        text.chars()
+            .filter(|c| !is_forbidden(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
+    out.push_str(&quick_xml::escape::escape(allowed));
 }
 
 #[cfg(test)]

@@ -393,7 +393,7 @@ impl<'a> Builder<'a> {
                     Some(&q @ (b'"' | b'\'')) => {
                         let vstart = pos + 1;
                         let vend = memchr(q, &bytes[vstart..]).map_or(bytes.len(), |o| vstart + o);
-                        value = crate::entities::decode(&html[vstart..vend]);
+                        value = crate::entities::decode_attribute(&html[vstart..vend]);
                         pos = (vend + 1).min(bytes.len());
                     }
                     _ => {
@@ -404,7 +404,7 @@ impl<'a> Builder<'a> {
                         {
                             pos += 1;
                         }
-                        value = crate::entities::decode(&html[vstart..pos]);
+                        value = crate::entities::decode_attribute(&html[vstart..pos]);
                     }
                 }
             }

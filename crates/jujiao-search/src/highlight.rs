@@ -1,9 +1,11 @@
-//! Highlighted titles and snippets as safe HTML.
+//! Highlighted titles and snippets: plain text and the byte ranges that matched.
 //!
 //! Matches are found with the same character tokens the index uses, so exactly what
 //! made an article match is marked (`于军` marks `于军`, not the lone `于` of `关于`), and
 //! full-width or upper-case text in the article is marked for a lower-case query.
-//! Everything outside the `<mark>` tags is HTML-escaped.
+//! Whoever shows the text draws the marks: the web templates with `<mark>` around
+//! [`marked_parts`] (the text escaped by the template engine), feeds and the terminal as
+//! they need; [`marked_html`] gives the escaped HTML for the JSON API's `_html` fields.
 
 use crate::query::SearchTerm;
 use crate::tokenize::{CharToken, char_token_iter};
@@ -61,26 +63,80 @@ pub(crate) fn matches<'a>(
     merged
 }
 
-/// The whole text with its matches marked.
-pub(crate) fn mark_all(text: &str, ranges: &[Range<usize>]) -> String {
-    render(text, 0..text.len(), ranges)
-}
-
 /// About [`SNIPPET_CHARS`] characters of `text` around the densest cluster of matches
-/// (the start of the text when nothing matches), marked, with `…` where cut. Line breaks
-/// become spaces.
-pub(crate) fn snippet(text: &str, ranges: &[Range<usize>]) -> String {
+/// (the start of the text when nothing matches), with `…` where cut and line breaks as
+/// spaces; and the byte ranges of the snippet that matched.
+pub(crate) fn snippet(text: &str, ranges: &[Range<usize>]) -> (String, Vec<Range<usize>>) {
     let begin = best_window_start(text, ranges);
     let end = advance_chars(text, begin, SNIPPET_CHARS);
-    let mut out = String::new();
+    let mut out = String::with_capacity(end - begin + 6);
     if begin > 0 {
         out.push('…');
     }
-    out.push_str(&render(text, begin..end, ranges).replace('\n', " "));
+    let shift = out.len();
+    out.push_str(&text[begin..end].replace('\n', " "));
     if end < text.len() {
         out.push('…');
     }
+    let marks = ranges
+        .iter()
+        .filter_map(|r| {
+            let (start, stop) = (r.start.max(begin), r.end.min(end));
+            (start < stop).then(|| start - begin + shift..stop - begin + shift)
+        })
+        .collect();
+    (out, marks)
+}
+
+/// The pieces of `text` in order, each with whether it is inside one of `marks` (byte
+/// ranges, sorted, not overlapping, as [`crate::Hit`] gives them); empty pieces are
+/// left out. Templates draw the marked pieces in `<mark>`.
+pub fn marked_parts<'a>(text: &'a str, marks: &[Range<usize>]) -> Vec<(&'a str, bool)> {
+    let mut parts = Vec::with_capacity(marks.len() * 2 + 1);
+    let mut at = 0;
+    for r in marks {
+        let (start, end) = (r.start.max(at).min(text.len()), r.end.min(text.len()));
+        if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        if at < start {
+            parts.push((&text[at..start], false));
+        }
+        parts.push((&text[start..end], true));
+        at = end;
+    }
+    if at < text.len() {
+        parts.push((&text[at..], false));
+    }
+    parts
+}
+
+/// `text` HTML-escaped with its `marks` in `<mark>`: for the JSON fields `title_html`
+/// and `snippet_html` that clients of the first API read.
+pub fn marked_html(text: &str, marks: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len() + 16 * marks.len());
+    for (piece, is_mark) in marked_parts(text, marks) {
+        if is_mark {
+            out.push_str("<mark>");
+        }
+        escape_into(&mut out, piece);
+        if is_mark {
+            out.push_str("</mark>");
+        }
+    }
     out
+}
+
+/// `marks` (byte ranges of `text`) as `[start, end)` pairs of character offsets (Unicode
+/// scalar values): the form the JSON outputs (web API, `jujiao search --json`) use.
+pub fn char_ranges(text: &str, marks: &[Range<usize>]) -> Vec<[usize; 2]> {
+    let chars_before = |byte: usize| text[..byte.min(text.len())].chars().count();
+    marks
+        .iter()
+        .filter(|r| text.is_char_boundary(r.start.min(text.len())))
+        .filter(|r| text.is_char_boundary(r.end.min(text.len())))
+        .map(|r| [chars_before(r.start), chars_before(r.end)])
+        .collect()
 }
 
 /// The byte `n` characters after `from` (or the end).
@@ -123,28 +179,8 @@ fn best_window_start(text: &str, ranges: &[Range<usize>]) -> usize {
     }
 }
 
-/// `text[window]` escaped, with the parts inside `ranges` wrapped in `<mark>`.
-fn render(text: &str, window: Range<usize>, ranges: &[Range<usize>]) -> String {
-    let mut out = String::with_capacity(window.len() + 16);
-    let mut at = window.start;
-    for r in ranges {
-        let start = r.start.max(window.start);
-        let end = r.end.min(window.end);
-        if start >= end {
-            continue;
-        }
-        escape_into(&mut out, &text[at..start]);
-        out.push_str("<mark>");
-        escape_into(&mut out, &text[start..end]);
-        out.push_str("</mark>");
-        at = end;
-    }
-    escape_into(&mut out, &text[at..window.end]);
-    out
-}
-
 /// Escapes the five characters that matter in HTML text and attribute values.
-pub fn escape_into(out: &mut String, s: &str) {
+fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -164,7 +200,7 @@ mod tests {
 
     fn hl(text: &str, q: &str) -> String {
         let p = parse(q);
-        mark_all(text, &matches(text, p.positive_terms()))
+        marked_html(text, &matches(text, p.positive_terms()))
     }
 
     #[test]
@@ -207,7 +243,7 @@ mod tests {
             query in "[-\"疫情防控中关村 5gG]{0,12}",
         ) {
             let p = parse(&query);
-            let html = mark_all(&text, &matches(&text, p.positive_terms()));
+            let html = marked_html(&text, &matches(&text, p.positive_terms()));
             let bare = html.replace("<mark>", "").replace("</mark>", "");
             proptest::prop_assert!(!bare.contains('<') && !bare.contains('>'), "{}", html);
             proptest::prop_assert_eq!(html.matches("<mark>").count(), html.matches("</mark>").count());
@@ -219,11 +255,38 @@ mod tests {
     fn snippet_centres_on_matches_and_marks_cuts() {
         let text = format!("{}疫情防控{}", "前".repeat(200), "后".repeat(200));
         let ranges = matches(&text, parse("疫情防控").positive_terms());
-        let s = snippet(&text, &ranges);
+        let (s, marks) = snippet(&text, &ranges);
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
-        assert!(s.contains("<mark>疫情防控</mark>"), "{s}");
+        assert_eq!(marks.len(), 1, "{s}");
+        assert_eq!(&s[marks[0].clone()], "疫情防控");
+        assert!(
+            marked_html(&s, &marks).contains("<mark>疫情防控</mark>"),
+            "{s}"
+        );
         assert_eq!(s.chars().filter(|c| *c == '前').count(), LEAD_CHARS);
-        let plain = snippet("短文\n第二段", &[]);
+        let (plain, marks) = snippet("短文\n第二段", &[]);
         assert_eq!(plain, "短文 第二段");
+        assert!(marks.is_empty());
+    }
+
+    #[test]
+    fn marks_become_parts_and_character_ranges() {
+        let text = "…关于<b>疫情</b>&防控";
+        let p = parse("疫情 防控");
+        let marks = matches(text, p.positive_terms());
+        assert_eq!(
+            marked_parts(text, &marks),
+            vec![
+                ("…关于<b>", false),
+                ("疫情", true),
+                ("</b>&", false),
+                ("防控", true)
+            ]
+        );
+        assert_eq!(char_ranges(text, &marks), vec![[6, 8], [13, 15]]);
+        assert_eq!(
+            marked_html(text, &marks),
+            "…关于&lt;b&gt;<mark>疫情</mark>&lt;/b&gt;&amp;<mark>防控</mark>"
+        );
     }
 }

@@ -13,7 +13,7 @@
 //! on-disk indexes also pick up other processes' commits (tantivy watches `meta.json`).
 
 use crate::error::{Result, SearchError};
-use crate::highlight::{mark_all, matches, snippet};
+use crate::highlight::{matches, snippet};
 use crate::query::{Excluded, build, exclusion_query, parse};
 use crate::schema::{Fields, SCHEMA_VERSION, day_of, register_tokenizers};
 use crate::{Hit, IndexDoc, Order, SearchQuery, SearchResults, SearchTiming};
@@ -483,15 +483,16 @@ impl SearchIndex {
         };
         let title = text(f.title);
         let body = text(f.body);
-        let title_html = mark_all(&title, &matches(&title, parsed.positive_terms()));
-        let snippet_html = snippet(&body, &matches(&body, parsed.positive_terms()));
+        let title_marks = matches(&title, parsed.positive_terms());
+        let (snippet, snippet_marks) = snippet(&body, &matches(&body, parsed.positive_terms()));
         Hit {
             article_id: doc
                 .get_first(f.article_id)
                 .and_then(|v| v.as_i64())
                 .unwrap_or_default(),
-            title_html,
-            snippet_html,
+            title_marks,
+            snippet,
+            snippet_marks,
             title,
             column: text(f.column),
             source: text(f.source),

@@ -5,7 +5,8 @@
 //! [`IndexDoc::from_filed`] makes one from what the store returns — and are upserted by
 //! article id; [`rebuild`] refills the index from a [`Store`](jujiao_store::Store). A
 //! [`SearchQuery`] (the user's text plus exact filters, an [`Order`] and a page) answers
-//! [`SearchResults`] whose [`Hit`]s carry HTML-safe highlighted titles and snippets.
+//! [`SearchResults`] whose [`Hit`]s carry titles and snippets as plain text with the byte
+//! ranges that matched (drawn by [`marked_parts`] or [`marked_html`]).
 //!
 //! How Chinese is matched is described in the `tokenize` module (characters decide
 //! whether an article matches, jieba words add score) and the query syntax in `query`:
@@ -26,7 +27,7 @@ mod schema;
 mod tokenize;
 
 pub use error::{Result, SearchError};
-pub use highlight::SNIPPET_CHARS;
+pub use highlight::{SNIPPET_CHARS, char_ranges, marked_html, marked_parts};
 pub use index::{MAX_LIMIT, MAX_SEARCH_THREADS, OpenState, SearchIndex, WRITER_MEMORY};
 pub use matcher::{MatchText, QuerySet, TextScope};
 pub use query::TITLE_BOOST;
@@ -34,6 +35,7 @@ pub use rebuild::{RebuildReport, attachments_text, index_dir_for_db, rebuild};
 pub use schema::SCHEMA_VERSION;
 
 use chrono::NaiveDate;
+use std::ops::Range;
 
 /// One article as the index sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -134,11 +136,13 @@ pub struct SearchTiming {
 pub struct Hit {
     pub article_id: i64,
     pub title: String,
-    /// The title, HTML-escaped, matches in `<mark>`.
-    pub title_html: String,
-    /// About [`SNIPPET_CHARS`] characters of the body around the matches, HTML-escaped,
-    /// matches in `<mark>`, `…` where cut.
-    pub snippet_html: String,
+    /// Byte ranges of `title` that matched the query (sorted, not overlapping).
+    pub title_marks: Vec<Range<usize>>,
+    /// About [`SNIPPET_CHARS`] characters of the body around the matches, plain text,
+    /// `…` where cut, line breaks as spaces.
+    pub snippet: String,
+    /// Byte ranges of `snippet` that matched the query (sorted, not overlapping).
+    pub snippet_marks: Vec<Range<usize>>,
     pub column: String,
     pub source: String,
     pub date: Option<NaiveDate>,

@@ -280,10 +280,10 @@ async fn rebuild_indexes_every_filed_article_of_a_sqlite_store() {
     );
     assert_eq!(h.date, NaiveDate::from_ymd_opt(2024, 10, 15));
     assert!(
-        h.snippet_html
+        jujiao_search::marked_html(&h.snippet, &h.snippet_marks)
             .starts_with("<mark>于军</mark>主持会议。 研究疫情防控。"),
         "{}",
-        h.snippet_html
+        jujiao_search::marked_html(&h.snippet, &h.snippet_marks)
     );
 
     let mut q = SearchQuery::new("");

@@ -221,15 +221,16 @@ fn hits_carry_fields_and_marked_snippets() {
     let r = search(&idx, SearchQuery::new("疫情防控"));
     let h = &r.hits[0];
     assert_eq!(
-        h.title_html,
+        jujiao_search::marked_html(&h.title, &h.title_marks),
         "区委常委会召开会议 研究<mark>疫情防控</mark>工作"
     );
     assert!(
-        h.snippet_html.contains("抓好<mark>疫情防控</mark>各项工作"),
+        jujiao_search::marked_html(&h.snippet, &h.snippet_marks)
+            .contains("抓好<mark>疫情防控</mark>各项工作"),
         "{}",
-        h.snippet_html
+        jujiao_search::marked_html(&h.snippet, &h.snippet_marks)
     );
-    assert!(!h.snippet_html.contains('\n'));
+    assert!(!jujiao_search::marked_html(&h.snippet, &h.snippet_marks).contains('\n'));
     assert_eq!(
         (h.column.as_str(), h.source.as_str(), h.date),
         ("领导活动", "hdnews", day(15))
@@ -244,20 +245,29 @@ fn snippets_and_titles_are_html_safe() {
     assert_eq!(ids(&r), [5]);
     let h = &r.hits[0];
     assert_eq!(
-        h.title_html,
+        jujiao_search::marked_html(&h.title, &h.title_marks),
         "网页安全<mark>测试</mark>&lt;b&gt;加粗&lt;/b&gt;"
     );
     assert_eq!(
-        h.snippet_html,
+        jujiao_search::marked_html(&h.snippet, &h.snippet_marks),
         "正文含有脚本&lt;script&gt;alert(&#39;<mark>疫情</mark>&#39;)&lt;/script&gt;与符号 &amp; &quot;引号&quot;。"
     );
+    // The hit itself is plain text; the marks point at what matched.
+    assert!(
+        h.snippet.contains("<script>alert('疫情')</script>"),
+        "{}",
+        h.snippet
+    );
+    assert_eq!(&h.snippet[h.snippet_marks[0].clone()], "疫情");
+    assert_eq!(h.title, "网页安全测试<b>加粗</b>");
     // Markup typed into the query is not markup in the result either.
     let r = search(&idx, SearchQuery::new("<script>"));
     assert_eq!(ids(&r), [5]);
     assert!(
-        !r.hits[0].snippet_html.contains("<script"),
+        !jujiao_search::marked_html(&r.hits[0].snippet, &r.hits[0].snippet_marks)
+            .contains("<script"),
         "{}",
-        r.hits[0].snippet_html
+        jujiao_search::marked_html(&r.hits[0].snippet, &r.hits[0].snippet_marks)
     );
 }
 

@@ -141,8 +141,13 @@ async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>) ->
                 .iter()
                 .map(|h| {
                     json!({
-                        "article_id": h.article_id, "title": h.title, "title_html": h.title_html,
-                        "snippet_html": h.snippet_html, "column": h.column, "source": h.source,
+                        "article_id": h.article_id, "title": h.title,
+                        "title_marks": jujiao_search::char_ranges(&h.title, &h.title_marks),
+                        "title_html": jujiao_search::marked_html(&h.title, &h.title_marks),
+                        "snippet": h.snippet,
+                        "snippet_marks": jujiao_search::char_ranges(&h.snippet, &h.snippet_marks),
+                        "snippet_html": jujiao_search::marked_html(&h.snippet, &h.snippet_marks),
+                        "column": h.column, "source": h.source,
                         "date": h.date, "url": h.url, "score": h.score,
                     })
                 })

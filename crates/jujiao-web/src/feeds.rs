@@ -1,8 +1,9 @@
 //! RSS 2.0 and Atom feeds per column (`/feeds/{column}.rss`, `.atom`) and for a saved
 //! search (`/feeds/search.rss?q=…`, `/feeds/search.atom?q=…`).
 //!
-//! Written by hand: every text is XML-escaped and stripped of the characters XML 1.0
-//! forbids (control characters crawled pages sometimes carry), so feeds always parse.
+//! Written with quick-xml's writer, which escapes every text and attribute value; the
+//! characters XML 1.0 forbids (control characters crawled pages sometimes carry) are
+//! dropped first, so feeds always parse.
 
 use crate::AppState;
 use crate::search_page::{SearchParams, search_disabled};
@@ -13,7 +14,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use std::fmt::Write as _;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use std::borrow::Cow;
+use std::io;
 
 /// Items per feed.
 pub(crate) const FEED_ITEMS: usize = 50;
@@ -40,23 +44,18 @@ pub(crate) struct Entry {
     pub published: Option<DateTime<Utc>>,
 }
 
-/// Text made safe for XML: escaped, forbidden characters dropped.
-pub(crate) fn xml_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
+/// `s` without the characters XML 1.0 forbids (C0 controls other than tab, line feed
+/// and carriage return; U+FFFE, U+FFFF); borrows when there are none. Escaping is the
+/// writer's job.
+pub(crate) fn xml_chars(s: &str) -> Cow<'_, str> {
+    let is_forbidden = |c: char| {
+        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    if s.contains(is_forbidden) {
+        Cow::Owned(s.chars().filter(|c| !is_forbidden(*c)).collect())
+    } else {
+        Cow::Borrowed(s)
     }
-    out
 }
 
 fn summary_of(body: &str) -> String {
@@ -96,64 +95,109 @@ pub(crate) fn write_feed(
     id: &str,
     entries: &[Entry],
 ) -> String {
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let title = xml_text(title);
-    let base_x = xml_text(base);
-    let self_x = xml_text(self_path);
-    match kind {
-        Kind::Rss => {
-            let _ = write!(
-                x,
-                "<rss version=\"2.0\"><channel><title>{title}</title><link>{base_x}/</link>\
-                 <description>{title}（聚焦新闻简报）</description><language>zh-cn</language>\
-                 <lastBuildDate>{}</lastBuildDate>",
-                Utc::now().to_rfc2822()
-            );
+    let mut w = Writer::new(Vec::new());
+    let written = match kind {
+        Kind::Rss => write_rss(&mut w, base, title, entries),
+        Kind::Atom => write_atom(&mut w, base, title, self_path, id, entries),
+    };
+    written.expect("writing to a Vec cannot fail");
+    let mut xml = String::from_utf8(w.into_inner()).expect("the writer writes UTF-8 text");
+    xml.push('\n');
+    xml
+}
+
+/// An element holding `text` (escaped by the writer, forbidden characters dropped).
+fn text_element(w: &mut Writer<Vec<u8>>, name: &str, text: &str) -> io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(&xml_chars(text)))?;
+    Ok(())
+}
+
+fn declaration(w: &mut Writer<Vec<u8>>) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.write_event(Event::Text(BytesText::new("\n")))
+}
+
+fn write_rss(
+    w: &mut Writer<Vec<u8>>,
+    base: &str,
+    title: &str,
+    entries: &[Entry],
+) -> io::Result<()> {
+    declaration(w)?;
+    w.create_element("rss")
+        .with_attribute(("version", "2.0"))
+        .write_inner_content(|w| {
+            w.create_element("channel").write_inner_content(|w| {
+                text_element(w, "title", title)?;
+                text_element(w, "link", &format!("{base}/"))?;
+                text_element(w, "description", &format!("{title}（聚焦新闻简报）"))?;
+                text_element(w, "language", "zh-cn")?;
+                text_element(w, "lastBuildDate", &Utc::now().to_rfc2822())?;
+                for e in entries {
+                    w.create_element("item").write_inner_content(|w| {
+                        text_element(w, "title", &e.title)?;
+                        text_element(w, "link", &format!("{base}/articles/{}", e.id))?;
+                        w.create_element("guid")
+                            .with_attribute(("isPermaLink", "false"))
+                            .write_text_content(BytesText::new(&format!(
+                                "jujiao-article-{}",
+                                e.id
+                            )))?;
+                        text_element(w, "pubDate", &entry_time(e).to_rfc2822())?;
+                        text_element(w, "description", &e.summary)
+                    })?;
+                }
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn write_atom(
+    w: &mut Writer<Vec<u8>>,
+    base: &str,
+    title: &str,
+    self_path: &str,
+    id: &str,
+    entries: &[Entry],
+) -> io::Result<()> {
+    let updated = entries
+        .iter()
+        .map(entry_time)
+        .max()
+        .unwrap_or_else(Utc::now);
+    declaration(w)?;
+    w.create_element("feed")
+        .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
+        .write_inner_content(|w| {
+            text_element(w, "title", title)?;
+            text_element(w, "id", id)?;
+            text_element(w, "updated", &updated.to_rfc3339())?;
+            w.create_element("author")
+                .write_inner_content(|w| text_element(w, "name", "聚焦"))?;
+            w.create_element("link")
+                .with_attribute(("rel", "self"))
+                .with_attribute(("href", xml_chars(&format!("{base}{self_path}")).as_ref()))
+                .write_empty()?;
+            w.create_element("link")
+                .with_attribute(("href", xml_chars(&format!("{base}/")).as_ref()))
+                .write_empty()?;
             for e in entries {
-                let _ = write!(
-                    x,
-                    "<item><title>{}</title><link>{base_x}/articles/{}</link>\
-                     <guid isPermaLink=\"false\">jujiao-article-{}</guid><pubDate>{}</pubDate>\
-                     <description>{}</description></item>",
-                    xml_text(&e.title),
-                    e.id,
-                    e.id,
-                    entry_time(e).to_rfc2822(),
-                    xml_text(&e.summary)
-                );
+                w.create_element("entry").write_inner_content(|w| {
+                    text_element(w, "title", &e.title)?;
+                    text_element(w, "id", &format!("urn:jujiao:article:{}", e.id))?;
+                    text_element(w, "updated", &entry_time(e).to_rfc3339())?;
+                    w.create_element("link")
+                        .with_attribute(("href", format!("{base}/articles/{}", e.id).as_str()))
+                        .write_empty()?;
+                    text_element(w, "summary", &e.summary)
+                })?;
             }
-            x.push_str("</channel></rss>\n");
-        }
-        Kind::Atom => {
-            let updated = entries
-                .iter()
-                .map(entry_time)
-                .max()
-                .unwrap_or_else(Utc::now);
-            let _ = write!(
-                x,
-                "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>{title}</title>\
-                 <id>{}</id><updated>{}</updated><author><name>聚焦</name></author>\
-                 <link rel=\"self\" href=\"{base_x}{self_x}\"/><link href=\"{base_x}/\"/>",
-                xml_text(id),
-                updated.to_rfc3339()
-            );
-            for e in entries {
-                let _ = write!(
-                    x,
-                    "<entry><title>{}</title><id>urn:jujiao:article:{}</id><updated>{}</updated>\
-                     <link href=\"{base_x}/articles/{}\"/><summary>{}</summary></entry>",
-                    xml_text(&e.title),
-                    e.id,
-                    entry_time(e).to_rfc3339(),
-                    e.id,
-                    xml_text(&e.summary)
-                );
-            }
-            x.push_str("</feed>\n");
-        }
-    }
-    x
+            Ok(())
+        })?;
+    Ok(())
 }
 
 fn respond(kind: Kind, body: String) -> Response {
@@ -213,7 +257,7 @@ async fn feed(
             .into_iter()
             .map(|h| Entry {
                 id: h.article_id,
-                summary: strip_marks(&h.snippet_html),
+                summary: h.snippet,
                 title: h.title,
                 date: h.date,
                 published: None,
@@ -274,35 +318,92 @@ async fn feed(
     )
 }
 
-/// The search crate's snippet as plain text: `<mark>` removed, entities decoded.
-fn strip_marks(html: &str) -> String {
-    html.replace("<mark>", "")
-        .replace("</mark>", "")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Entry, Kind, write_feed, xml_chars};
+    use quick_xml::Reader;
+    use quick_xml::events::Event;
 
     #[test]
-    fn xml_text_escapes_and_drops_forbidden_characters() {
+    fn xml_chars_drops_only_forbidden_characters() {
         assert_eq!(
-            xml_text("a<b>&\"'\u{0}\u{b}c\n"),
-            "a&lt;b&gt;&amp;&quot;&apos;c\n"
+            xml_chars("a<b>&\"'\u{0}\u{b}c\n\t\u{FFFE}"),
+            "a<b>&\"'c\n\t"
         );
+        assert!(matches!(xml_chars("北京"), std::borrow::Cow::Borrowed(_)));
     }
 
+    /// The texts of every `name` element, unescaped by an XML reader.
+    fn texts_of(xml: &str, name: &str) -> Vec<String> {
+        let mut reader = Reader::from_str(xml);
+        let mut out = Vec::new();
+        let mut inside = false;
+        loop {
+            match reader.read_event().expect("the feed is well-formed XML") {
+                Event::Start(e) if e.name().as_ref() == name => {
+                    inside = true;
+                    out.push(String::new());
+                }
+                Event::End(e) if e.name().as_ref() == name => inside = false,
+                Event::Text(t) if inside => {
+                    out.last_mut()
+                        .expect("opened above")
+                        .push_str(&t.xml10_content());
+                }
+                Event::GeneralRef(r) if inside => {
+                    let text = match r.resolve_char_ref().expect("a valid reference") {
+                        Some(c) => c.to_string(),
+                        None => quick_xml::escape::resolve_predefined_entity(&r)
+                            .expect("only the predefined entities")
+                            .to_owned(),
+                    };
+                    out.last_mut().expect("opened above").push_str(&text);
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Regression: feeds were written by string concatenation with hand escaping.
     #[test]
-    fn marks_are_stripped_back_to_text() {
-        assert_eq!(
-            strip_marks("<mark>北京</mark> &lt;b&gt; &amp;lt;"),
-            "北京 <b> &lt;"
-        );
+    fn feed_texts_parse_back_to_what_was_written() {
+        let nasty = "A<b> & C ]]> \"q\" 'a' \u{1}\u{8}end";
+        let clean = "A<b> & C ]]> \"q\" 'a' end";
+        let entries = [Entry {
+            id: 7,
+            title: nasty.to_owned(),
+            summary: format!("摘要 {nasty}"),
+            date: None,
+            published: None,
+        }];
+        for kind in [Kind::Rss, Kind::Atom] {
+            let xml = write_feed(
+                kind,
+                "http://h",
+                nasty,
+                "/feeds/x.atom?q=a&b",
+                "urn:x",
+                &entries,
+            );
+            assert!(
+                xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+                "{xml}"
+            );
+            let titles = texts_of(&xml, "title");
+            assert_eq!(
+                titles,
+                vec![clean.to_owned(), clean.to_owned()],
+                "{kind:?}: {xml}"
+            );
+            let summary = if kind == Kind::Rss {
+                "description"
+            } else {
+                "summary"
+            };
+            let summaries = texts_of(&xml, summary);
+            assert_eq!(summaries.last(), Some(&format!("摘要 {clean}")), "{xml}");
+        }
     }
 }

@@ -347,14 +347,32 @@ pub(crate) fn search_disabled(state: &AppState) -> Response {
 #[derive(Debug, Serialize)]
 struct HitView {
     article_id: i64,
-    title_html: String,
-    snippet_html: String,
+    /// The title in pieces; the template draws the marked ones in `<mark>`.
+    title: Vec<Piece>,
+    snippet: Vec<Piece>,
     column: String,
     source_name: String,
     date: Option<String>,
     url: Option<String>,
     /// The attachment whose text matched, when neither title nor body did.
     attachment: Option<String>,
+}
+
+/// A piece of a title or snippet and whether it matched the query.
+#[derive(Debug, Serialize)]
+struct Piece {
+    text: String,
+    mark: bool,
+}
+
+fn pieces(text: &str, marks: &[std::ops::Range<usize>]) -> Vec<Piece> {
+    jujiao_search::marked_parts(text, marks)
+        .into_iter()
+        .map(|(text, mark)| Piece {
+            text: text.to_owned(),
+            mark,
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -398,7 +416,7 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
     };
     let mut views: Vec<HitView> = Vec::with_capacity(hits.len());
     for h in hits {
-        let is_text_match = h.title_html.contains("<mark>") || h.snippet_html.contains("<mark>");
+        let is_text_match = !h.title_marks.is_empty() || !h.snippet_marks.is_empty();
         let attachment = if is_text_match || p.q.trim().is_empty() {
             None
         } else {
@@ -411,8 +429,8 @@ async fn search_page(State(state): State<AppState>, Query(p): Query<SearchParams
         };
         views.push(HitView {
             article_id: h.article_id,
-            title_html: h.title_html,
-            snippet_html: h.snippet_html,
+            title: pieces(&h.title, &h.title_marks),
+            snippet: pieces(&h.snippet, &h.snippet_marks),
             source_name: state.source_name(&h.source),
             column: h.column,
             date: h.date.map(|d| d.to_string()),

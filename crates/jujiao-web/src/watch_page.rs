@@ -205,12 +205,12 @@ async fn save_rule(
         .unwrap_or_default();
     let rule = match watch_rule(&form.raw(), "规则", &channel_names) {
         Ok(r) => r,
-        Err((key, message)) => {
+        Err(problem) => {
             return error_page(
                 &state,
                 StatusCode::BAD_REQUEST,
                 "规则有误",
-                &format!("{key}：{message}"),
+                &problem.to_string(),
             );
         }
     };

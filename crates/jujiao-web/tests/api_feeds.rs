@@ -156,6 +156,21 @@ async fn api_search_sources_and_runs() {
             .unwrap()
             .contains("<mark>")
     );
+    // Plain text and character ranges of what matched, beside the `_html` fields.
+    let hit = &v["hits"][0];
+    assert_eq!(hit["title"], "关于做好冬季供暖工作的通知");
+    assert_eq!(hit["title_marks"], serde_json::json!([[6, 8]]));
+    let snippet: Vec<char> = hit["snippet"].as_str().unwrap().chars().collect();
+    let marks = hit["snippet_marks"].as_array().unwrap();
+    assert_eq!(marks.len(), 1, "{hit}");
+    let (from, to) = (
+        marks[0][0].as_u64().unwrap() as usize,
+        marks[0][1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(snippet[from..to].iter().collect::<String>(), "供暖");
+    // The search page draws the same marks.
+    let page = common::body(app.get("/search?q=%E4%BE%9B%E6%9A%96").await).await;
+    assert!(page.contains("<mark>供暖</mark>工作的通知"), "{page}");
 
     let run = app.store.start_run("xinhua").await.unwrap();
     let summary = jujiao_store::RunSummary {

@@ -2,7 +2,6 @@
 //! addresses (an office's staging mirror, a replica) and trust its certificate
 //! authority, without editing the sources file.
 
-use anyhow::Context;
 use jujiao_config::Config;
 use std::path::PathBuf;
 
@@ -28,9 +27,7 @@ impl Reach {
             config.settings.resolve.push(pair);
         }
         for path in &self.cacert {
-            let pem = jujiao_config::read_pem("--cacert", &path.to_string_lossy())
-                .map_err(|(_, m)| anyhow::anyhow!(m))
-                .context("while reading --cacert")?;
+            let pem = jujiao_config::read_pem("--cacert", &path.to_string_lossy())?;
             config.settings.root_certificates.push(pem);
         }
         Ok(())

@@ -93,7 +93,9 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<ExitStatus> {
             let line = serde_json::json!({
                 "article_id": h.article_id, "title": h.title, "column": h.column,
                 "source": h.source, "date": h.date.map(|d| d.to_string()), "url": h.url,
-                "score": h.score, "snippet_html": h.snippet_html,
+                "score": h.score, "snippet": h.snippet,
+                "snippet_marks": jujiao_search::char_ranges(&h.snippet, &h.snippet_marks),
+                "snippet_html": jujiao_search::marked_html(&h.snippet, &h.snippet_marks),
             });
             println!("{line}");
         }
@@ -102,21 +104,24 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<ExitStatus> {
         for h in &results.hits {
             let date = h.date.map_or_else(|| "—".to_owned(), |d| d.to_string());
             println!("\n{}  [{}] {}  #{}", date, h.column, h.title, h.article_id);
-            println!("    {}", terminal_snippet(&h.snippet_html));
+            println!("    {}", terminal_snippet(&h.snippet, &h.snippet_marks));
         }
     }
     Ok(ExitStatus::Ok)
 }
 
-/// The snippet for a terminal: `<mark>` as 【】, entities decoded.
-fn terminal_snippet(html: &str) -> String {
-    html.replace("<mark>", "【")
-        .replace("</mark>", "】")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+/// The snippet for a terminal: matches in 【】.
+fn terminal_snippet(snippet: &str, marks: &[std::ops::Range<usize>]) -> String {
+    jujiao_search::marked_parts(snippet, marks)
+        .into_iter()
+        .map(|(piece, is_mark)| {
+            if is_mark {
+                format!("【{piece}】")
+            } else {
+                piece.to_owned()
+            }
+        })
+        .collect()
 }
 
 pub async fn reindex(args: IndexArgs) -> anyhow::Result<ExitStatus> {

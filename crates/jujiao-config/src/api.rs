@@ -1,46 +1,18 @@
-//! Validated forms of the source kinds whose list is not an HTML page: JSON list APIs
-//! (`kind = "json"`), portal forms answered to a POST (`kind = "form"`), and RSS/Atom
-//! feeds or sitemaps (`kind = "feed"`). Each yields list items (title, URL, date) that
-//! then go through the same article pipeline as HTML list links.
+//! `kind = "json"` (a JSON list API) and `kind = "form"` (a portal form answered to a
+//! POST): list answers whose items (title, URL, date) then go through the same article
+//! pipeline as HTML list links.
 
+use crate::check::{KeyError, at_least_one, duration, http_url, not_allowed, pattern};
 use crate::raw::{RawJsonItems, RawSession, RawSource};
-use crate::validate::{Failure, article_selectors, http_url, patterns};
-use crate::*;
+use crate::rules::{ArticleRules, article_rules, refuse};
 use regex::Regex;
+use std::time::Duration;
 use url::Url;
 
 /// Default number of list pages read per run for json and form sources.
 pub const DEFAULT_API_PAGES: usize = 3;
 /// Default number of the first page.
 pub const DEFAULT_FIRST_PAGE: u64 = 1;
-
-/// What every source that yields article links shares: which links to follow, how to
-/// decode and extract the article pages.
-#[derive(Debug, Clone)]
-pub struct ArticleRules {
-    pub include: Vec<Regex>,
-    pub exclude: Vec<Regex>,
-    /// Hosts whose links are followed; defaults to the list's hosts.
-    pub allowed_hosts: Vec<String>,
-    pub encoding: Option<String>,
-    pub title_from_list: bool,
-    pub article: ArticleSelectors,
-}
-
-impl ArticleRules {
-    /// True when a link may be followed (host allowed, included, not excluded).
-    pub fn is_followed(&self, url: &Url) -> bool {
-        let host_ok = url.host_str().is_some_and(|h| {
-            self.allowed_hosts
-                .iter()
-                .any(|a| h.eq_ignore_ascii_case(a) || h.ends_with(&format!(".{a}")))
-        });
-        let s = url.as_str();
-        host_ok
-            && (self.include.is_empty() || self.include.iter().any(|r| r.is_match(s)))
-            && !self.exclude.iter().any(|r| r.is_match(s))
-    }
-}
 
 /// The HTTP method of a list request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,121 +165,27 @@ impl ApiSource {
     }
 }
 
-fn fill(template: &str, page: u64) -> String {
+pub(crate) fn fill(template: &str, page: u64) -> String {
     template.replace("{page}", &page.to_string())
 }
 
-/// RSS 2.0, Atom, a sitemap or a sitemap index (recognised by their root element).
-#[derive(Debug, Clone)]
-pub struct FeedSource {
-    pub feed_urls: Vec<Url>,
-    pub max_age: Option<Duration>,
-    pub rules: ArticleRules,
+/// `max_age`: list items older than this are skipped.
+pub(crate) fn max_age(s: &RawSource, key: &str) -> Result<Option<Duration>, KeyError> {
+    duration(&format!("{key}.max_age"), s.max_age.as_deref())
 }
 
-fn refuse(s: &RawSource, key: &str, kind: &str, keys: &[&str]) -> Result<(), Failure> {
-    for field in keys {
-        let set = match *field {
-            "paper" => s.paper.is_some(),
-            "edition_url" => s.edition_url.is_some(),
-            "page_links" => s.page_links.is_some(),
-            "pdf_links" => s.pdf_links.is_some(),
-            "pagination" => s.pagination.is_some(),
-            "list_urls" => !s.list_urls.is_empty(),
-            "endpoint" => s.endpoint.is_some(),
-            "method" => s.method.is_some(),
-            "body" => s.body.is_some(),
-            "form" => s.form.is_some(),
-            "first_page" => s.first_page.is_some(),
-            "pages" => s.pages.is_some(),
-            "max_age" => s.max_age.is_some(),
-            "json" => s.json.is_some(),
-            "session" => s.session.is_some(),
-            "link" => s.link.is_some(),
-            "list_date" => s.list_date.is_some(),
-            _ => false,
-        };
-        if set {
-            return Err((
-                format!("{key}.{field}"),
-                format!("{kind} sources do not take this key"),
-            ));
-        }
-    }
-    Ok(())
+fn path(key: &str, text: &str) -> Result<JsonPath, KeyError> {
+    JsonPath::parse(text).map_err(|m| KeyError::invalid(key, m))
 }
 
-/// Keys only json, form or feed sources take: refused on html and edition sources.
-pub(crate) fn refuse_list_keys(s: &RawSource, key: &str, kind: &str) -> Result<(), Failure> {
-    refuse(
-        s,
-        key,
-        kind,
-        &[
-            "endpoint",
-            "method",
-            "body",
-            "form",
-            "first_page",
-            "pages",
-            "max_age",
-            "json",
-            "session",
-        ],
-    )
-}
-
-fn article_rules(s: &RawSource, key: &str, hosts_of: &[&Url]) -> Result<ArticleRules, Failure> {
-    let allowed_hosts = if s.allowed_hosts.is_empty() {
-        let mut hosts: Vec<String> = hosts_of
-            .iter()
-            .filter_map(|u| u.host_str().map(str::to_owned))
-            .collect();
-        hosts.dedup();
-        hosts
-    } else {
-        s.allowed_hosts.clone()
-    };
-    if let Some(label) = &s.encoding
-        && encoding_rs::Encoding::for_label(label.as_bytes()).is_none()
-    {
-        return Err((
-            format!("{key}.encoding"),
-            format!("`{label}` is not an encoding label (examples: utf-8, gbk, gb18030, big5)"),
-        ));
-    }
-    Ok(ArticleRules {
-        include: patterns(&format!("{key}.include"), &s.include)?,
-        exclude: patterns(&format!("{key}.exclude"), &s.exclude)?,
-        allowed_hosts,
-        encoding: s.encoding.clone(),
-        title_from_list: s.title_from_list.unwrap_or(false),
-        article: article_selectors(
-            &format!("{key}.article"),
-            s.article.clone().unwrap_or_default(),
-        )?,
-    })
-}
-
-fn max_age(s: &RawSource, key: &str) -> Result<Option<Duration>, Failure> {
-    s.max_age
-        .as_deref()
-        .map(|t| parse_duration(t).map_err(|m| (format!("{key}.max_age"), m)))
-        .transpose()
-}
-
-fn path(key: &str, text: &str) -> Result<JsonPath, Failure> {
-    JsonPath::parse(text).map_err(|m| (key.to_owned(), m))
-}
-
-fn json_items(raw: &RawJsonItems, key: &str) -> Result<JsonItems, Failure> {
+fn json_items(raw: &RawJsonItems, key: &str) -> Result<JsonItems, KeyError> {
     let url = match (&raw.url, &raw.id, &raw.url_template) {
         (Some(u), None, None) => ItemUrl::Field(path(&format!("{key}.url"), u)?),
         (None, Some(id), Some(t)) => {
             if !t.contains("{id}") {
-                return Err((
+                return Err(KeyError::invalid(
                     format!("{key}.url_template"),
-                    "must contain {id}, where the item's id goes".into(),
+                    "must contain {id}, where the item's id goes",
                 ));
             }
             http_url(&format!("{key}.url_template"), &t.replace("{id}", "1"))?;
@@ -317,22 +195,21 @@ fn json_items(raw: &RawJsonItems, key: &str) -> Result<JsonItems, Failure> {
             }
         }
         (None, Some(_), None) => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.url_template"),
-                "`id` needs a url_template with {id} (or give `url` instead)".into(),
+                "`id` needs a url_template with {id} (or give `url` instead)",
             ));
         }
         (None, None, _) => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.url"),
-                "give the field holding the article URL (`url`), or `id` with `url_template`"
-                    .into(),
+                "give the field holding the article URL (`url`), or `id` with `url_template`",
             ));
         }
         _ => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.url"),
-                "give either `url` or `id` with `url_template`, not both".into(),
+                "give either `url` or `id` with `url_template`, not both",
             ));
         }
     };
@@ -354,7 +231,7 @@ fn json_items(raw: &RawJsonItems, key: &str) -> Result<JsonItems, Failure> {
     })
 }
 
-fn session(raw: &RawSession, key: &str) -> Result<Session, Failure> {
+fn session(raw: &RawSession, key: &str) -> Result<Session, KeyError> {
     Ok(Session {
         url: raw
             .url
@@ -364,16 +241,14 @@ fn session(raw: &RawSession, key: &str) -> Result<Session, Failure> {
         login_url: raw
             .login_url
             .as_deref()
-            .map(|p| {
-                Regex::new(p).map_err(|e| (format!("{key}.login_url"), format!("bad pattern: {e}")))
-            })
+            .map(|p| pattern(&format!("{key}.login_url"), p))
             .transpose()?,
         login_marker: raw.login_marker.clone().filter(|m| !m.trim().is_empty()),
     })
 }
 
 /// Validates a `kind = "json"` or `kind = "form"` source.
-pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiSource, Failure> {
+pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiSource, KeyError> {
     let kind = if is_form { "form" } else { "json" };
     refuse(
         s,
@@ -389,7 +264,7 @@ pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiS
         ],
     )?;
     let endpoint = s.endpoint.clone().ok_or_else(|| {
-        (
+        KeyError::invalid(
             format!("{key}.endpoint"),
             format!("{kind} sources need the list endpoint URL ({{page}} is the page number)"),
         )
@@ -397,16 +272,18 @@ pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiS
     let sample = http_url(&format!("{key}.endpoint"), &fill(&endpoint, 1))?;
     let method = match (s.method.as_deref(), is_form) {
         (None | Some("POST" | "post"), true) => ListMethod::Post,
-        (Some(other), true) => return Err(bad(&format!("{key}.method"), other, "POST")),
+        (Some(other), true) => return Err(not_allowed(&format!("{key}.method"), other, "POST")),
         (None | Some("GET" | "get"), false) => ListMethod::Get,
         (Some("POST" | "post"), false) => ListMethod::Post,
-        (Some(other), false) => return Err(bad(&format!("{key}.method"), other, "GET or POST")),
+        (Some(other), false) => {
+            return Err(not_allowed(&format!("{key}.method"), other, "GET or POST"));
+        }
     };
     let body = match (is_form, &s.form, &s.body) {
         (true, _, Some(_)) => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.body"),
-                "form sources send `form` fields, not a `body`".into(),
+                "form sources send `form` fields, not a `body`",
             ));
         }
         (true, fields, None) => ListBody::Form(
@@ -417,31 +294,31 @@ pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiS
                 .collect(),
         ),
         (false, Some(_), _) => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.form"),
-                "only form sources (kind = \"form\") take form fields".into(),
+                "only form sources (kind = \"form\") take form fields",
             ));
         }
         (false, None, Some(_)) if method == ListMethod::Get => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.body"),
-                "a GET request has no body: set method = \"POST\" or put {page} in the endpoint"
-                    .into(),
+                "a GET request has no body: set method = \"POST\" or put {page} in the endpoint",
             ));
         }
         (false, None, Some(t)) => ListBody::Json(t.clone()),
         (false, None, None) => ListBody::None,
     };
-    let pages = s.pages.unwrap_or(DEFAULT_API_PAGES);
-    if pages == 0 {
-        return Err((format!("{key}.pages"), "must be at least 1".into()));
-    }
+    let pages = at_least_one(
+        &format!("{key}.pages"),
+        s.pages.unwrap_or(DEFAULT_API_PAGES),
+        "",
+    )?;
     let items = match (&s.json, is_form) {
         (Some(j), _) => {
             if s.link.is_some() || s.list_date.is_some() {
-                return Err((
+                return Err(KeyError::invalid(
                     format!("{key}.link"),
-                    "JSON items are mapped in [source.json], not with selectors".into(),
+                    "JSON items are mapped in [source.json], not with selectors",
                 ));
             }
             ItemFormat::Json(Box::new(json_items(j, &format!("{key}.json"))?))
@@ -451,10 +328,9 @@ pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiS
             list_date: s.list_date.clone(),
         },
         (None, false) => {
-            return Err((
+            return Err(KeyError::invalid(
                 format!("{key}.json"),
-                "json sources need a [source.json] table with at least `items`, `title` and `url`"
-                    .into(),
+                "json sources need a [source.json] table with at least `items`, `title` and `url`",
             ));
         }
     };
@@ -473,55 +349,6 @@ pub(crate) fn api_source(s: &RawSource, key: &str, is_form: bool) -> Result<ApiS
             .transpose()?,
         rules: article_rules(s, key, &[&sample])?,
     })
-}
-
-/// Validates a `kind = "feed"` source.
-pub(crate) fn feed_source(s: &RawSource, key: &str) -> Result<FeedSource, Failure> {
-    refuse(
-        s,
-        key,
-        "feed",
-        &[
-            "paper",
-            "edition_url",
-            "page_links",
-            "pdf_links",
-            "pagination",
-            "endpoint",
-            "method",
-            "body",
-            "form",
-            "first_page",
-            "pages",
-            "json",
-            "session",
-            "link",
-            "list_date",
-        ],
-    )?;
-    if s.list_urls.is_empty() {
-        return Err((
-            format!("{key}.list_urls"),
-            "give at least one feed or sitemap URL".into(),
-        ));
-    }
-    let mut feed_urls = Vec::new();
-    for (i, u) in s.list_urls.iter().enumerate() {
-        feed_urls.push(http_url(&format!("{key}.list_urls[{i}]"), u)?);
-    }
-    let refs: Vec<&Url> = feed_urls.iter().collect();
-    Ok(FeedSource {
-        max_age: max_age(s, key)?,
-        rules: article_rules(s, key, &refs)?,
-        feed_urls,
-    })
-}
-
-fn bad(key: &str, value: &str, expected: &str) -> Failure {
-    (
-        key.to_owned(),
-        format!("`{value}` is not allowed here; use {expected}"),
-    )
 }
 
 #[cfg(test)]
