@@ -27,7 +27,7 @@ fn main() -> std::io::Result<()> {
             );
             let config = format!("{dir}/{name}.toml");
             let tmp = format!("{config}.tmp");
-            std::fs::write(&tmp, text)?;
+            std::io::Write::write_all(&mut std::fs::File::create(&tmp)?, text.as_bytes())?;
             std::fs::rename(&tmp, &config)?;
         }
         println!("{}", site.base_urls().join(" "));

@@ -3,7 +3,11 @@
 //! killed at random instants while it sends 120 matches (text messages of at most 2,048
 //! bytes, about a dozen matches each) to a 企业微信-style endpoint on
 //! loopback, then run again to the end. Measured like the reliability suite's kill
-//! trials (seeded instants over the measured length of a full run).
+//! trials, with seeded instants tied to events rather than to the clock (so that the
+//! machine's load cannot move them out of the delivery): each trial kills the
+//! deliverer a seeded 0–29 ms after the endpoint received a seeded number of its
+//! requests (0 to all but the last), inside the 30 ms the endpoint takes to answer or
+//! just after its answer.
 //!
 //! The endpoint counts a message as delivered when it has received it, before it
 //! answers (a robot posts what it got, whether or not its answer reaches the sender).
@@ -21,10 +25,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MATCHES: usize = 120;
 const TRIALS: u64 = 30;
+/// How long the endpoint takes to answer a request it has received.
+const ANSWER_MS: u64 = 30;
 
 /// Per match, one entry per receipt: whether the message said it may be a repeat.
 type Received = Arc<Mutex<HashMap<usize, Vec<bool>>>>;
@@ -47,14 +53,24 @@ struct EndpointState {
     dropped: Arc<Mutex<u32>>,
     delay: Duration,
     receiver: Receiver,
+    /// Requests received so far (an event the trials wait on).
+    requests: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
-async fn endpoint(received: Received, receiver: Receiver) -> (String, Arc<Mutex<u32>>) {
+/// The endpoint: its address, the requests it dropped by key, and its request count.
+struct Endpoint {
+    base: String,
+    dropped: Arc<Mutex<u32>>,
+    requests: tokio::sync::watch::Receiver<usize>,
+}
+
+async fn endpoint(received: Received, receiver: Receiver) -> Endpoint {
     async fn handler(
         State(s): State<EndpointState>,
         headers: axum::http::HeaderMap,
         body: Bytes,
     ) -> &'static str {
+        s.requests.send_modify(|n| *n += 1);
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let content = match s.receiver {
             Receiver::Robot => v["text"]["content"].as_str().unwrap_or_default().to_owned(),
@@ -82,18 +98,24 @@ async fn endpoint(received: Received, receiver: Receiver) -> (String, Arc<Mutex<
         r#"{"errcode":0,"errmsg":"ok"}"#
     }
     let dropped = Arc::new(Mutex::new(0));
+    let (requests, requests_rx) = tokio::sync::watch::channel(0);
     let state = EndpointState {
         received,
         keys: Arc::default(),
         dropped: dropped.clone(),
-        delay: Duration::from_millis(30),
+        delay: Duration::from_millis(ANSWER_MS),
         receiver,
+        requests: Arc::new(requests),
     };
     let app = axum::Router::new().fallback(handler).with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), dropped)
+    Endpoint {
+        base: format!("http://{addr}"),
+        dropped,
+        requests: requests_rx,
+    }
 }
 
 fn record(i: usize) -> ArticleRecord {
@@ -210,32 +232,46 @@ struct Trials {
 }
 
 async fn kill_trials(receiver: Receiver) -> Trials {
-    // A full run, measured: its length spreads the kill instants.
+    // A full run, counted: how many requests a whole delivery makes.
     let received: Received = Arc::default();
-    let (base, _) = endpoint(received.clone(), receiver).await;
+    let full_run = endpoint(received.clone(), receiver).await;
     let dir = tempfile::tempdir().unwrap();
-    let (db, config) = prepare(dir.path(), &base, receiver).await;
-    let start = Instant::now();
+    let (db, config) = prepare(dir.path(), &full_run.base, receiver).await;
     let status = deliver(&db, &config).status().unwrap();
-    let full = start.elapsed();
     assert!(status.success());
+    let requests = *full_run.requests.borrow();
     {
         let r = received.lock().unwrap();
         assert_eq!(r.len(), MATCHES, "a clean run delivers everything");
         assert!(r.values().all(|n| n.len() == 1));
     }
+    assert!(
+        requests >= 2,
+        "the trials need several messages, got {requests}"
+    );
 
     let mut seed = 20_261_206u64;
     let mut t = Trials::default();
     for trial in 0..TRIALS {
         let received: Received = Arc::default();
-        let (base, dropped) = endpoint(received.clone(), receiver).await;
+        let Endpoint {
+            base,
+            dropped,
+            requests: mut seen,
+        } = endpoint(received.clone(), receiver).await;
         let dir = tempfile::tempdir().unwrap();
         let (db, config) = prepare(dir.path(), &base, receiver).await;
-        let kill_after =
-            Duration::from_millis(splitmix(&mut seed) % (full.as_millis() as u64 * 11 / 10).max(1));
+        // After `after` requests (never the last: the deliverer still has one to send)
+        // and `offset` ms: during the answer the endpoint is giving, or just after it.
+        let after = usize::try_from(splitmix(&mut seed) % (requests as u64 - 1)).unwrap();
+        let offset = Duration::from_millis(splitmix(&mut seed) % ANSWER_MS);
         let mut child = deliver(&db, &config).spawn().unwrap();
-        tokio::time::sleep(kill_after).await;
+        tokio::time::timeout(Duration::from_secs(120), seen.wait_for(|n| *n >= after))
+            .await
+            .expect("the deliverer sends its messages")
+            .unwrap();
+        tokio::time::sleep(offset).await;
+        let kill_after = format!("{after} requests + {offset:?}");
         if child.try_wait().unwrap().is_none() {
             t.killed_running += 1;
         }
@@ -256,7 +292,7 @@ async fn kill_trials(receiver: Receiver) -> Trials {
         }
         if lost > 0 || unmarked > 0 || r.values().any(|n| n.len() > 2) {
             t.failures.push(format!(
-                "trial {trial}: kill after {kill_after:?}: {lost} lost, {repeated} repeated ({unmarked} unmarked)"
+                "trial {trial}: kill after {kill_after}: {lost} lost, {repeated} repeated ({unmarked} unmarked)"
             ));
         }
         t.lost += lost;
@@ -265,7 +301,7 @@ async fn kill_trials(receiver: Receiver) -> Trials {
         t.dropped_by_key += *dropped.lock().unwrap();
     }
     eprintln!(
-        "watch kill trials ({receiver:?}): {TRIALS} trials ({} killed while running, full run {full:?}): \
+        "watch kill trials ({receiver:?}): {TRIALS} trials ({} killed while running, full run {requests} requests): \
          {} lost, {} matches received twice in {} trials ({} of them unmarked), \
          {} repeated messages dropped by their Idempotency-Key",
         t.killed_running,
@@ -275,9 +311,10 @@ async fn kill_trials(receiver: Receiver) -> Trials {
         t.unmarked_repeats,
         t.dropped_by_key
     );
-    assert!(
-        t.killed_running >= TRIALS as u32 / 2,
-        "most kills land during delivery"
+    assert_eq!(
+        u64::from(t.killed_running),
+        TRIALS,
+        "every kill lands during delivery"
     );
     t
 }
