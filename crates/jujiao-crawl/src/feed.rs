@@ -76,24 +76,6 @@ fn feed_date(text: &str) -> Option<NaiveDate> {
         .or_else(|| jujiao_extract::date::parse(t).map(|p| p.date()))
 }
 
-fn entity(name: &str) -> Option<char> {
-    if let Some(num) = name.strip_prefix('#') {
-        let n = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse().ok()?,
-        };
-        return char::from_u32(n);
-    }
-    match name {
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "amp" => Some('&'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => None,
-    }
-}
-
 /// Parses RSS, Atom, a sitemap or a sitemap index; `base` resolves relative links.
 pub fn parse(bytes: &[u8], charset: Option<&str>, base: &Url) -> Result<Feed, String> {
     // An XML declaration's encoding is authoritative (GBK bytes can also be valid
@@ -153,18 +135,19 @@ pub fn parse(bytes: &[u8], charset: Option<&str>, base: &Url) -> Result<Feed, St
                     && kind == Some(FeedKind::Atom)
                     && stack.len() == *depth
                 {
+                    // Character and predefined entity references resolved by quick-xml.
                     let attr = |n: &str| {
-                        e.try_get_attribute(n)
+                        let a = e.try_get_attribute(n).ok().flatten()?;
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
                             .ok()
-                            .flatten()
-                            .map(|a| a.value.into_owned())
+                            .map(std::borrow::Cow::into_owned)
                     };
                     let rel = attr("rel").unwrap_or_else(|| "alternate".into());
                     if rel == "alternate"
                         && current.link.is_empty()
                         && let Some(href) = attr("href")
                     {
-                        current.link = href.replace("&amp;", "&");
+                        current.link = href;
                     }
                 }
                 if matches!(event, Xml::Start(_)) {
@@ -183,9 +166,17 @@ pub fn parse(bytes: &[u8], charset: Option<&str>, base: &Url) -> Result<Feed, St
             }
             Xml::Text(ref t) => append(&mut entry, &stack, &t.clone().into_inner()),
             Xml::CData(t) => append(&mut entry, &stack, &t.into_inner()),
+            // `&#…;` and the five predefined entities, resolved by quick-xml; an
+            // invalid or unknown reference (an HTML name in a feed) is left out.
             Xml::GeneralRef(r) => {
-                if let Some(c) = entity(&r.into_inner()) {
-                    append(&mut entry, &stack, c.encode_utf8(&mut [0u8; 4]));
+                let mut buf = [0u8; 4];
+                let text = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(&*c.encode_utf8(&mut buf)),
+                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r.into_inner()),
+                    Err(_) => None,
+                };
+                if let Some(text) = text {
+                    append(&mut entry, &stack, text);
                 }
             }
             Xml::Eof => break,
@@ -410,6 +401,20 @@ mod tests {
         assert_eq!(f.items[0].url.as_str(), "http://a.cn/n/1.html");
         assert_eq!(f.items[0].title, "动态");
         assert_eq!(f.items[0].date, NaiveDate::from_ymd_opt(2024, 6, 1));
+    }
+
+    /// References in text and in attribute values go through quick-xml: character
+    /// references (decimal and hex), the five predefined names; an unknown name
+    /// (HTML's `&nbsp;` in a feed) and an invalid reference are left out.
+    #[test]
+    fn references_in_text_and_links_are_resolved_by_quick_xml() {
+        let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>
+<entry><title>&#x4E2D;&#25991; &lt;A&gt; &quot;B&quot; &apos;C&apos;&nbsp;&#xD800;D</title>
+<link href="http://a.cn/n?id=1&amp;page=2&#38;x=&lt;y"/></entry></feed>"#;
+        let f = parse(xml.as_bytes(), None, &base()).unwrap();
+        assert_eq!(f.items.len(), 1);
+        assert_eq!(f.items[0].title, "中文 <A> \"B\" 'C'D");
+        assert_eq!(f.items[0].url.as_str(), "http://a.cn/n?id=1&page=2&x=%3Cy");
     }
 
     #[test]
