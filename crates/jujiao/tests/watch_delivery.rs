@@ -5,9 +5,10 @@
 //! loopback, then run again to the end. Measured like the reliability suite's kill
 //! trials, with seeded instants tied to events rather than to the clock (so that the
 //! machine's load cannot move them out of the delivery): each trial kills the
-//! deliverer a seeded 0–29 ms after the endpoint received a seeded number of its
-//! requests (0 to all but the last), inside the 30 ms the endpoint takes to answer or
-//! just after its answer.
+//! deliverer a seeded 0–59 ms after the endpoint received a seeded number of its
+//! requests (0 to all but the last): inside the 30 ms the endpoint takes to answer,
+//! while the answer is committed, or while the next message is prepared and sent. At
+//! least one more request follows, so the deliverer is still running at the kill.
 //!
 //! The endpoint counts a message as delivered when it has received it, before it
 //! answers (a robot posts what it got, whether or not its answer reaches the sender).
@@ -261,10 +262,10 @@ async fn kill_trials(receiver: Receiver) -> Trials {
         } = endpoint(received.clone(), receiver).await;
         let dir = tempfile::tempdir().unwrap();
         let (db, config) = prepare(dir.path(), &base, receiver).await;
-        // After `after` requests (never the last: the deliverer still has one to send)
-        // and `offset` ms: during the answer the endpoint is giving, or just after it.
+        // After `after` requests (never the last: the deliverer still has at least two
+        // answers of 30 ms to wait for) and `offset` ms, under 60.
         let after = usize::try_from(splitmix(&mut seed) % (requests as u64 - 1)).unwrap();
-        let offset = Duration::from_millis(splitmix(&mut seed) % ANSWER_MS);
+        let offset = Duration::from_millis(splitmix(&mut seed) % (2 * ANSWER_MS));
         let mut child = deliver(&db, &config).spawn().unwrap();
         tokio::time::timeout(Duration::from_secs(120), seen.wait_for(|n| *n >= after))
             .await
