@@ -33,7 +33,8 @@ pub use reach::{ScriptLinks, parse_resolve, read_pem};
 pub use rules::{ArticleRules, ArticleSelectors};
 pub use validate::{Config, DateFolderStyle, FileNameMode, Settings, Source, SourceKind};
 pub use watch::{
-    Channel, ChannelKind, EmailChannel, Leader, SecretRef, SmtpTls, WatchRule, WatchSettings,
+    Channel, ChannelKind, EmailChannel, Leader, SecretRef, SmtpTls, UnknownOutcome, WatchRule,
+    WatchSettings,
 };
 pub use web::{DEFAULT_PUBLIC_READ, MIN_ADMIN_TOKEN_CHARS, Secret, WebSettings, check_admin_token};
 

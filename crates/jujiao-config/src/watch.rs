@@ -45,6 +45,9 @@ pub struct RawChannel {
     #[serde(default)]
     pub mentioned_mobiles: Vec<String>,
     pub messages_per_minute: Option<u32>,
+    /// What to do with a message whose outcome is unknown: `resend` or `hold`; the
+    /// default depends on the kind ([`UnknownOutcome::default_for`]).
+    pub unknown_outcome: Option<String>,
     // e-mail
     pub smtp_host: Option<String>,
     pub smtp_port: Option<u16>,
@@ -165,6 +168,47 @@ pub enum SmtpTls {
     None,
 }
 
+/// What the deliverer does with a message whose outcome is unknown — its sender died
+/// between handing it over and recording the answer, or the endpoint took the request
+/// and never answered (a timeout, a connection broken while waiting): the group may or
+/// may not have it. `unknown_outcome` on `[[channel]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownOutcome {
+    /// `resend`: send it again whole, under the same key, marked
+    /// （重发：上次发送结果未知，可能重复）. Exact where the receiver deduplicates on the
+    /// key (the JSON webhook's `Idempotency-Key`, an e-mail's `Message-ID`); elsewhere
+    /// it may arrive twice, the second copy marked.
+    Resend,
+    /// `hold`: never send it again on its own: it waits, with its text, for the duty
+    /// officer (值班人员) to say 已收到 (the group has it) or 重发 (send it again,
+    /// marked) on the 关注 page or with `jujiao watch held`.
+    Hold,
+}
+
+impl UnknownOutcome {
+    /// The default of a kind. Chat robots (企业微信, 钉钉, 飞书) take no idempotency key:
+    /// a message sent again after an unknown outcome is a visible duplicate in the
+    /// office's group, so they hold it for a person who can look at the group. The JSON
+    /// webhook carries an `Idempotency-Key` and e-mail a stable `Message-ID`, so a
+    /// receiver can drop the repeat: they resend, which needs nobody.
+    pub fn default_for(kind: &ChannelKind) -> UnknownOutcome {
+        match kind {
+            ChannelKind::Wecom { .. } | ChannelKind::Dingtalk | ChannelKind::Feishu { .. } => {
+                UnknownOutcome::Hold
+            }
+            ChannelKind::Webhook | ChannelKind::Email(_) => UnknownOutcome::Resend,
+        }
+    }
+
+    /// As written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnknownOutcome::Resend => "resend",
+            UnknownOutcome::Hold => "hold",
+        }
+    }
+}
+
 /// A validated `[[channel]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Channel {
@@ -175,6 +219,7 @@ pub struct Channel {
     pub token: Option<SecretRef>,
     pub secret: Option<SecretRef>,
     pub messages_per_minute: u32,
+    pub unknown_outcome: UnknownOutcome,
 }
 
 impl Channel {
@@ -395,6 +440,17 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, KeyError> {
             "must be at least 1".to_owned(),
         ));
     }
+    let unknown_outcome = match raw.unknown_outcome.as_deref().map(str::trim) {
+        None => UnknownOutcome::default_for(&kind),
+        Some("resend") => UnknownOutcome::Resend,
+        Some("hold") => UnknownOutcome::Hold,
+        Some(other) => {
+            return Err(KeyError::invalid(
+                format!("{key}.unknown_outcome"),
+                format!("`{other}` is not allowed here; use resend or hold"),
+            ));
+        }
+    };
     Ok(Channel {
         name: raw.name.clone(),
         kind,
@@ -402,6 +458,7 @@ fn channel(raw: &RawChannel, key: &str) -> Result<Channel, KeyError> {
         token,
         secret: secret_ref,
         messages_per_minute,
+        unknown_outcome,
     })
 }
 
@@ -577,6 +634,63 @@ title = "区委书记"
         assert!(e.contains("leader[0].name"), "{e}");
         let e = parse("[[channel]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"http://h/\"\ntoken = \"x\"\ntoken_env = \"Y\"\n").unwrap_err();
         assert!(e.contains(".token") && !e.contains("\"x\""), "{e}");
+    }
+
+    #[test]
+    fn unknown_outcomes_default_per_kind_and_a_bad_value_names_the_key() {
+        use super::UnknownOutcome::{Hold, Resend};
+        let c = parse(
+            r#"
+[[channel]]
+name = "企业微信"
+kind = "wecom"
+token = "k"
+[[channel]]
+name = "钉钉"
+kind = "dingtalk"
+token = "k"
+[[channel]]
+name = "飞书"
+kind = "feishu"
+token = "k"
+[[channel]]
+name = "钩子"
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+[[channel]]
+name = "邮件"
+kind = "email"
+smtp_host = "127.0.0.1"
+from = "jj@example.org"
+to = ["duty@example.org"]
+[[channel]]
+name = "重发的群"
+kind = "wecom"
+token = "k"
+unknown_outcome = "resend"
+[[channel]]
+name = "暂扣的钩子"
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+unknown_outcome = "hold"
+"#,
+        )
+        .unwrap();
+        let got: Vec<_> = c
+            .watch
+            .channels
+            .iter()
+            .map(|ch| ch.unknown_outcome)
+            .collect();
+        assert_eq!(got, [Hold, Hold, Hold, Resend, Resend, Resend, Hold]);
+        let e = parse(
+            "[[channel]]\nname = \"a\"\nkind = \"wecom\"\ntoken = \"k\"\nunknown_outcome = \"retry\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("channel[0] (name \"a\").unknown_outcome") && e.contains("retry"),
+            "{e}"
+        );
     }
 
     #[test]

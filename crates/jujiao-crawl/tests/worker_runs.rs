@@ -465,8 +465,47 @@ impl WatchStore for SlowFinish {
         self.0.record_watch_matches(matches).await
     }
 
-    async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64> {
-        self.0.begin_send(ids, worker, key).await
+    async fn begin_send(
+        &self,
+        ids: &[DeliveryId],
+        worker: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.0.begin_send(ids, worker, key, now).await
+    }
+
+    async fn release_unknown(
+        &self,
+        ids: &[DeliveryId],
+        worker: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.0.release_unknown(ids, worker, error, retry_at).await
+    }
+
+    async fn hold_message(
+        &self,
+        ids: &[DeliveryId],
+        worker: &str,
+        message: &jujiao_store::NewHeldMessage,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.0.hold_message(ids, worker, message, now).await
+    }
+
+    async fn held_messages(&self) -> Result<Vec<jujiao_store::HeldMessage>> {
+        self.0.held_messages().await
+    }
+
+    async fn resolve_held_message(
+        &self,
+        id: i64,
+        resolution: jujiao_store::HeldResolution,
+        now: DateTime<Utc>,
+    ) -> Result<Option<jujiao_store::HeldMessage>> {
+        self.0.resolve_held_message(id, resolution, now).await
     }
 
     async fn record_articles_watched(

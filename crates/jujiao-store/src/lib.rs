@@ -53,8 +53,8 @@ pub use users::{
     Session, SessionKey, User, UserId, UserStore,
 };
 pub use watch::{
-    Delivery, DeliveryId, DeliveryState, FindMatches, NewWatchMatch, RuleOrigin, SendSlot,
-    StoredWatchRule, WatchMatch, WatchStats, WatchStore,
+    Delivery, DeliveryId, DeliveryState, FindMatches, HeldMessage, HeldResolution, NewHeldMessage,
+    NewWatchMatch, RuleOrigin, SendSlot, StoredWatchRule, WatchMatch, WatchStats, WatchStore,
 };
 pub use work::{
     HostHold, HostPause, HostSlot, HostSlots, ListPageSeed, NewWork, QueueStats, WorkItem,

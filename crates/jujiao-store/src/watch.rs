@@ -16,6 +16,13 @@
 //!    whole, under the same key, flagged as possibly repeated — so nothing is lost, a
 //!    receiver that deduplicates on the key (the JSON webhook's `Idempotency-Key`) sees
 //!    the message once, and a chat robot, which cannot, shows the repeat marked as one.
+//!    A channel that must not repeat itself holds such a message instead
+//!    ([`hold_message`](WatchStore::hold_message)): its rows are claimed no more until
+//!    the duty officer resolves it ([`resolve_held_message`](WatchStore::resolve_held_message)).
+//!
+//! Claims of one channel are serialised (SQLite's write lock; on PostgreSQL a
+//! transaction-scoped advisory lock per channel), so two workers recovering the same
+//! message at once never split it between them.
 
 use crate::error::{Result, StoreError};
 use crate::types::{ArticleId, ArticleRecord, RecordOutcome};
@@ -103,8 +110,56 @@ pub struct Delivery {
     /// ([`WatchStore::begin_send`]); such rows are claimed again together.
     pub message_key: Option<String>,
     /// That send's outcome is unknown: the process died (or lost its store) between
-    /// handing the message over and recording the answer. The message may have arrived.
+    /// handing the message over and recording the answer, or the endpoint took the
+    /// request and never answered ([`release_unknown`](WatchStore::release_unknown)).
+    /// The message may have arrived.
     pub in_flight: bool,
+    /// An earlier send of this message may have arrived (its outcome was unknown and it
+    /// was sent again, or the duty officer asked for it again): every send of it is
+    /// marked as a possible repeat until it is delivered.
+    pub possible_repeat: bool,
+    /// When the row was last handed to its channel.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A message whose outcome is unknown, to be held for the duty officer instead of sent
+/// again ([`WatchStore::hold_message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHeldMessage {
+    /// The message's key ([`WatchStore::begin_send`]).
+    pub key: String,
+    pub channel: String,
+    pub title: String,
+    /// The text as the channel was given it.
+    pub text: String,
+    /// When it was handed to the channel.
+    pub sent_at: DateTime<Utc>,
+    /// Why its outcome is unknown, in words for the duty officer.
+    pub reason: String,
+}
+
+/// A held message, as the 关注 page and `jujiao watch held` show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldMessage {
+    pub id: i64,
+    pub key: String,
+    pub channel: String,
+    pub title: String,
+    pub text: String,
+    pub sent_at: DateTime<Utc>,
+    pub held_at: DateTime<Utc>,
+    pub reason: String,
+    /// Deliveries (matches) the message carries.
+    pub deliveries: u64,
+}
+
+/// What the duty officer decided about a held message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldResolution {
+    /// 已收到: the group got it; its deliveries are marked delivered.
+    Received,
+    /// 重发: send it again, whole, under its key, marked as a possible repeat.
+    Resend,
 }
 
 /// One channel's delivery of a match.
@@ -115,6 +170,8 @@ pub struct DeliveryState {
     pub delivered_at: Option<DateTime<Utc>>,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// Held for the duty officer ([`WatchStore::hold_message`]).
+    pub held: bool,
 }
 
 /// A match with the state of its deliveries, for pages and summaries.
@@ -141,6 +198,8 @@ pub struct WatchStats {
     pub pending: u64,
     /// Pending deliveries that failed at least once.
     pub failing: u64,
+    /// Messages held for the duty officer (their deliveries are not pending).
+    pub held_messages: u64,
 }
 
 /// What a rate-limited channel may do now.
@@ -211,8 +270,16 @@ pub trait WatchStore: Send + Sync {
     /// claimed only together and sent under that key, and until the answer is recorded
     /// ([`mark_delivered`](Self::mark_delivered) or
     /// [`release_deliveries`](Self::release_deliveries)) their outcome is unknown.
-    /// Answers how many rows it marked (fewer than `ids`: the lease was lost).
-    async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64>;
+    /// Answers how many rows it marked (fewer than `ids`: the lease was lost). `now` is
+    /// kept as the rows' send time; rows sent before with an unknown outcome become
+    /// [`possible_repeat`](Delivery::possible_repeat).
+    async fn begin_send(
+        &self,
+        ids: &[DeliveryId],
+        worker: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
 
     /// Marks deliveries as delivered at `now` (whoever holds them: the message was
     /// accepted); answers how many were not delivered before.
@@ -228,6 +295,44 @@ pub trait WatchStore: Send + Sync {
         error: Option<&str>,
         retry_at: DateTime<Utc>,
     ) -> Result<u64>;
+
+    /// Gives back deliveries whose send has an unknown outcome (the endpoint took the
+    /// request and did not answer in time, or the connection broke while waiting):
+    /// counted as a failed attempt with `error`, due again at `retry_at`, and still in
+    /// flight — the next claim treats them exactly like a message whose sender died.
+    /// Only rows `worker` still leases and not delivered change.
+    async fn release_unknown(
+        &self,
+        ids: &[DeliveryId],
+        worker: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// Holds the message `message` made of the rows `ids` (which `worker` leases): they
+    /// are not claimed again until [`resolve_held_message`](Self::resolve_held_message).
+    /// All or nothing: answers 0 and holds nothing when the lease on any row was lost.
+    async fn hold_message(
+        &self,
+        ids: &[DeliveryId],
+        worker: &str,
+        message: &NewHeldMessage,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// The held messages, oldest first.
+    async fn held_messages(&self) -> Result<Vec<HeldMessage>>;
+
+    /// Resolves a held message once: [`HeldResolution::Received`] marks its rows
+    /// delivered at `now`; [`HeldResolution::Resend`] makes them due at `now`, to be sent
+    /// again whole under the same key, marked. Answers the message, or `None` when there
+    /// is no such held message (already resolved by someone else).
+    async fn resolve_held_message(
+        &self,
+        id: i64,
+        resolution: HeldResolution,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HeldMessage>>;
 
     /// Takes the channel's next send slot if it is free at `now`: slots are `gap` apart,
     /// across every process sharing the store.
@@ -309,14 +414,14 @@ pub(crate) const INSERT_DELIVERY: &str = "INSERT INTO watch_outbox (match_id, ch
      VALUES ($1, $2, $3) ON CONFLICT (match_id, channel) DO NOTHING";
 
 const DUE_CHANNELS: &str = "SELECT DISTINCT channel FROM watch_outbox \
-     WHERE delivered_ms IS NULL AND due_ms <= $1 \
+     WHERE delivered_ms IS NULL AND held_ms IS NULL AND due_ms <= $1 \
      AND (lease_until_ms IS NULL OR lease_until_ms <= $1) ORDER BY channel";
 
 /// `{}`: PostgreSQL adds `FOR UPDATE SKIP LOCKED`; SQLite runs the statement under its
 /// single write lock.
 const CLAIM: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2 \
      WHERE id IN (SELECT id FROM watch_outbox \
-        WHERE channel = $3 AND delivered_ms IS NULL AND due_ms <= $4 \
+        WHERE channel = $3 AND delivered_ms IS NULL AND held_ms IS NULL AND due_ms <= $4 \
           AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
         ORDER BY due_ms, id LIMIT $5 {}) RETURNING id";
 
@@ -324,20 +429,24 @@ const CLAIM: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2
 /// delivered (`{}` as in [`CLAIM`]).
 const CLAIM_MESSAGE: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2 \
      WHERE id IN (SELECT id FROM watch_outbox \
-        WHERE channel = $3 AND delivered_ms IS NULL AND due_ms <= $4 \
+        WHERE channel = $3 AND delivered_ms IS NULL AND held_ms IS NULL AND due_ms <= $4 \
           AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
           AND message_key = (SELECT MIN(message_key) FROM watch_outbox \
-              WHERE channel = $3 AND delivered_ms IS NULL AND due_ms <= $4 \
+              WHERE channel = $3 AND delivered_ms IS NULL AND held_ms IS NULL \
+                AND due_ms <= $4 \
                 AND (lease_until_ms IS NULL OR lease_until_ms <= $4) \
                 AND message_key IS NOT NULL) \
         ORDER BY due_ms, id LIMIT $5 {}) RETURNING id";
 
-const BEGIN_SEND: &str = "UPDATE watch_outbox SET message_key = $3, in_flight = 1 \
+/// A row sent again while its last send's outcome is unknown becomes a possible repeat
+/// for good (every right-hand side reads the row as it was).
+const BEGIN_SEND: &str = "UPDATE watch_outbox SET message_key = $3, in_flight = 1, sent_ms = $4, \
+     possible_repeat = CASE WHEN in_flight = 1 THEN 1 ELSE possible_repeat END \
      WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
 
 const CLAIMED: &str = "SELECT o.id, o.channel, o.attempts, m.rule, m.article_id, m.title, \
      m.source_id, m.column_name, m.url, m.published, m.excerpt, m.matched_ms, \
-     o.message_key, o.in_flight \
+     o.message_key, o.in_flight, o.possible_repeat, o.sent_ms \
      FROM watch_outbox o JOIN watch_matches m ON m.id = o.match_id \
      WHERE o.id IN ({}) ORDER BY o.due_ms, o.id";
 
@@ -347,6 +456,52 @@ const MARK_DELIVERED: &str = "UPDATE watch_outbox SET delivered_ms = $2, leased_
 const RELEASE: &str = "UPDATE watch_outbox SET leased_by = NULL, lease_until_ms = NULL, \
      in_flight = 0, due_ms = $3, attempts = attempts + $4, last_error = COALESCE($5, last_error) \
      WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
+
+const RELEASE_UNKNOWN: &str = "UPDATE watch_outbox SET leased_by = NULL, lease_until_ms = NULL, \
+     in_flight = 1, due_ms = $3, attempts = attempts + 1, last_error = $4 \
+     WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
+
+/// The rows take the held message's key (a message recomposed after a crash under a
+/// changed layout may have a key of its own), so that the resolution finds them.
+const HOLD_ROW: &str = "UPDATE watch_outbox SET held_ms = $3, message_key = $4, \
+     leased_by = NULL, lease_until_ms = NULL \
+     WHERE id = $1 AND leased_by = $2 AND delivered_ms IS NULL";
+
+const INSERT_HELD: &str = "INSERT INTO watch_held \
+     (message_key, channel, title, text, sent_ms, held_ms, reason) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (message_key) DO UPDATE SET channel = excluded.channel, \
+     title = excluded.title, text = excluded.text, sent_ms = excluded.sent_ms, \
+     held_ms = excluded.held_ms, reason = excluded.reason";
+
+const HELD_COLUMNS: &str = "id, message_key, channel, title, text, sent_ms, held_ms, reason";
+
+const HELD_ROWS: &str = "SELECT COUNT(*) FROM watch_outbox WHERE channel = $1 \
+     AND message_key = $2 AND held_ms IS NOT NULL AND delivered_ms IS NULL";
+
+/// `$1` channel, `$2` key, `$3` now.
+const RESOLVE_RECEIVED: &str = "UPDATE watch_outbox SET delivered_ms = $3, held_ms = NULL, \
+     in_flight = 0, leased_by = NULL, lease_until_ms = NULL \
+     WHERE channel = $1 AND message_key = $2 AND held_ms IS NOT NULL AND delivered_ms IS NULL";
+
+/// `$1` channel, `$2` key, `$3` now.
+const RESOLVE_RESEND: &str = "UPDATE watch_outbox SET held_ms = NULL, in_flight = 0, \
+     possible_repeat = 1, due_ms = $3, leased_by = NULL, lease_until_ms = NULL \
+     WHERE channel = $1 AND message_key = $2 AND held_ms IS NOT NULL AND delivered_ms IS NULL";
+
+/// The advisory-lock key (PostgreSQL) that serialises claims on one channel: the first
+/// 8 bytes of a SHA-256 under a prefix of its own, so that it never equals the article
+/// store's URL, text and title keys by construction of the input.
+fn claim_lock_key(channel: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"watch claim\0");
+    h.update(channel.as_bytes());
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
 
 const SLOT_ROW: &str = "INSERT INTO watch_channel_slots (channel, next_ms) VALUES ($1, 0) \
      ON CONFLICT (channel) DO NOTHING";
@@ -359,22 +514,26 @@ const RECENT: &str = "SELECT id, rule, article_id, title, source_id, column_name
      WHERE ($1 IS NULL OR rule = $1) ORDER BY matched_ms DESC, id DESC LIMIT $2";
 
 const DELIVERIES_OF: &str = "SELECT match_id, channel, due_ms, delivered_ms, attempts, \
-     last_error FROM watch_outbox WHERE match_id >= $1 AND match_id <= $2 \
+     last_error, held_ms FROM watch_outbox WHERE match_id >= $1 AND match_id <= $2 \
      ORDER BY match_id, channel";
 
 const STATS: &str = "SELECT (SELECT COUNT(*) FROM watch_matches), \
      (SELECT COUNT(*) FROM watch_outbox WHERE delivered_ms IS NOT NULL), \
-     (SELECT COUNT(*) FROM watch_outbox WHERE delivered_ms IS NULL), \
-     (SELECT COUNT(*) FROM watch_outbox WHERE delivered_ms IS NULL AND attempts > 0)";
+     (SELECT COUNT(*) FROM watch_outbox WHERE delivered_ms IS NULL AND held_ms IS NULL), \
+     (SELECT COUNT(*) FROM watch_outbox \
+        WHERE delivered_ms IS NULL AND held_ms IS NULL AND attempts > 0), \
+     (SELECT COUNT(*) FROM watch_held)";
 
 fn parse_list(op: &'static str, location: &str, text: &str) -> Result<Vec<String>> {
     serde_json::from_str(text).map_err(|e| corrupt(op, location, format!("{text}: {e}")))
 }
 
 /// The same body for both backends: `$begin` opens a write transaction, `$claim` is the
-/// claim statement.
+/// claim statement's locking clause, `$lock` the statement (if any) that serialises the
+/// claims of one channel until commit, given [`claim_lock_key`] (SQLite needs none: its
+/// write transaction already does).
 macro_rules! watch_store {
-    ($store:ty, $begin:expr, $claim:expr) => {
+    ($store:ty, $begin:expr, $claim:expr, $lock:expr) => {
         #[async_trait]
         impl WatchStore for $store {
             async fn watch_rules(&self) -> Result<Vec<StoredWatchRule>> {
@@ -521,6 +680,17 @@ macro_rules! watch_store {
                 const OP: &str = "claiming deliveries";
                 let loc = crate::Store::location(self);
                 let until = after(now, lease);
+                let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
+                // One claimer per channel at a time: `SKIP LOCKED` alone lets two
+                // claimers each take part of one message's rows.
+                let lock: Option<&str> = $lock;
+                if let Some(lock) = lock {
+                    sqlx::query(lock)
+                        .bind(claim_lock_key(channel))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_error(OP, loc))?;
+                }
                 let mut ids: Vec<i64> = Vec::new();
                 for claim in [CLAIM_MESSAGE, CLAIM] {
                     ids = sqlx::query_scalar(&claim.replace("{}", $claim))
@@ -529,13 +699,14 @@ macro_rules! watch_store {
                         .bind(channel)
                         .bind(ms(now))
                         .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *tx)
                         .await
                         .map_err(query_error(OP, loc))?;
                     if !ids.is_empty() {
                         break;
                     }
                 }
+                tx.commit().await.map_err(query_error(OP, loc))?;
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -569,13 +740,21 @@ macro_rules! watch_store {
                             matched_at: from_ms(r.try_get(11)?),
                             message_key: r.try_get(12)?,
                             in_flight: r.try_get::<i64, _>(13)? != 0,
+                            possible_repeat: r.try_get::<i64, _>(14)? != 0,
+                            sent_at: r.try_get::<Option<i64>, _>(15)?.map(from_ms),
                         })
                     })
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(query_error(OP, loc))
             }
 
-            async fn begin_send(&self, ids: &[DeliveryId], worker: &str, key: &str) -> Result<u64> {
+            async fn begin_send(
+                &self,
+                ids: &[DeliveryId],
+                worker: &str,
+                key: &str,
+                now: DateTime<Utc>,
+            ) -> Result<u64> {
                 const OP: &str = "recording a send";
                 let loc = crate::Store::location(self);
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
@@ -585,6 +764,7 @@ macro_rules! watch_store {
                         .bind(id.0)
                         .bind(worker)
                         .bind(key)
+                        .bind(ms(now))
                         .execute(&mut *tx)
                         .await
                         .map_err(query_error(OP, loc))?
@@ -637,6 +817,136 @@ macro_rules! watch_store {
                 }
                 tx.commit().await.map_err(query_error(OP, loc))?;
                 Ok(n)
+            }
+
+            async fn release_unknown(
+                &self,
+                ids: &[DeliveryId],
+                worker: &str,
+                error: &str,
+                retry_at: DateTime<Utc>,
+            ) -> Result<u64> {
+                const OP: &str = "releasing deliveries of an unknown outcome";
+                let loc = crate::Store::location(self);
+                let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
+                let mut n = 0;
+                for id in ids {
+                    n += sqlx::query(RELEASE_UNKNOWN)
+                        .bind(id.0)
+                        .bind(worker)
+                        .bind(ms(retry_at))
+                        .bind(error)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_error(OP, loc))?
+                        .rows_affected();
+                }
+                tx.commit().await.map_err(query_error(OP, loc))?;
+                Ok(n)
+            }
+
+            async fn hold_message(
+                &self,
+                ids: &[DeliveryId],
+                worker: &str,
+                message: &NewHeldMessage,
+                now: DateTime<Utc>,
+            ) -> Result<u64> {
+                const OP: &str = "holding a message";
+                let loc = crate::Store::location(self);
+                let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
+                let mut n = 0;
+                for id in ids {
+                    n += sqlx::query(HOLD_ROW)
+                        .bind(id.0)
+                        .bind(worker)
+                        .bind(ms(now))
+                        .bind(&message.key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_error(OP, loc))?
+                        .rows_affected();
+                }
+                if n < ids.len() as u64 {
+                    // Part of the message is someone else's now: hold nothing.
+                    tx.rollback().await.map_err(query_error(OP, loc))?;
+                    return Ok(0);
+                }
+                sqlx::query(INSERT_HELD)
+                    .bind(&message.key)
+                    .bind(&message.channel)
+                    .bind(&message.title)
+                    .bind(&message.text)
+                    .bind(ms(message.sent_at))
+                    .bind(ms(now))
+                    .bind(&message.reason)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error(OP, loc))?;
+                tx.commit().await.map_err(query_error(OP, loc))?;
+                Ok(n)
+            }
+
+            async fn held_messages(&self) -> Result<Vec<HeldMessage>> {
+                const OP: &str = "reading held messages";
+                let loc = crate::Store::location(self);
+                let rows = sqlx::query(&format!(
+                    "SELECT {HELD_COLUMNS} FROM watch_held ORDER BY held_ms, id"
+                ))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_error(OP, loc))?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let mut held = held_message(r).map_err(query_error(OP, loc))?;
+                    let n: i64 = sqlx::query_scalar(HELD_ROWS)
+                        .bind(&held.channel)
+                        .bind(&held.key)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(query_error(OP, loc))?;
+                    held.deliveries = count(n);
+                    out.push(held);
+                }
+                Ok(out)
+            }
+
+            async fn resolve_held_message(
+                &self,
+                id: i64,
+                resolution: HeldResolution,
+                now: DateTime<Utc>,
+            ) -> Result<Option<HeldMessage>> {
+                const OP: &str = "resolving a held message";
+                let loc = crate::Store::location(self);
+                let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
+                // Taking the row is the resolution's claim: a second officer acting on
+                // the same message finds nothing.
+                let row = sqlx::query(&format!(
+                    "DELETE FROM watch_held WHERE id = $1 RETURNING {HELD_COLUMNS}"
+                ))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error(OP, loc))?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let mut held = held_message(&row).map_err(query_error(OP, loc))?;
+                let update = match resolution {
+                    HeldResolution::Received => RESOLVE_RECEIVED,
+                    HeldResolution::Resend => RESOLVE_RESEND,
+                };
+                held.deliveries = sqlx::query(update)
+                    .bind(&held.channel)
+                    .bind(&held.key)
+                    .bind(ms(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error(OP, loc))?
+                    .rows_affected();
+                tx.commit().await.map_err(query_error(OP, loc))?;
+                Ok(Some(held))
             }
 
             async fn reserve_send(
@@ -728,6 +1038,7 @@ macro_rules! watch_store {
                             delivered_at: r.try_get::<Option<i64>, _>(3)?.map(from_ms),
                             attempts: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or(0),
                             last_error: r.try_get(5)?,
+                            held: r.try_get::<Option<i64>, _>(6)?.is_some(),
                         })
                     })()
                     .map_err(query_error(OP, loc))?;
@@ -753,6 +1064,7 @@ macro_rules! watch_store {
                     delivered: get(1)?,
                     pending: get(2)?,
                     failing: get(3)?,
+                    held_messages: get(4)?,
                 })
             }
         }
@@ -772,5 +1084,31 @@ async fn begin_pg(
     pool.begin().await
 }
 
-watch_store!(SqliteStore, begin_sqlite, "");
-watch_store!(PgStore, begin_pg, "FOR UPDATE SKIP LOCKED");
+/// A held message from a row of [`HELD_COLUMNS`] (its delivery count is filled in by the
+/// caller).
+fn held_message<R: Row>(r: &R) -> std::result::Result<HeldMessage, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'d> sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+    String: for<'d> sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(HeldMessage {
+        id: r.try_get(0)?,
+        key: r.try_get(1)?,
+        channel: r.try_get(2)?,
+        title: r.try_get(3)?,
+        text: r.try_get(4)?,
+        sent_at: from_ms(r.try_get(5)?),
+        held_at: from_ms(r.try_get(6)?),
+        reason: r.try_get(7)?,
+        deliveries: 0,
+    })
+}
+
+watch_store!(SqliteStore, begin_sqlite, "", None);
+watch_store!(
+    PgStore,
+    begin_pg,
+    "FOR UPDATE SKIP LOCKED",
+    Some("SELECT pg_advisory_xact_lock($1)")
+);

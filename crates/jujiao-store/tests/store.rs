@@ -70,6 +70,9 @@ macro_rules! backend_tests {
                 send_slots_are_spaced_across_callers,
                 articles_and_their_matches_are_recorded_together,
                 a_message_in_flight_is_claimed_again_whole,
+                a_held_message_waits_for_the_duty_officer,
+                an_unknown_outcome_resent_stays_a_possible_repeat,
+                concurrent_recoveries_never_split_a_message,
                 disclosure_tables_round_trip_and_follow_revisions,
             );
         }

@@ -15,7 +15,11 @@
 //!   repeat.
 //!
 //! A 2xx answer whose JSON says `errcode` ≠ 0 (企业微信, 钉钉) or `code` ≠ 0 (飞书) is a
-//! failure, with the endpoint's own message. Keys and secrets are resolved when a
+//! failure, with the endpoint's own message. A failed send is one of three
+//! ([`SendFailure`]): never sent (no connection: refused, DNS, TLS handshake), refused
+//! by the endpoint (an error status or code: it answered, so it did not post it), or of
+//! unknown outcome (the request was written and no answer came: a timeout after
+//! connecting, the connection reset while waiting) — the group may have the message. Keys and secrets are resolved when a
 //! request is built and appear in nothing but the request itself: [`Request`]'s `Debug`
 //! hides its URL's query and signature.
 
@@ -223,6 +227,56 @@ pub fn build_request(
     })
 }
 
+/// Why a send failed, and so what the message's state is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendFailure {
+    /// The request never reached the endpoint (connection refused, DNS, TLS handshake,
+    /// a request that could not be built): retry, nothing was shown.
+    NotSent(String),
+    /// The endpoint answered and refused it (an HTTP error status, `errcode` ≠ 0):
+    /// retry, nothing was shown.
+    Refused(String),
+    /// The request went out and no answer came (a timeout after connecting, the
+    /// connection broken while waiting): the group may have the message, exactly as
+    /// when the sender dies in flight.
+    Unknown(String),
+}
+
+impl SendFailure {
+    /// The message for the 关注 page and the logs.
+    pub fn message(&self) -> &str {
+        match self {
+            SendFailure::NotSent(m) | SendFailure::Refused(m) | SendFailure::Unknown(m) => m,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, SendFailure::Unknown(_))
+    }
+}
+
+impl fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// What a request error means: a connect error (reqwest's `connect_timeout` included)
+/// happened before anything was written; any other error after the connection was up
+/// (the total timeout, a reset, a closed connection) leaves the outcome unknown.
+fn request_failure(e: reqwest::Error) -> SendFailure {
+    let e = e.without_url();
+    if e.is_connect() || e.is_builder() {
+        SendFailure::NotSent(format!("request not sent: {e}"))
+    } else if e.is_timeout() {
+        SendFailure::Unknown(format!("no answer in time, outcome unknown: {e}"))
+    } else {
+        SendFailure::Unknown(format!(
+            "connection broken before the answer, outcome unknown: {e}"
+        ))
+    }
+}
+
 /// Judges an endpoint's answer: a non-2xx status, or JSON whose `errcode`, `code` or
 /// `StatusCode` is not 0, is a failure with the endpoint's message.
 pub fn judge_answer(status: u16, body: &[u8]) -> Result<(), String> {
@@ -249,32 +303,40 @@ pub fn judge_answer(status: u16, body: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Sends a request; `Err` carries a message fit for the 关注 page (no secret: the URL is
-/// not repeated).
-pub async fn send(client: &reqwest::Client, request: &Request) -> Result<(), String> {
+/// Sends a request; the failure's message is fit for the 关注 page (no secret: the URL
+/// is not repeated). The client should have a `connect_timeout` shorter than its total
+/// timeout, so that a connection never made is told from an answer never given.
+pub async fn send(client: &reqwest::Client, request: &Request) -> Result<(), SendFailure> {
     let mut builder = client.post(&request.url);
     for (k, v) in &request.headers {
         builder = builder.header(k, v);
     }
-    let body = serde_json::to_vec(&request.body).map_err(|e| e.to_string())?;
-    let mut response = builder
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| format!("request failed: {}", e.without_url()))?;
+    let body = serde_json::to_vec(&request.body)
+        .map_err(|e| SendFailure::NotSent(format!("cannot encode the request: {e}")))?;
+    let mut response = builder.body(body).send().await.map_err(request_failure)?;
     let status = response.status().as_u16();
     let mut answer = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| format!("reading the answer failed: {}", e.without_url()))?
-    {
-        answer.extend_from_slice(&chunk);
-        if answer.len() > MAX_ANSWER_BYTES {
-            break;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                answer.extend_from_slice(&chunk);
+                if answer.len() > MAX_ANSWER_BYTES {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            // An error status is a refusal whatever its body; a 2xx cut short may
+            // still carry `errcode` ≠ 0, or not: unknown.
+            Err(e) if (200..300).contains(&status) => {
+                return Err(SendFailure::Unknown(format!(
+                    "HTTP {status}, then the answer broke off, outcome unknown: {}",
+                    e.without_url()
+                )));
+            }
+            Err(_) => break,
         }
     }
-    judge_answer(status, &answer)
+    judge_answer(status, &answer).map_err(SendFailure::Refused)
 }
 
 #[cfg(test)]

@@ -11,15 +11,23 @@
 //! yet marked): a chat robot cannot recognise a repeat; the JSON webhook carries
 //! `delivery_id`s and an `Idempotency-Key` so a receiver can.
 //!
+//! A message whose outcome is unknown — found in flight after a crash, or sent and never
+//! answered ([`SendFailure::Unknown`]: a timeout after connecting, a connection reset
+//! while waiting) — follows its channel's `unknown_outcome`: `resend` sends it again
+//! whole under the same key, marked as a possible repeat; `hold` sends nothing and
+//! holds it, with its text, for the duty officer (`WatchStore::hold_message`), who says
+//! 已收到 or 重发. A send that certainly did not reach the group (no connection) or was
+//! refused by it (an error status or code) is retried as it is, unmarked.
+//!
 //! Rate limits hold by batching, never by dropping: while a channel waits for its next
 //! slot, its matches accumulate and the next message carries all of them.
 
-use crate::channels::{build_request, send};
+use crate::channels::{SendFailure, build_request, send};
 use crate::message::{Layout, compose};
 use crate::{WatchError, email};
 use chrono::{DateTime, Utc};
-use jujiao_config::{Channel, ChannelKind};
-use jujiao_store::{SendSlot, Store};
+use jujiao_config::{Channel, ChannelKind, UnknownOutcome};
+use jujiao_store::{DeliveryId, NewHeldMessage, SendSlot, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +37,12 @@ use std::time::Duration;
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(120);
 /// Timeout of one send.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest wait for a connection, at most half the send timeout: a connection never
+/// made is a send that did not happen; the total timeout firing later is an unknown
+/// outcome, so the two must not be the same timer.
+pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Why a message found in flight is held (a sender died before recording the answer).
+const REASON_IN_FLIGHT: &str = "发送过程中进程中断，未记录结果";
 /// First retry delay after a failed send; doubled per attempt up to [`MAX_BACKOFF`].
 pub const DEFAULT_BACKOFF: Duration = Duration::from_secs(30);
 /// Longest retry delay.
@@ -85,6 +99,8 @@ pub struct DeliverReport {
     pub failed: u64,
     /// Channels that had due deliveries but had to wait for their rate limit.
     pub waiting: u64,
+    /// Messages of unknown outcome held for the duty officer.
+    pub held: u64,
 }
 
 impl DeliverReport {
@@ -93,6 +109,7 @@ impl DeliverReport {
         self.delivered += other.delivered;
         self.failed += other.failed;
         self.waiting += other.waiting;
+        self.held += other.held;
     }
 }
 
@@ -119,6 +136,7 @@ impl Deliverer {
     ) -> Result<Deliverer, WatchError> {
         let client = reqwest::Client::builder()
             .timeout(options.send_timeout)
+            .connect_timeout((options.send_timeout / 2).min(MAX_CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| WatchError::Channel {
@@ -185,13 +203,30 @@ impl Deliverer {
         if !rest.is_empty() {
             store.release_deliveries(&rest, worker, None, now).await?;
         }
-        if message.items.iter().any(|d| d.in_flight) {
+        if message.items.iter().any(|d| d.possible_repeat) {
             message.mark_possible_repeat();
         }
         let ids = message.ids();
+        if message.items.iter().any(|d| d.in_flight) {
+            // Found in flight: its sender died between handing it over and recording
+            // the answer.
+            if channel.unknown_outcome == UnknownOutcome::Hold {
+                let sent_at = message
+                    .items
+                    .iter()
+                    .filter_map(|d| d.sent_at)
+                    .min()
+                    .unwrap_or(now);
+                report.held += self
+                    .hold(channel, &message, &ids, sent_at, REASON_IN_FLIGHT, now)
+                    .await?;
+                return Ok(report);
+            }
+            message.mark_possible_repeat();
+        }
         // Committed before the request: if this process dies before the answer is
         // recorded, these rows are sent again together, under the same key, marked.
-        if store.begin_send(&ids, worker, &message.key()).await? < ids.len() as u64 {
+        if store.begin_send(&ids, worker, &message.key(), now).await? < ids.len() as u64 {
             // Part of the message was claimed by another deliverer (this lease ended):
             // send nothing, give back what is still held, not in flight.
             store.release_deliveries(&ids, worker, None, now).await?;
@@ -209,7 +244,7 @@ impl Deliverer {
             }
             _ => match build_request(channel, &message, base, now) {
                 Ok(request) => send(&self.client, &request).await,
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(SendFailure::NotSent(e.to_string())),
             },
         };
         match sent {
@@ -219,19 +254,63 @@ impl Deliverer {
                 report.delivered += ids.len() as u64;
                 tracing::info!(channel = %channel.name, items = ids.len(), "alert delivered");
             }
-            Err(error) => {
+            Err(failure) => {
                 let attempts = message.items.iter().map(|d| d.attempts).max().unwrap_or(0);
                 let retry = now
                     + chrono::Duration::from_std(self.backoff(attempts))
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
-                store
-                    .release_deliveries(&ids, worker, Some(&error), retry)
-                    .await?;
+                let error = failure.message();
                 report.failed += 1;
-                tracing::warn!(channel = %channel.name, items = ids.len(), %error, "alert not delivered; will retry");
+                match (&failure, channel.unknown_outcome) {
+                    (SendFailure::Unknown(_), UnknownOutcome::Hold) => {
+                        report.held += self.hold(channel, &message, &ids, now, error, now).await?;
+                    }
+                    (SendFailure::Unknown(_), UnknownOutcome::Resend) => {
+                        // Still in flight: the next claim sends it again whole, marked.
+                        store.release_unknown(&ids, worker, error, retry).await?;
+                        tracing::warn!(channel = %channel.name, items = ids.len(), %error,
+                            "alert outcome unknown; will send it again, marked");
+                    }
+                    (SendFailure::NotSent(_) | SendFailure::Refused(_), _) => {
+                        store
+                            .release_deliveries(&ids, worker, Some(error), retry)
+                            .await?;
+                        tracing::warn!(channel = %channel.name, items = ids.len(), %error,
+                            "alert not delivered; will retry");
+                    }
+                }
             }
         }
         Ok(report)
+    }
+
+    /// Holds `message` (rows `ids`, leased by this worker) for the duty officer; answers
+    /// 1 if it did, 0 if the lease was lost (its new holder decides).
+    async fn hold(
+        &self,
+        channel: &Channel,
+        message: &crate::message::Message,
+        ids: &[DeliveryId],
+        sent_at: DateTime<Utc>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, WatchError> {
+        let held = NewHeldMessage {
+            key: message.key(),
+            channel: channel.name.clone(),
+            title: message.title.clone(),
+            text: message.text.clone(),
+            sent_at,
+            reason: reason.to_owned(),
+        };
+        let worker = &self.options.worker;
+        if self.store.hold_message(ids, worker, &held, now).await? == 0 {
+            tracing::warn!(channel = %channel.name, "lease lost before holding; left to its new holder");
+            return Ok(0);
+        }
+        tracing::warn!(channel = %channel.name, items = ids.len(), %reason,
+            "alert outcome unknown; held for the duty officer (jujiao watch held)");
+        Ok(1)
     }
 
     /// Delivers until `stop` turns true, a pass every `every`.

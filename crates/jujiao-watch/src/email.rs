@@ -15,8 +15,12 @@
 //!
 //! A refusal (a 4xx or 5xx answer at any step) is a failed send: its code and text are
 //! the delivery's last error, and the deliverer retries it with backoff like the other
-//! channels.
+//! channels. No connection (refused, unreachable, TLS) is a send that never happened; any
+//! other break (a timeout, a reset) may have come after the relay took the message, so
+//! its outcome is unknown ([`SendFailure::Unknown`]) — lettre does not say at which step
+//! of the conversation it failed.
 
+use crate::channels::SendFailure;
 use crate::message::{Message, beijing};
 use chrono::{DateTime, Utc};
 use jujiao_config::{Channel, EmailChannel, SmtpTls};
@@ -136,23 +140,51 @@ fn transport(
     Ok(builder.build())
 }
 
-/// Sends `message` over SMTP; `Err` is the relay's refusal or what went wrong, fit for
-/// the 关注 page (no password, no message text).
+/// Whether an SMTP error certainly came before the message was handed over: a relay's
+/// answer (refused), a TLS or client error, or a connection never made.
+fn smtp_failure(e: &lettre::transport::smtp::Error, text: String) -> SendFailure {
+    if e.is_permanent() || e.is_transient() {
+        return SendFailure::Refused(text);
+    }
+    if e.is_tls() || e.is_client() {
+        return SendFailure::NotSent(text);
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable
+            ) {
+                return SendFailure::NotSent(text);
+            }
+        }
+        source = s.source();
+    }
+    SendFailure::Unknown(format!("{text} (outcome unknown)"))
+}
+
+/// Sends `message` over SMTP; the failure is the relay's refusal or what went wrong, fit
+/// for the 关注 page (no password, no message text).
 pub async fn send(
     channel: &Channel,
     email: &EmailChannel,
     message: &Message,
     cx: SendContext<'_>,
-) -> Result<(), String> {
-    let mail = build(email, message, cx.now)?;
-    let transport = transport(channel, email, cx)?;
+) -> Result<(), SendFailure> {
+    let mail = build(email, message, cx.now).map_err(SendFailure::NotSent)?;
+    let transport = transport(channel, email, cx).map_err(SendFailure::NotSent)?;
     match transport.send(mail).await {
         Ok(answer) if answer.is_positive() => Ok(()),
-        Ok(answer) => Err(format!(
+        Ok(answer) => Err(SendFailure::Refused(format!(
             "SMTP {}: {}",
             answer.code(),
             answer.message().collect::<Vec<_>>().join(" ")
-        )),
-        Err(e) => Err(format!("SMTP {}:{}: {e}", email.host, email.port)),
+        ))),
+        Err(e) => {
+            let text = format!("SMTP {}:{}: {e}", email.host, email.port);
+            Err(smtp_failure(&e, text))
+        }
     }
 }

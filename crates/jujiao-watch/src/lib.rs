@@ -24,13 +24,18 @@ mod watcher;
 
 pub use deliver::{
     CLAIM_LIMIT, DEFAULT_BACKOFF, DEFAULT_LEASE, DEFAULT_SEND_TIMEOUT, DeliverOptions,
-    DeliverReport, Deliverer,
+    DeliverReport, Deliverer, MAX_CONNECT_TIMEOUT,
 };
 pub use rules::{RuleHit, RuleSet, next_digest};
 pub use watcher::Watcher;
 
 use jujiao_config::WatchRule;
 use jujiao_store::{RuleOrigin, StoredWatchRule};
+
+/// Audit-log action of the duty officer's 已收到 on a held message (web and command line).
+pub const AUDIT_HELD_RECEIVED: &str = "确认关注消息已收到";
+/// Audit-log action of the duty officer's 重发 on a held message (web and command line).
+pub const AUDIT_HELD_RESEND: &str = "重发关注消息";
 
 /// Why watching failed.
 #[derive(Debug, thiserror::Error)]

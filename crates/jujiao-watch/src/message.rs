@@ -224,6 +224,8 @@ mod tests {
             matched_at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 6, 1, 30, 0).unwrap(),
             message_key: None,
             in_flight: false,
+            possible_repeat: false,
+            sent_at: None,
         }
     }
 

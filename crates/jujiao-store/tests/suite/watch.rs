@@ -5,7 +5,8 @@
 use crate::common::record;
 use chrono::{Duration as Span, Utc};
 use jujiao_store::{
-    ArticleId, DeliveryId, NewWatchMatch, RuleOrigin, SendSlot, Store, StoredWatchRule,
+    ArticleId, DeliveryId, HeldResolution, NewHeldMessage, NewWatchMatch, RuleOrigin, SendSlot,
+    Store, StoredWatchRule,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -386,11 +387,11 @@ pub async fn a_message_in_flight_is_claimed_again_whole(store: Arc<dyn Store>) {
     assert!(a.iter().all(|d| d.message_key.is_none() && !d.in_flight));
     let sent: Vec<DeliveryId> = a[..2].iter().map(|d| d.id).collect();
     assert_eq!(
-        store.begin_send(&sent, "b", "k1").await.unwrap(),
+        store.begin_send(&sent, "b", "k1", now).await.unwrap(),
         0,
         "only the holder"
     );
-    assert_eq!(store.begin_send(&sent, "a", "k1").await.unwrap(), 2);
+    assert_eq!(store.begin_send(&sent, "a", "k1", now).await.unwrap(), 2);
     store
         .release_deliveries(&[a[2].id], "a", None, now)
         .await
@@ -428,4 +429,282 @@ pub async fn a_message_in_flight_is_claimed_again_whole(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(rest.iter().map(|d| d.id).collect::<Vec<_>>(), [a[2].id]);
     assert_eq!(rest[0].message_key, None);
+}
+
+async fn fresh_articles(store: &Arc<dyn Store>, tag: &str, n: usize) -> Vec<ArticleId> {
+    let records: Vec<_> = (0..n)
+        .map(|i| {
+            record(
+                &format!("https://w.example/{tag}/{i}"),
+                &format!("标题{tag}-{i}"),
+                &[&format!("正文{tag}-{i}")],
+            )
+        })
+        .collect();
+    store
+        .record_articles(&records)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.article_id())
+        .collect()
+}
+
+fn held(key: &str, channel: &str, sent_at: chrono::DateTime<Utc>) -> NewHeldMessage {
+    NewHeldMessage {
+        key: key.to_owned(),
+        channel: channel.to_owned(),
+        title: "关注提醒（2 条）".to_owned(),
+        text: "关注提醒（2 条）\n\n【规则】区委书记调研".to_owned(),
+        sent_at,
+        reason: "发送中进程中断，结果未知".to_owned(),
+    }
+}
+
+/// A message whose outcome is unknown, held for the duty officer: its rows are claimed
+/// no more (not even after their lease), counted apart from the pending ones, listed
+/// with its text; 已收到 marks them delivered, 重发 makes them due again under the same
+/// key, marked as a possible repeat for every later send; each resolution happens once.
+pub async fn a_held_message_waits_for_the_duty_officer(store: Arc<dyn Store>) {
+    let ids = articles(&store, 4).await;
+    let matches: Vec<_> = ids
+        .iter()
+        .map(|id| new_match("规则", *id, &["群"]))
+        .collect();
+    store.record_watch_matches(&matches).await.unwrap();
+    let now = Utc::now();
+    let lease = Duration::from_secs(60);
+    let a = store
+        .claim_deliveries("a", "群", 2, lease, now)
+        .await
+        .unwrap();
+    let first: Vec<DeliveryId> = a.iter().map(|d| d.id).collect();
+    assert_eq!(store.begin_send(&first, "a", "k1", now).await.unwrap(), 2);
+    // "a" dies; "b" recovers the message and holds it.
+    let later = now + Span::seconds(61);
+    let b = store
+        .claim_deliveries("b", "群", 10, lease, later)
+        .await
+        .unwrap();
+    assert_eq!(b.iter().map(|d| d.id).collect::<Vec<_>>(), first);
+    assert!(b.iter().all(|d| d.in_flight && !d.possible_repeat));
+    assert_eq!(
+        b[0].sent_at.map(|t| t.timestamp_millis()),
+        Some(now.timestamp_millis())
+    );
+    assert_eq!(
+        store
+            .hold_message(&first, "c", &held("k1", "群", now), later)
+            .await
+            .unwrap(),
+        0,
+        "only the holder holds"
+    );
+    assert!(store.held_messages().await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .hold_message(&first, "b", &held("k1-recomposed", "群", now), later)
+            .await
+            .unwrap(),
+        2,
+        "held under the key it was recomposed with (a changed layout may change it)"
+    );
+    let list = store.held_messages().await.unwrap();
+    assert_eq!(list.len(), 1);
+    let h = &list[0];
+    assert_eq!(
+        (h.key.as_str(), h.channel.as_str(), h.deliveries),
+        ("k1-recomposed", "群", 2)
+    );
+    assert!(h.text.contains("区委书记调研"));
+    assert_eq!(h.sent_at.timestamp_millis(), now.timestamp_millis());
+    assert_eq!(h.held_at.timestamp_millis(), later.timestamp_millis());
+    let stats = store.watch_stats().await.unwrap();
+    assert_eq!((stats.pending, stats.held_messages), (2, 1));
+    let shown = store.recent_watch_matches(None, 10).await.unwrap();
+    assert_eq!(
+        shown
+            .iter()
+            .filter(|m| m.deliveries.iter().any(|d| d.held))
+            .count(),
+        2
+    );
+    // Held rows are claimed no more, however late; the other rows are.
+    let much_later = later + Span::hours(5);
+    let rest = store
+        .claim_deliveries("b", "群", 10, lease, much_later)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(rest.iter().all(|d| !first.contains(&d.id)));
+    assert_eq!(
+        store
+            .mark_delivered(&rest.iter().map(|d| d.id).collect::<Vec<_>>(), much_later)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(store.due_channels(much_later).await.unwrap().is_empty());
+
+    // 已收到: delivered, once.
+    let done = store
+        .resolve_held_message(h.id, HeldResolution::Received, much_later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.deliveries, 2);
+    assert!(
+        store
+            .resolve_held_message(h.id, HeldResolution::Resend, much_later)
+            .await
+            .unwrap()
+            .is_none(),
+        "a message is resolved once"
+    );
+    let stats = store.watch_stats().await.unwrap();
+    assert_eq!(
+        (stats.delivered, stats.pending, stats.held_messages),
+        (4, 0, 0)
+    );
+}
+
+/// A send whose answer never came is given back in flight, like a dead sender's; held
+/// and resent by the officer, it comes back under the same key, marked, and stays
+/// marked after a refused attempt.
+pub async fn an_unknown_outcome_resent_stays_a_possible_repeat(store: Arc<dyn Store>) {
+    let ids = articles(&store, 2).await;
+    let matches: Vec<_> = ids
+        .iter()
+        .map(|id| new_match("规则", *id, &["群"]))
+        .collect();
+    store.record_watch_matches(&matches).await.unwrap();
+    let now = Utc::now();
+    let lease = Duration::from_secs(60);
+    let a = store
+        .claim_deliveries("a", "群", 10, lease, now)
+        .await
+        .unwrap();
+    let sent: Vec<DeliveryId> = a.iter().map(|d| d.id).collect();
+    store.begin_send(&sent, "a", "k2", now).await.unwrap();
+    let retry = now + Span::seconds(30);
+    assert_eq!(
+        store
+            .release_unknown(&sent, "a", "no answer within 15s", retry)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(
+        store
+            .claim_deliveries("b", "群", 10, lease, now)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not before the retry time"
+    );
+    let b = store
+        .claim_deliveries("b", "群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert!(
+        b.iter()
+            .all(|d| d.in_flight && d.attempts == 1 && d.message_key.as_deref() == Some("k2"))
+    );
+    store
+        .hold_message(&sent, "b", &held("k2", "群", now), retry)
+        .await
+        .unwrap();
+    let id = store.held_messages().await.unwrap()[0].id;
+    let resent = store
+        .resolve_held_message(id, HeldResolution::Resend, retry)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resent.deliveries, 2);
+    let c = store
+        .claim_deliveries("c", "群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert_eq!(c.iter().map(|d| d.id).collect::<Vec<_>>(), sent);
+    assert!(
+        c.iter()
+            .all(|d| !d.in_flight && d.possible_repeat && d.message_key.as_deref() == Some("k2"))
+    );
+    store.begin_send(&sent, "c", "k2", retry).await.unwrap();
+    store
+        .release_deliveries(&sent, "c", Some("HTTP 502"), retry)
+        .await
+        .unwrap();
+    let d = store
+        .claim_deliveries("d", "群", 10, lease, retry)
+        .await
+        .unwrap();
+    assert!(
+        d.iter().all(|d| !d.in_flight && d.possible_repeat),
+        "still a possible repeat after a refusal"
+    );
+    assert_eq!(store.mark_delivered(&sent, retry).await.unwrap(), 2);
+    assert_eq!(store.watch_stats().await.unwrap().held_messages, 0);
+}
+
+/// Several workers recovering the same message at the same moment: one of them gets
+/// all of its rows, the others none (on PostgreSQL `SKIP LOCKED` alone let two
+/// claimers each take part of it).
+pub async fn concurrent_recoveries_never_split_a_message(store: Arc<dyn Store>) {
+    const ROUNDS: usize = 40;
+    const ROWS: usize = 200;
+    const CLAIMERS: usize = 8;
+    let lease = Duration::from_secs(60);
+    let mut split = Vec::new();
+    for round in 0..ROUNDS {
+        let channel = format!("群{round}");
+        let ids = fresh_articles(&store, &format!("r{round}"), ROWS).await;
+        let matches: Vec<_> = ids
+            .iter()
+            .map(|id| new_match("规则", *id, &[channel.as_str()]))
+            .collect();
+        store.record_watch_matches(&matches).await.unwrap();
+        let now = Utc::now();
+        let first = store
+            .claim_deliveries("dead", &channel, 200, lease, now)
+            .await
+            .unwrap();
+        let sent: Vec<DeliveryId> = first.iter().map(|d| d.id).collect();
+        assert_eq!(sent.len(), ROWS);
+        let key = format!("k{round}");
+        store.begin_send(&sent, "dead", &key, now).await.unwrap();
+        let later = now + Span::seconds(61);
+        let start = Arc::new(tokio::sync::Barrier::new(CLAIMERS));
+        let tasks: Vec<_> = (0..CLAIMERS)
+            .map(|w| {
+                let (store, start, channel) = (store.clone(), start.clone(), channel.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    store
+                        .claim_deliveries(&format!("w{w}"), &channel, 200, lease, later)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut shares = Vec::new();
+        for t in tasks {
+            let got = t.await.unwrap();
+            assert!(
+                got.iter()
+                    .all(|d| d.message_key.as_deref() == Some(key.as_str()))
+            );
+            if !got.is_empty() {
+                shares.push(got.len());
+            }
+        }
+        if shares != [ROWS] {
+            split.push((round, shares));
+        }
+        store.mark_delivered(&sent, later).await.unwrap();
+    }
+    assert!(
+        split.is_empty(),
+        "messages split between claimers (round, rows each): {split:?}"
+    );
 }
