@@ -62,7 +62,8 @@ pub enum Command {
     /// People of the web app: add, list, passwd, disable, enable, role.
     #[command(subcommand)]
     User(user::Command),
-    /// Watch-lists: deliver due alerts, show rules and delivery counts.
+    /// Watch-lists: deliver due alerts, show rules and delivery counts, resolve held
+    /// messages.
     #[command(subcommand)]
     Watch(watch::Command),
 }

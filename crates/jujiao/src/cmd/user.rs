@@ -121,7 +121,12 @@ async fn hash(password: String) -> anyhow::Result<jujiao_store::PasswordHash> {
         .map_err(|m| anyhow::anyhow!("while hashing the password: {m}"))
 }
 
-async fn audit(store: &dyn Store, action: &str, target: &str, detail: &str) -> anyhow::Result<()> {
+pub(crate) async fn audit(
+    store: &dyn Store,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> anyhow::Result<()> {
     let entry = AuditEntry {
         user: None,
         actor: CLI_ACTOR.to_owned(),
