@@ -33,6 +33,7 @@ mod security;
 mod server;
 mod sources;
 mod view;
+mod watch_held;
 mod watch_page;
 mod workers_page;
 
@@ -241,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sources::routes())
         .merge(workers_page::routes())
         .merge(watch_page::routes())
+        .merge(watch_held::routes())
         .merge(feeds::routes())
         .merge(export_page::routes())
         .merge(desk::routes())
@@ -249,6 +251,10 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(view::asset_routes())
         .fallback(view::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            watch_held::count_layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::layer,

@@ -45,9 +45,12 @@ pub(crate) fn environment() -> Environment<'static> {
 }
 
 /// Renders a page, or a plain 500 if the template fails (a bug, logged). Every page
-/// also sees `current_user` and `csrf_token` of the request (see `auth`).
+/// also sees `current_user` and `csrf_token` of the request (see `auth`) and
+/// `held_messages`, the count of alert messages waiting for the duty officer (see
+/// `watch_held`), which the header shows beside 关注.
 pub(crate) fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
-    let ctx = context! { ..ctx, ..crate::auth::PageAuth::context() };
+    let held = context! { held_messages => crate::watch_held::held_count() };
+    let ctx = context! { ..ctx, ..held, ..crate::auth::PageAuth::context() };
     match state
         .templates()
         .get_template(name)

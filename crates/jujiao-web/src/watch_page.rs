@@ -4,6 +4,9 @@
 //! (`jujiao_watch::RuleSet`); and 领导活动一览 (`/leaders`): per configured leader and
 //! day, the articles naming them with the sentence that does.
 //!
+//! Messages held for the duty officer (`unknown_outcome = "hold"`) come first on the
+//! page, with their text and the two actions of [`crate::watch_held`].
+//!
 //! Saving and deleting rules (`POST /watch/rules`, `POST /watch/rules/delete`) change
 //! state: they need a signed-in editor or admin ([`EditorUser`]; a viewer gets 403),
 //! whose form carries the session's CSRF token (checked by the auth middleware before
@@ -95,6 +98,9 @@ fn rule_row(r: &StoredWatchRule) -> RuleRow {
 struct PageQuery {
     rule: Option<String>,
     saved: Option<String>,
+    /// `received` or `resend`: the duty officer's last action, on message `held_id`.
+    held: Option<String>,
+    held_id: Option<i64>,
 }
 
 async fn watch_page(
@@ -105,6 +111,10 @@ async fn watch_page(
     let store = state.store();
     let rules = match store.watch_rules().await {
         Ok(r) => r,
+        Err(e) => return store_failed(&state, &e),
+    };
+    let held = match store.held_messages().await {
+        Ok(h) => crate::watch_held::held_rows(&h),
         Err(e) => return store_failed(&state, &e),
     };
     let matches = match store.recent_watch_matches(q.rule.as_deref(), RECENT).await {
@@ -120,6 +130,7 @@ async fn watch_page(
                 .map(|d| {
                     let (text, class) = match (&d.delivered_at, d.attempts) {
                         (Some(t), _) => (format!("已送达 {}", local_time(*t)), "ok"),
+                        (None, _) if d.held => ("结果未知，待值班人员确认".to_owned(), "bad"),
                         (None, 0) if d.due_at > Utc::now() => {
                             (format!("待发送（{}）", local_time(d.due_at)), "none")
                         }
@@ -152,7 +163,7 @@ async fn watch_page(
         context! {
             nav => "watch", rules => rules.iter().map(rule_row).collect::<Vec<_>>(),
             matches, channels, can_edit, rule_filter => q.rule, saved => q.saved,
-            try_days => TRY_DAYS,
+            try_days => TRY_DAYS, held, held_done => q.held, held_id => q.held_id,
         },
     )
 }

@@ -331,3 +331,165 @@ async fn leaders_page_and_briefing_filter_name_the_leader_not_a_longer_name() {
         "other columns are not filtered"
     );
 }
+
+/// A message held for the duty officer: a match, claimed, handed to 值班群 and held.
+async fn hold_one(store: &Arc<dyn Store>, article: usize, key: &str) {
+    let filed = store.filed_articles(&Default::default()).await.unwrap();
+    let f = &filed[article];
+    let now = chrono::Utc::now();
+    store
+        .record_watch_matches(&[NewWatchMatch {
+            rule: "文件规则".into(),
+            article_id: f.article_id,
+            title: f.article.title.clone(),
+            source_id: f.article.source.clone(),
+            column: f.filing.column.clone(),
+            url: f.article.url.clone(),
+            published: None,
+            excerpt: "摘句。".into(),
+            deliveries: vec![("值班群".into(), now)],
+        }])
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_deliveries("w", "值班群", 10, std::time::Duration::from_secs(60), now)
+        .await
+        .unwrap();
+    let ids: Vec<_> = claimed.iter().map(|d| d.id).collect();
+    store.begin_send(&ids, "w", key, now).await.unwrap();
+    let held = jujiao_store::NewHeldMessage {
+        key: key.into(),
+        channel: "值班群".into(),
+        title: "关注提醒（1 条）".into(),
+        text: format!("关注提醒（1 条）\n\n【文件规则】{}", f.article.title),
+        sent_at: now,
+        reason: "发送过程中进程中断，未记录结果".into(),
+    };
+    assert_eq!(store.hold_message(&ids, "w", &held, now).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn held_messages_are_counted_in_the_header_and_resolved_by_an_editor_with_csrf() {
+    let (base, store, client, app) = start(Some("admin-token-123")).await;
+    add_user(store.as_ref(), "值班小李", Role::Editor).await;
+    add_user(store.as_ref(), "viewer", Role::Viewer).await;
+    let editor = sign_in(&app, "值班小李", PASSWORD).await;
+    let viewer = sign_in(&app, "viewer", PASSWORD).await;
+    let (_, html) = get(&client, format!("{base}/search")).await;
+    assert!(!html.contains("条待确认"), "nothing held, nothing shown");
+    hold_one(&store, 0, "k-a").await;
+    hold_one(&store, 1, "k-b").await;
+    let held = store.held_messages().await.unwrap();
+    assert_eq!(held.len(), 2);
+
+    // Every page's header counts them; the 关注 page lists them with their text.
+    let (_, html) = get(&client, format!("{base}/search")).await;
+    assert!(html.contains("2 条待确认"), "{html}");
+    let html = body(app.get_as("/watch", &editor.session).await).await;
+    assert!(
+        html.contains("待值班人员确认：2 条消息发送结果未知"),
+        "{html}"
+    );
+    assert!(html.contains(&held[0].text));
+    assert!(html.contains("值班群：<span class=\"verdict bad\">结果未知，待值班人员确认</span>"));
+    assert!(
+        html.contains("action=\"/watch/held/received\"")
+            && html.contains("action=\"/watch/held/resend\"")
+    );
+    let html = body(app.get_as("/watch", &viewer.session).await).await;
+    assert!(!html.contains("action=\"/watch/held/received\""));
+
+    let post = |who: &Browser, path: &str, form: Vec<(&str, String)>| {
+        client
+            .post(format!("{base}{path}"))
+            .header("cookie", format!("jujiao_session={}", who.session))
+            .form(&form)
+            .send()
+    };
+    let a = held[0].id.to_string();
+    let b = held[1].id.to_string();
+    // A viewer is refused; an editor without the token too.
+    let r = post(
+        &viewer,
+        "/watch/held/received",
+        vec![("id", a.clone()), ("csrf", viewer.csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(&editor, "/watch/held/received", vec![("id", a.clone())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(store.held_messages().await.unwrap().len(), 2);
+
+    // 已收到 and 重发, once each.
+    let r = post(
+        &editor,
+        "/watch/held/received",
+        vec![("id", a.clone()), ("csrf", editor.csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = post(
+        &editor,
+        "/watch/held/resend",
+        vec![("id", b.clone()), ("csrf", editor.csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = post(
+        &editor,
+        "/watch/held/resend",
+        vec![("id", b.clone()), ("csrf", editor.csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 404, "already resolved");
+    assert!(store.held_messages().await.unwrap().is_empty());
+    let stats = store.watch_stats().await.unwrap();
+    assert_eq!(
+        (stats.delivered, stats.pending, stats.held_messages),
+        (1, 1, 0)
+    );
+    let again = store
+        .claim_deliveries(
+            "w2",
+            "值班群",
+            10,
+            std::time::Duration::from_secs(60),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert!(again[0].possible_repeat && again[0].message_key.as_deref() == Some("k-b"));
+    let (_, html) = get(&client, format!("{base}/search")).await;
+    assert!(!html.contains("条待确认"));
+
+    let log: Vec<_> = store
+        .audit_log(20, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entry.action.contains("关注消息"))
+        .map(|e| (e.entry.actor, e.entry.action, e.entry.target))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            (
+                "值班小李".to_owned(),
+                jujiao_watch::AUDIT_HELD_RESEND.to_owned(),
+                format!("watch message #{b} (值班群)")
+            ),
+            (
+                "值班小李".to_owned(),
+                jujiao_watch::AUDIT_HELD_RECEIVED.to_owned(),
+                format!("watch message #{a} (值班群)")
+            ),
+        ]
+    );
+}
