@@ -1,7 +1,7 @@
 //! Watch rules, their matches and the outbox of alert deliveries: [`WatchStore`],
 //! implemented for [`SqliteStore`] and [`PgStore`] by one body of SQL (times are
-//! milliseconds in both, so the dialects agree; only claiming differs, PostgreSQL
-//! skipping rows another worker has locked).
+//! milliseconds in both, so the dialects agree; only claiming differs: PostgreSQL
+//! serialises the claims of a channel with an advisory lock and locks rows itself).
 //!
 //! Exactly-once delivery rests on three rules, in this order:
 //! 1. a rule fires once per article: `watch_matches` is unique on `(rule, article)`, and
@@ -21,8 +21,9 @@
 //!    the duty officer resolves it ([`resolve_held_message`](WatchStore::resolve_held_message)).
 //!
 //! Claims of one channel are serialised (SQLite's write lock; on PostgreSQL a
-//! transaction-scoped advisory lock per channel), so two workers recovering the same
-//! message at once never split it between them.
+//! transaction-scoped advisory lock per channel, and a message's rows are locked
+//! waiting, not skipped), so two workers recovering the same message at once never
+//! split it between them.
 
 use crate::error::{Result, StoreError};
 use crate::types::{ArticleId, ArticleRecord, RecordOutcome};
@@ -426,7 +427,9 @@ const CLAIM: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2
         ORDER BY due_ms, id LIMIT $5 {}) RETURNING id";
 
 /// Claims the rows of the earliest message handed to the channel before and not
-/// delivered (`{}` as in [`CLAIM`]).
+/// delivered. `{}`: PostgreSQL adds `FOR UPDATE` — waiting for a row another
+/// transaction has locked rather than skipping it, which would leave that row behind
+/// and split the message.
 const CLAIM_MESSAGE: &str = "UPDATE watch_outbox SET leased_by = $1, lease_until_ms = $2 \
      WHERE id IN (SELECT id FROM watch_outbox \
         WHERE channel = $3 AND delivered_ms IS NULL AND held_ms IS NULL AND due_ms <= $4 \
@@ -528,12 +531,13 @@ fn parse_list(op: &'static str, location: &str, text: &str) -> Result<Vec<String
     serde_json::from_str(text).map_err(|e| corrupt(op, location, format!("{text}: {e}")))
 }
 
-/// The same body for both backends: `$begin` opens a write transaction, `$claim` is the
-/// claim statement's locking clause, `$lock` the statement (if any) that serialises the
+/// The same body for both backends: `$begin` opens a write transaction, `$claim` and
+/// `$claim_message` are the locking clauses of [`CLAIM`] and [`CLAIM_MESSAGE`], `$lock`
+/// the statement (if any) that serialises the
 /// claims of one channel until commit, given [`claim_lock_key`] (SQLite needs none: its
 /// write transaction already does).
 macro_rules! watch_store {
-    ($store:ty, $begin:expr, $claim:expr, $lock:expr) => {
+    ($store:ty, $begin:expr, $claim:expr, $claim_message:expr, $lock:expr) => {
         #[async_trait]
         impl WatchStore for $store {
             async fn watch_rules(&self) -> Result<Vec<StoredWatchRule>> {
@@ -692,8 +696,8 @@ macro_rules! watch_store {
                         .map_err(query_error(OP, loc))?;
                 }
                 let mut ids: Vec<i64> = Vec::new();
-                for claim in [CLAIM_MESSAGE, CLAIM] {
-                    ids = sqlx::query_scalar(&claim.replace("{}", $claim))
+                for (claim, locking) in [(CLAIM_MESSAGE, $claim_message), (CLAIM, $claim)] {
+                    ids = sqlx::query_scalar(&claim.replace("{}", locking))
                         .bind(worker)
                         .bind(until)
                         .bind(channel)
@@ -1105,10 +1109,11 @@ where
     })
 }
 
-watch_store!(SqliteStore, begin_sqlite, "", None);
+watch_store!(SqliteStore, begin_sqlite, "", "", None);
 watch_store!(
     PgStore,
     begin_pg,
     "FOR UPDATE SKIP LOCKED",
+    "FOR UPDATE",
     Some("SELECT pg_advisory_xact_lock($1)")
 );

@@ -313,3 +313,99 @@ async fn the_default_server_not_answering_skips() {
     assert!(opened.is_none());
     assert!(SKIPPED.contains("JUJIAO_TEST_PG"));
 }
+
+/// A claim that meets a locked row of an in-flight message — as a second claimer met
+/// the rows a first one had locked and not yet the rest — waits for it and then takes
+/// the message whole, or (if the other took it) nothing; with `SKIP LOCKED` it took
+/// every row but the locked one, splitting the message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_claim_waits_for_a_locked_row_of_its_message_instead_of_splitting_it() {
+    use chrono::{Duration as Span, Utc};
+    use jujiao_store::{DeliveryId, NewWatchMatch, WatchStore};
+    use sqlx::{Connection, Executor};
+    use std::time::Duration;
+    let Some((first, guard)) = open_pg_at(Target::from_env()).await else {
+        return;
+    };
+    let records: Vec<_> = (0..20)
+        .map(|i| {
+            record(
+                &format!("https://w.example/m/{i}"),
+                &format!("标题{i}"),
+                &["正文"],
+            )
+        })
+        .collect();
+    let outcomes = first.record_articles(&records).await.unwrap();
+    let now = Utc::now();
+    let matches: Vec<_> = outcomes
+        .iter()
+        .map(|o| NewWatchMatch {
+            rule: "规则".into(),
+            article_id: o.article_id(),
+            title: "标题".into(),
+            source_id: "test".into(),
+            column: "要闻".into(),
+            url: "https://w.example/".into(),
+            published: None,
+            excerpt: String::new(),
+            deliveries: vec![("群".into(), now - Span::seconds(1))],
+        })
+        .collect();
+    first.record_watch_matches(&matches).await.unwrap();
+    let lease = Duration::from_secs(60);
+    let sent: Vec<DeliveryId> = first
+        .claim_deliveries("dead", "群", 200, lease, now)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    first.begin_send(&sent, "dead", "k", now).await.unwrap();
+
+    // Another transaction holds the message's first row.
+    let mut holder = sqlx::PgConnection::connect(&guard.url).await.unwrap();
+    holder
+        .execute(format!("SET search_path TO \"{}\"", guard.schema).as_str())
+        .await
+        .unwrap();
+    holder.execute("BEGIN").await.unwrap();
+    holder
+        .execute(
+            "SELECT id FROM watch_outbox WHERE message_key = 'k' ORDER BY id LIMIT 1 FOR UPDATE",
+        )
+        .await
+        .unwrap();
+    let claimer = guard.open_another().await;
+    let later = now + Span::seconds(61);
+    let claim = tokio::spawn(async move {
+        claimer
+            .claim_deliveries("b", "群", 200, lease, later)
+            .await
+            .unwrap()
+    });
+    // Wait for the event: the claim blocked on the lock, or it finished.
+    let mut watcher = sqlx::PgConnection::connect(&guard.url).await.unwrap();
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+        if waiting > 0 || claim.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    holder.execute("COMMIT").await.unwrap();
+    let got: Vec<DeliveryId> = claim.await.unwrap().iter().map(|d| d.id).collect();
+    assert_eq!(
+        got,
+        sent,
+        "the message whole, not {} of its {} rows",
+        got.len(),
+        sent.len()
+    );
+}
