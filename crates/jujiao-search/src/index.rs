@@ -18,20 +18,24 @@ use crate::query::{Excluded, build, exclusion_query, parse};
 use crate::schema::{Fields, SCHEMA_VERSION, day_of, register_tokenizers};
 use crate::{Hit, IndexDoc, Order, SearchQuery, SearchResults, SearchTiming};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::error::LockError;
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::schema::Value;
 use tantivy::{
     DocAddress, Executor, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy,
     TantivyDocument, TantivyError, Term,
 };
 
-/// The writer's memory budget, shared by its indexing threads.
-pub const WRITER_MEMORY: usize = 50_000_000;
+/// The writer's memory budget (its one indexing thread's postings arena). Writers
+/// commit a page of documents at a time (see [`crate::rebuild`]), so the arena rarely
+/// fills; the budget only bounds a page of unusually long articles.
+pub const WRITER_MEMORY: usize = 32_000_000;
 /// How long opening the writer waits for another process to release the index's writer
 /// lock (a `jujiao reindex` of 100,000 articles holds it about 5 s).
 pub const LOCK_WAIT: Duration = Duration::from_secs(60);
@@ -253,6 +257,25 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// The ids of the articles visible to searches (committed).
+    pub fn article_ids(&self) -> Result<HashSet<i64>> {
+        let searcher = self.reader.searcher();
+        let mut ids = HashSet::new();
+        for segment in searcher.segment_readers() {
+            let column = segment
+                .fast_fields()
+                .i64("article_id")
+                .map_err(tantivy_error(
+                    self.dir.as_deref(),
+                    "cannot read the article ids",
+                ))?;
+            for doc in segment.doc_ids_alive() {
+                ids.extend(column.values_for_doc(doc));
+            }
+        }
+        Ok(ids)
+    }
+
     /// Adds or replaces (by article id) articles; visible after [`commit`](Self::commit).
     pub fn index(&self, docs: &[IndexDoc]) -> Result<()> {
         self.with_writer(|fields, writer| {
@@ -329,11 +352,18 @@ impl SearchIndex {
     /// Opens tantivy's writer, waiting up to [`lock_wait`](Self::lock_wait) while another
     /// process (or another `SearchIndex` over the same directory) holds the lock.
     fn open_writer(&self) -> Result<IndexWriter> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        // One indexing thread and one merge thread: on the office's 2 cores a crawl or a
+        // server already keeps the other core busy, and each thread would hold its own
+        // arena and segment (memory and merging, not speed, were what more threads gave).
+        let options = IndexWriterOptions::builder()
+            .num_worker_threads(1)
+            .num_merge_threads(1)
+            .memory_budget_per_thread(WRITER_MEMORY)
+            .build();
         let started = Instant::now();
         let mut has_warned = false;
         loop {
-            match self.index.writer_with_num_threads(threads, WRITER_MEMORY) {
+            match self.index.writer_with_options(options.clone()) {
                 Ok(writer) => {
                     if has_warned {
                         tracing::info!(

@@ -100,16 +100,25 @@ pub async fn attachments_text(store: &dyn Store, id: ArticleId) -> Option<String
     (!out.is_empty()).then_some(out)
 }
 
-/// Empties the index and indexes every filed article of `store`, committing once at the
-/// end (so searches see the old index until the new one is complete). An article filed
-/// more than once is indexed with its first filing.
+/// Indexes every filed article of `store` again, then removes from the index the
+/// articles no longer filed. An article filed more than once is indexed with its first
+/// filing.
+///
+/// Each page of articles read from the store replaces those articles in place and is
+/// committed before the next page is read: searches see every article throughout (its
+/// old document until the new one is committed), and tantivy's queue of documents
+/// waiting for its indexing thread holds one page, not the whole store — that queue, all
+/// of a store's documents with a single commit at the end, was most of a rebuild's
+/// memory, and grew with the store.
 ///
 /// The store is read page by page; the indexing itself is synchronous CPU work inside
 /// this future, so an async server should run it on a blocking thread (for instance
 /// `spawn_blocking` + `Handle::block_on`) rather than on a runtime worker.
 pub async fn rebuild(index: &SearchIndex, store: &dyn Store) -> Result<RebuildReport> {
     let started = Instant::now();
-    index.clear()?;
+    // Articles indexed before; those not filed any more are removed at the end. One
+    // indexed meanwhile by another process is not in this set, so it stays.
+    let before = index.article_ids()?;
     let mut seen = HashSet::new();
     let mut report = RebuildReport {
         articles: 0,
@@ -140,12 +149,21 @@ pub async fn rebuild(index: &SearchIndex, store: &dyn Store) -> Result<RebuildRe
         report.extra_filings += (page.len() - docs.len()) as u64;
         report.articles += docs.len() as u64;
         index.index(&docs)?;
+        index.commit()?;
         tracing::debug!(articles = report.articles, "search index rebuild progress");
+    }
+    let gone: Vec<i64> = before
+        .into_iter()
+        .filter(|id| !seen.contains(&ArticleId(*id)))
+        .collect();
+    for id in &gone {
+        index.delete(*id)?;
     }
     index.commit()?;
     report.elapsed = started.elapsed();
     tracing::info!(
         articles = report.articles,
+        removed = gone.len(),
         elapsed_ms = report.elapsed.as_millis() as u64,
         "search index rebuilt"
     );

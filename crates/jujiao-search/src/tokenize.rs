@@ -75,6 +75,9 @@ pub(crate) fn normalise_into(text: &str, out: &mut String) {
     for c in text.chars().map(fold_width) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
+        } else if is_cjk(c) {
+            // No case: skips the lower-casing table's search, most of a body's cost.
+            out.push(c);
         } else {
             out.extend(c.to_lowercase());
         }
@@ -531,6 +534,21 @@ mod tests {
         assert!(text.is_char_boundary(end) && end <= WORD_CHUNK_MAX && end > WORD_CHUNK);
         let words = word_tokens(&text, true);
         assert_eq!(words.last().map(|w| w.to), Some(text.len()));
+    }
+
+    /// `normalise_into` copies CJK characters without lower-casing them: that is only
+    /// right while every character `is_cjk` accepts has no lower case of its own.
+    #[test]
+    fn cjk_characters_are_their_own_lower_case() {
+        let cjk = (0..=0x3_134f_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| is_cjk(*c));
+        let mut seen = 0;
+        for c in cjk {
+            assert!(c.to_lowercase().eq([c]), "{c:?} has a lower case");
+            seen += 1;
+        }
+        assert!(seen > 90_000, "{seen}");
     }
 
     #[test]

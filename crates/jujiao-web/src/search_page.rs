@@ -140,6 +140,12 @@ impl Indexer {
                 docs.push(doc);
                 indexed += 1;
             }
+            // A page at a time, committed: tantivy queues documents for its indexing
+            // thread without bound up to 10,000, and a crawl's whole run of documents
+            // waiting there was most of its peak memory.
+            if docs.len() >= CATCH_UP_PAGE as usize {
+                self.write(std::mem::take(&mut docs)).await?;
+            }
         }
         let mut query = FilingQuery {
             after: Some(FilingId(*mark)),
@@ -161,11 +167,11 @@ impl Indexer {
                 indexed += 1;
             }
             if docs.len() >= CATCH_UP_PAGE as usize {
-                self.write(std::mem::take(&mut docs), false).await?;
+                self.write(std::mem::take(&mut docs)).await?;
             }
         }
         if indexed > 0 {
-            self.write(docs, true).await?;
+            self.write(docs).await?;
         }
         if new_mark != *mark {
             *mark = new_mark;
@@ -194,20 +200,18 @@ impl Indexer {
             docs.push(IndexDoc::from_filed_with_files(self.store.as_ref(), f).await);
         }
         let n = docs.len() as u64;
-        self.write(docs, true).await?;
+        self.write(docs).await?;
         Ok(n)
     }
 
-    /// Writes `docs` on a blocking thread and, if `is_last`, commits — which ends the
-    /// write session and frees the index's writer lock for other processes (`jujiao
-    /// reindex`, `jujiao crawl`). A failure rolls the session back (nothing half-written
-    /// stays pending, the lock is freed) and is returned.
-    async fn write(&self, docs: Vec<IndexDoc>, is_last: bool) -> Result<(), WebError> {
+    /// Writes `docs` on a blocking thread and commits them — which ends the write
+    /// session and frees the index's writer lock for other processes (`jujiao reindex`,
+    /// `jujiao crawl`). A failure rolls the session back (nothing half-written stays
+    /// pending, the lock is freed) and is returned.
+    async fn write(&self, docs: Vec<IndexDoc>) -> Result<(), WebError> {
         let index = Arc::clone(&self.index);
         tokio::task::spawn_blocking(move || {
-            let written = index
-                .index(&docs)
-                .and_then(|()| if is_last { index.commit() } else { Ok(()) });
+            let written = index.index(&docs).and_then(|()| index.commit());
             if written.is_err() {
                 index.rollback();
             }
@@ -216,11 +220,7 @@ impl Indexer {
         .await
         .map_err(|_| WebError::Task("indexing"))?
         .map_err(|source| WebError::Indexing {
-            what: if is_last {
-                "writing and committing articles"
-            } else {
-                "writing articles"
-            },
+            what: "writing and committing articles",
             source,
         })
     }
