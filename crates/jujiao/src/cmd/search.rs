@@ -4,7 +4,8 @@ use super::DbArgs;
 use crate::ExitStatus;
 use anyhow::Context;
 use chrono::NaiveDate;
-use jujiao_search::{Order, SearchIndex, SearchQuery};
+use jujiao_search::{Order, SearchIndex, SearchQuery, SearchResults};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -88,6 +89,20 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<ExitStatus> {
         ..SearchQuery::new(args.query.clone())
     };
     let results = index.search(&query).context("while searching")?;
+    match print_hits(&mut std::io::stdout().lock(), &results, &args) {
+        Ok(()) => Ok(ExitStatus::Ok),
+        // The reader stopped reading (`jujiao search 工作 | head`): nothing went wrong.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitStatus::Ok),
+        Err(e) => Err(e).context("while writing the results"),
+    }
+}
+
+/// The hits as JSON lines (`--json`) or for a reader.
+fn print_hits(
+    out: &mut impl Write,
+    results: &SearchResults,
+    args: &SearchArgs,
+) -> std::io::Result<()> {
     if args.json {
         for h in &results.hits {
             let line = serde_json::json!({
@@ -97,17 +112,25 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<ExitStatus> {
                 "snippet_marks": jujiao_search::char_ranges(&h.snippet, &h.snippet_marks),
                 "snippet_html": jujiao_search::marked_html(&h.snippet, &h.snippet_marks),
             });
-            println!("{line}");
+            writeln!(out, "{line}")?;
         }
     } else {
-        println!("{} articles match “{}”", results.total, args.query);
+        writeln!(out, "{} articles match “{}”", results.total, args.query)?;
         for h in &results.hits {
             let date = h.date.map_or_else(|| "—".to_owned(), |d| d.to_string());
-            println!("\n{}  [{}] {}  #{}", date, h.column, h.title, h.article_id);
-            println!("    {}", terminal_snippet(&h.snippet, &h.snippet_marks));
+            writeln!(
+                out,
+                "\n{}  [{}] {}  #{}",
+                date, h.column, h.title, h.article_id
+            )?;
+            writeln!(
+                out,
+                "    {}",
+                terminal_snippet(&h.snippet, &h.snippet_marks)
+            )?;
         }
     }
-    Ok(ExitStatus::Ok)
+    out.flush()
 }
 
 /// The snippet for a terminal: matches in 【】.
