@@ -326,6 +326,29 @@ impl SearchIndex {
         ))
     }
 
+    /// Makes every write so far durable and visible to searches, keeping the write
+    /// session (and the writer lock) open, its merges running: for writers of many
+    /// pages, which call [`commit`](Self::commit) after the last. A commit waits until
+    /// tantivy's indexing thread has taken every queued document, so the queue never
+    /// holds more than a page.
+    pub fn commit_page(&self) -> Result<()> {
+        {
+            let mut guard = self.lock_writer();
+            let Some(writer) = guard.as_mut() else {
+                return Ok(());
+            };
+            if let Err(e) = writer.commit() {
+                // Dropping the writer releases the lock; its changes are lost.
+                guard.take();
+                return Err(tantivy_error(self.dir.as_deref(), "writing failed")(e));
+            }
+        }
+        self.reader.reload().map_err(tantivy_error(
+            self.dir.as_deref(),
+            "cannot reload the reader",
+        ))
+    }
+
     /// Drops every write since the last commit and ends the write session.
     pub fn rollback(&self) {
         drop(self.lock_writer().take());

@@ -149,7 +149,7 @@ pub async fn rebuild(index: &SearchIndex, store: &dyn Store) -> Result<RebuildRe
         report.extra_filings += (page.len() - docs.len()) as u64;
         report.articles += docs.len() as u64;
         index.index(&docs)?;
-        index.commit()?;
+        index.commit_page()?;
         tracing::debug!(articles = report.articles, "search index rebuild progress");
     }
     let gone: Vec<i64> = before

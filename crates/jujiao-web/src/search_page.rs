@@ -144,7 +144,7 @@ impl Indexer {
             // thread without bound up to 10,000, and a crawl's whole run of documents
             // waiting there was most of its peak memory.
             if docs.len() >= CATCH_UP_PAGE as usize {
-                self.write(std::mem::take(&mut docs)).await?;
+                self.write(std::mem::take(&mut docs), false).await?;
             }
         }
         let mut query = FilingQuery {
@@ -167,11 +167,11 @@ impl Indexer {
                 indexed += 1;
             }
             if docs.len() >= CATCH_UP_PAGE as usize {
-                self.write(std::mem::take(&mut docs)).await?;
+                self.write(std::mem::take(&mut docs), false).await?;
             }
         }
         if indexed > 0 {
-            self.write(docs).await?;
+            self.write(docs, true).await?;
         }
         if new_mark != *mark {
             *mark = new_mark;
@@ -200,18 +200,25 @@ impl Indexer {
             docs.push(IndexDoc::from_filed_with_files(self.store.as_ref(), f).await);
         }
         let n = docs.len() as u64;
-        self.write(docs).await?;
+        self.write(docs, true).await?;
         Ok(n)
     }
 
-    /// Writes `docs` on a blocking thread and commits them — which ends the write
-    /// session and frees the index's writer lock for other processes (`jujiao reindex`,
-    /// `jujiao crawl`). A failure rolls the session back (nothing half-written stays
-    /// pending, the lock is freed) and is returned.
-    async fn write(&self, docs: Vec<IndexDoc>) -> Result<(), WebError> {
+    /// Writes `docs` on a blocking thread and commits them: a page of a longer write
+    /// ([`SearchIndex::commit_page`], the session stays open), or the `last` (which ends
+    /// the write session and frees the index's writer lock for other processes: `jujiao
+    /// reindex`, `jujiao crawl`). A failure rolls the session back (nothing half-written
+    /// stays pending, the lock is freed) and is returned.
+    async fn write(&self, docs: Vec<IndexDoc>, last: bool) -> Result<(), WebError> {
         let index = Arc::clone(&self.index);
         tokio::task::spawn_blocking(move || {
-            let written = index.index(&docs).and_then(|()| index.commit());
+            let written = index.index(&docs).and_then(|()| {
+                if last {
+                    index.commit()
+                } else {
+                    index.commit_page()
+                }
+            });
             if written.is_err() {
                 index.rollback();
             }
