@@ -7,6 +7,22 @@ use super::*;
 use crate::{PgStore, SqliteStore};
 use sqlx::Row;
 
+/// Runs `$query` (built from each id of `$ids`) in the transaction `$tx`; the rows it
+/// changed in all. The updates of a message's rows, one statement per row.
+macro_rules! update_each {
+    ($tx:ident, $ids:expr, $op:expr, $loc:expr, |$id:ident| $query:expr) => {{
+        let mut n = 0;
+        for $id in $ids {
+            n += $query
+                .execute(&mut *$tx)
+                .await
+                .map_err(query_error($op, $loc))?
+                .rows_affected();
+        }
+        n
+    }};
+}
+
 /// The same body for both backends: `$begin` opens a write transaction, `$claim` and
 /// `$claim_message` are the locking clauses of [`CLAIM`] and [`CLAIM_MESSAGE`], `$lock`
 /// the statement (if any) that serialises the
@@ -238,18 +254,11 @@ macro_rules! watch_store {
                 const OP: &str = "recording a send";
                 let loc = crate::Store::location(self);
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
-                let mut n = 0;
-                for id in ids {
-                    n += sqlx::query(BEGIN_SEND)
-                        .bind(id.0)
-                        .bind(worker)
-                        .bind(key)
-                        .bind(ms(now))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_error(OP, loc))?
-                        .rows_affected();
-                }
+                let n = update_each!(tx, ids, OP, loc, |id| sqlx::query(BEGIN_SEND)
+                    .bind(id.0)
+                    .bind(worker)
+                    .bind(key)
+                    .bind(ms(now)));
                 tx.commit().await.map_err(query_error(OP, loc))?;
                 Ok(n)
             }
@@ -258,16 +267,9 @@ macro_rules! watch_store {
                 const OP: &str = "marking deliveries delivered";
                 let loc = crate::Store::location(self);
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
-                let mut n = 0;
-                for id in ids {
-                    n += sqlx::query(MARK_DELIVERED)
-                        .bind(id.0)
-                        .bind(ms(now))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_error(OP, loc))?
-                        .rows_affected();
-                }
+                let n = update_each!(tx, ids, OP, loc, |id| sqlx::query(MARK_DELIVERED)
+                    .bind(id.0)
+                    .bind(ms(now)));
                 tx.commit().await.map_err(query_error(OP, loc))?;
                 Ok(n)
             }
@@ -282,19 +284,12 @@ macro_rules! watch_store {
                 const OP: &str = "releasing deliveries";
                 let loc = crate::Store::location(self);
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
-                let mut n = 0;
-                for id in ids {
-                    n += sqlx::query(RELEASE)
-                        .bind(id.0)
-                        .bind(worker)
-                        .bind(ms(retry_at))
-                        .bind(i64::from(error.is_some()))
-                        .bind(error)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_error(OP, loc))?
-                        .rows_affected();
-                }
+                let n = update_each!(tx, ids, OP, loc, |id| sqlx::query(RELEASE)
+                    .bind(id.0)
+                    .bind(worker)
+                    .bind(ms(retry_at))
+                    .bind(i64::from(error.is_some()))
+                    .bind(error));
                 tx.commit().await.map_err(query_error(OP, loc))?;
                 Ok(n)
             }
@@ -309,18 +304,11 @@ macro_rules! watch_store {
                 const OP: &str = "releasing deliveries of an unknown outcome";
                 let loc = crate::Store::location(self);
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
-                let mut n = 0;
-                for id in ids {
-                    n += sqlx::query(RELEASE_UNKNOWN)
-                        .bind(id.0)
-                        .bind(worker)
-                        .bind(ms(retry_at))
-                        .bind(error)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_error(OP, loc))?
-                        .rows_affected();
-                }
+                let n = update_each!(tx, ids, OP, loc, |id| sqlx::query(RELEASE_UNKNOWN)
+                    .bind(id.0)
+                    .bind(worker)
+                    .bind(ms(retry_at))
+                    .bind(error));
                 tx.commit().await.map_err(query_error(OP, loc))?;
                 Ok(n)
             }
@@ -335,18 +323,11 @@ macro_rules! watch_store {
                 const OP: &str = "holding a message";
                 let loc = crate::Store::location(self);
                 let mut tx = $begin(&self.pool).await.map_err(query_error(OP, loc))?;
-                let mut n = 0;
-                for id in ids {
-                    n += sqlx::query(HOLD_ROW)
-                        .bind(id.0)
-                        .bind(worker)
-                        .bind(ms(now))
-                        .bind(&message.key)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_error(OP, loc))?
-                        .rows_affected();
-                }
+                let n = update_each!(tx, ids, OP, loc, |id| sqlx::query(HOLD_ROW)
+                    .bind(id.0)
+                    .bind(worker)
+                    .bind(ms(now))
+                    .bind(&message.key));
                 if n < ids.len() as u64 {
                     // Part of the message is someone else's now: hold nothing.
                     tx.rollback().await.map_err(query_error(OP, loc))?;
