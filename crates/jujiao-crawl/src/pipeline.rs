@@ -21,7 +21,8 @@ use jujiao_fetch::{Fetch, FetchError, FetchRequest, FetchResponse, Validators};
 use jujiao_model::{Filing, PublishTime};
 use jujiao_store::{ArticleRecord, PageCheck};
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -357,6 +358,18 @@ impl Failure {
     }
 }
 
+/// A turn at extracting a page, one per core in the whole process. Extraction is CPU work
+/// on a blocking thread; with sixteen pages in flight, letting them all extract at once
+/// only made sixteen threads take turns on the cores (each switch a cost, and each
+/// thread's allocations in a malloc arena of its own, which held on to freed memory).
+pub(crate) async fn cpu_permit() -> Option<SemaphorePermit<'static>> {
+    static CORES: LazyLock<Semaphore> = LazyLock::new(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    });
+    // The semaphore is never closed; `None` would only let the page go ahead unthrottled.
+    CORES.acquire().await.ok()
+}
+
 impl Job {
     /// The article task of `compiled`'s pages, fetching through `fetcher`.
     pub(crate) fn new(
@@ -390,7 +403,8 @@ impl Job {
                 };
             }
         };
-        // Extraction is CPU work: keep it off the I/O threads.
+        // Extraction is CPU work: keep it off the I/O threads, one page per core at a time.
+        let _cpu = cpu_permit().await;
         let outcome = tokio::task::spawn_blocking(move || self.prepare(&candidate, &response))
             .await
             .unwrap_or_else(|e| Err(Failure::dead(format!("extraction crashed: {e}"))));

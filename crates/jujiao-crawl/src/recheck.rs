@@ -216,6 +216,7 @@ async fn check_page(
         list_date: None,
         summary: None,
     };
+    let _cpu = crate::pipeline::cpu_permit().await;
     let prepared = tokio::task::spawn_blocking(move || {
         job.prepare(&candidate, &response)
             .map_err(|f| (f.message, f.is_transient))

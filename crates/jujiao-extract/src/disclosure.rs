@@ -97,6 +97,9 @@ static TAGS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("s
 
 /// The disclosure fields of a page; `None` when it has no disclosure table.
 pub(crate) fn find(dom: &Dom) -> Option<Disclosure> {
+    if !may_hold_table(dom) {
+        return None;
+    }
     let pieces = pieces(dom);
     let mut d = Disclosure::default();
     let mut k = 0;
@@ -239,16 +242,17 @@ fn is_cell(name: &str) -> bool {
     )
 }
 
-/// The page's text pieces in order. A piece holding several `label：value` pairs (one
-/// line of a `<p>`) is split at each label; script-written values become pieces.
-fn pieces(dom: &Dom) -> Vec<Piece> {
-    let mut out = Vec::new();
+/// The page's visible text in document order, as [`pieces`] reads it: `each(node, text)`
+/// for every text node (its text as parsed) and every script that writes text (the
+/// written text, white space already removed; `written` is true). Invisible elements
+/// and `<title>` are skipped.
+fn walk(dom: &Dom, mut each: impl FnMut(usize, &str, bool)) {
     let mut i = 0;
     while i < dom.nodes.len() {
         match &dom.nodes[i].kind {
             Kind::Element(e) if &*e.name == "script" => {
                 if let Some(written) = dom.text_of_raw(i).and_then(script_written) {
-                    push_split(&mut out, &written, cell_of(dom, i));
+                    each(i, &written, true);
                 }
                 i = dom.end(i).max(i + 1);
                 continue;
@@ -257,26 +261,75 @@ fn pieces(dom: &Dom) -> Vec<Piece> {
                 i = dom.end(i).max(i + 1);
                 continue;
             }
-            Kind::Text(t) => {
-                let text = squash(t);
-                if !text.is_empty() {
-                    let cell = cell_of(dom, i);
-                    // `索<span>　</span>引<span>　</span>号：` is one label.
-                    match out.pop() {
-                        Some(last) if last.cell == cell && continues_label(&last.text, &text) => {
-                            push_split(&mut out, &format!("{}{text}", last.text), cell);
-                        }
-                        last => {
-                            out.extend(last);
-                            push_split(&mut out, &text, cell);
-                        }
-                    }
-                }
-            }
+            Kind::Text(t) => each(i, t, false),
             _ => {}
         }
         i += 1;
     }
+}
+
+/// False when the page cannot hold a disclosure table: none of the labels that make one
+/// (索引号, 发文字号, 成文日期, 有效性, 主题分类, 公开方式…) occurs in its visible text with white
+/// space removed. Every piece [`pieces`] makes is a part of that text (a text node, two
+/// neighbouring ones joined, or a script's written text), so a page this rejects has no
+/// piece that starts with such a label. Most pages are news pages without a table, and
+/// this one pass over their text costs far less than cutting it into pieces.
+fn may_hold_table(dom: &Dom) -> bool {
+    static TABLE_LABELS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        LABELS
+            .iter()
+            .filter(|(_, field)| makes_table(*field))
+            .map(|(label, _)| *label)
+            .collect()
+    });
+    let mut text = String::new();
+    walk(dom, |_, t, _| {
+        text.extend(t.chars().filter(|c| !is_space(*c)))
+    });
+    TABLE_LABELS
+        .iter()
+        .any(|label| memchr::memmem::find(text.as_bytes(), label.as_bytes()).is_some())
+}
+
+/// True for the fields whose presence makes a page's labels a disclosure table (see
+/// [`find`]); 发文机关 and 发布日期 alone occur on news pages too.
+fn makes_table(field: Field) -> bool {
+    matches!(
+        field,
+        Field::IndexNo
+            | Field::DocNumber
+            | Field::WrittenOn
+            | Field::Validity
+            | Field::Topic
+            | Field::Method
+    )
+}
+
+/// The page's text pieces in order. A piece holding several `label：value` pairs (one
+/// line of a `<p>`) is split at each label; script-written values become pieces.
+fn pieces(dom: &Dom) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    walk(dom, |i, t, written| {
+        if written {
+            push_split(&mut out, t, cell_of(dom, i));
+            return;
+        }
+        let text = squash(t);
+        if text.is_empty() {
+            return;
+        }
+        let cell = cell_of(dom, i);
+        // `索<span>　</span>引<span>　</span>号：` is one label.
+        match out.pop() {
+            Some(last) if last.cell == cell && continues_label(&last.text, &text) => {
+                push_split(&mut out, &format!("{}{text}", last.text), cell);
+            }
+            last => {
+                out.extend(last);
+                push_split(&mut out, &text, cell);
+            }
+        }
+    });
     out
 }
 
@@ -472,6 +525,31 @@ mod tests {
 <meta name=\"ContentSource\" content=\"海淀区融媒体中心\"></head><body><h1>区领导调研</h1>\
 <div>发布时间：2024-01-05 来源：海淀区融媒体中心</div><p>正文正文。</p></body></html>";
         assert_eq!(find(&crate::html::parse(page)), None);
+    }
+
+    #[test]
+    fn only_pages_with_a_table_label_are_cut_into_pieces() {
+        let may = |html: &str| may_hold_table(&crate::html::parse(html));
+        // A news page: 发布时间 and 来源 are not labels that make a table.
+        assert!(!may(
+            "<div class=info><span>发布时间：2024-10-15</span><span>来源：区政府办</span></div><p>区委召开常委会。</p>"
+        ));
+        // A label split by markup and white space.
+        assert!(may(
+            "<td>索<span>　</span>引<span>&nbsp;</span>号：</td><td>000014348/2024-00001</td>"
+        ));
+        // A label written by a script.
+        assert!(may(
+            "<td><script>document.write('有效性：有效')</script></td>"
+        ));
+        // Text in a style element is not read, as in `pieces`.
+        assert!(!may("<style>/* 索引号： */</style><p>正文</p>"));
+        let page = "<table><tr><td>索<span>　</span>引<span>　</span>号：</td>\
+            <td>000014348/2024-00001</td></tr></table>";
+        assert_eq!(
+            find(&crate::html::parse(page)).and_then(|d| d.index_no),
+            Some("000014348/2024-00001".into())
+        );
     }
 
     #[test]
