@@ -14,6 +14,15 @@ pub enum StoreError {
     #[error("cannot open database {}: it is a directory, not a database file", path.display())]
     IsDirectory { path: PathBuf },
 
+    /// The folder the database file should be in does not exist. Not created: a typing
+    /// mistake in the path would otherwise start a new, empty database somewhere else.
+    #[error(
+        "cannot open database {}: the folder {} does not exist (create it, or correct the path)",
+        path.display(),
+        folder.display()
+    )]
+    NoFolder { path: PathBuf, folder: PathBuf },
+
     /// The file exists but is not an SQLite database (or is encrypted or damaged).
     #[error("cannot open database {}: the file is not an SQLite database", path.display())]
     NotADatabase {

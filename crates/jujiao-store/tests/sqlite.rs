@@ -152,11 +152,17 @@ async fn a_directory_is_named() {
 }
 
 #[tokio::test]
-async fn a_missing_parent_directory_is_an_open_error() {
+async fn a_missing_parent_directory_is_named_and_not_created() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no/such/dir/jujiao.db");
     let err = SqliteStore::open(path.to_str().unwrap()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert!(matches!(err, StoreError::NoFolder { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("does not exist (create it, or correct the path)"),
+        "{err}"
+    );
+    assert!(!dir.path().join("no").exists());
     assert!(err.to_string().contains("no/such/dir"), "{err}");
 }
 

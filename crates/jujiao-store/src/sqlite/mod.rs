@@ -91,6 +91,14 @@ impl SqliteStore {
         if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
             return Err(StoreError::IsDirectory { path });
         }
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
+            && !tokio::fs::try_exists(folder).await.unwrap_or(true)
+        {
+            return Err(StoreError::NoFolder {
+                folder: folder.to_path_buf(),
+                path,
+            });
+        }
         let location = path.display().to_string();
         let options = options
             .create_if_missing(true)
