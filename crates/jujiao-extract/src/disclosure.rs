@@ -284,7 +284,7 @@ fn may_hold_table(dom: &Dom) -> bool {
     });
     let mut text = String::new();
     walk(dom, |_, t, _| {
-        text.extend(t.chars().filter(|c| !is_space(*c)))
+        text.extend(t.chars().filter(|c| !is_space(*c)));
     });
     TABLE_LABELS
         .iter()
