@@ -42,7 +42,7 @@ pub const WRITER_MEMORY: usize = 32_000_000;
 /// are 4 of them instead of 8, and a level with a segment that is more than 30 % deleted
 /// articles is merged whatever its count. A search visits every segment and every
 /// deleted article's postings, so both make searches slower (a 10,000-article rebuild
-/// ended with 5 segments, the largest 40 % deleted).
+/// ended with 5 segments, the largest 40–50 % deleted).
 fn merge_policy() -> LogMergePolicy {
     let mut policy = LogMergePolicy::default();
     policy.set_min_num_segments(4);
