@@ -334,10 +334,7 @@ impl SearchIndex {
                 }
             }
         }
-        self.reader.reload().map_err(tantivy_error(
-            self.dir.as_deref(),
-            "cannot reload the reader",
-        ))
+        self.reload()
     }
 
     /// Makes every write so far durable and visible to searches, keeping the write
@@ -357,6 +354,11 @@ impl SearchIndex {
                 return Err(tantivy_error(self.dir.as_deref(), "writing failed")(e));
             }
         }
+        self.reload()
+    }
+
+    /// Lets searches see what was committed.
+    fn reload(&self) -> Result<()> {
         self.reader.reload().map_err(tantivy_error(
             self.dir.as_deref(),
             "cannot reload the reader",

@@ -140,12 +140,7 @@ impl Indexer {
                 docs.push(doc);
                 indexed += 1;
             }
-            // A page at a time, committed: tantivy queues documents for its indexing
-            // thread without bound up to 10,000, and a crawl's whole run of documents
-            // waiting there was most of its peak memory.
-            if docs.len() >= CATCH_UP_PAGE as usize {
-                self.write(std::mem::take(&mut docs), false).await?;
-            }
+            self.write_if_full(&mut docs).await?;
         }
         let mut query = FilingQuery {
             after: Some(FilingId(*mark)),
@@ -166,9 +161,7 @@ impl Indexer {
                 docs.push(IndexDoc::from_filed_with_files(self.store.as_ref(), f).await);
                 indexed += 1;
             }
-            if docs.len() >= CATCH_UP_PAGE as usize {
-                self.write(std::mem::take(&mut docs), false).await?;
-            }
+            self.write_if_full(&mut docs).await?;
         }
         if indexed > 0 {
             self.write(docs, true).await?;
@@ -202,6 +195,16 @@ impl Indexer {
         let n = docs.len() as u64;
         self.write(docs, true).await?;
         Ok(n)
+    }
+
+    /// Writes and commits `docs` (emptying it) once they make a page: tantivy queues
+    /// documents for its indexing thread without bound up to 10,000, and a crawl's whole
+    /// run of documents waiting there was most of its peak memory.
+    async fn write_if_full(&self, docs: &mut Vec<IndexDoc>) -> Result<(), WebError> {
+        if docs.len() >= CATCH_UP_PAGE as usize {
+            self.write(std::mem::take(docs), false).await?;
+        }
+        Ok(())
     }
 
     /// Writes `docs` on a blocking thread and commits them: a page of a longer write
