@@ -144,10 +144,19 @@ impl DemoSite {
             .replace("{database}", database)
             .replace("{today}", &self.state.today.format("%Y-%m-%d").to_string())
     }
+
+    /// [`config_toml`](Self::config_toml) with another pause between two requests to the
+    /// site than the demo's 20 ms (tests: `"5ms"`, to run quicker).
+    pub fn config_toml_with_delay(&self, output: &str, database: &str, delay: &str) -> String {
+        self.config_toml(output, database)
+            .replace(DEMO_DELAY, &format!("delay = \"{delay}\""))
+    }
 }
 
 /// The demo's sources file; `{base}`, `{output}` and `{database}` are filled in.
 pub const DEMO_CONFIG: &str = include_str!("demo.toml");
+/// The demo's `delay` setting as written in [`DEMO_CONFIG`].
+const DEMO_DELAY: &str = "delay = \"20ms\"";
 
 struct InFlight<'a>(&'a State);
 
@@ -373,4 +382,14 @@ fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_delay_is_the_line_replaced() {
+        assert_eq!(DEMO_CONFIG.matches(DEMO_DELAY).count(), 1);
+    }
 }

@@ -77,9 +77,7 @@ fn work(site: &DemoSite) -> anyhow::Result<Work> {
     let tree = dir.path().join("tree");
     let db = dir.path().join("t.db");
     let config = dir.path().join("jujiao.toml");
-    let text = site
-        .config_toml(&tree.to_string_lossy(), &db.to_string_lossy())
-        .replace("delay = \"20ms\"", "delay = \"5ms\"");
+    let text = site.config_toml_with_delay(&tree.to_string_lossy(), &db.to_string_lossy(), "5ms");
     jujiao_legacy::write_atomic(&config, text.as_bytes())
         .with_context(|| format!("while writing {}", config.display()))?;
     Ok(Work {

@@ -89,9 +89,7 @@ pub async fn run_case(bin: &Path, case: &str) -> anyhow::Result<DiskOutcome> {
     std::fs::create_dir_all(&db_dir).context("while making the db folder")?;
     let db = db_dir.join("t.db");
     let config = dir.path().join("jujiao.toml");
-    let text = site
-        .config_toml(&tree.to_string_lossy(), &db.to_string_lossy())
-        .replace("delay = \"20ms\"", "delay = \"5ms\"");
+    let text = site.config_toml_with_delay(&tree.to_string_lossy(), &db.to_string_lossy(), "5ms");
     jujiao_legacy::write_atomic(&config, text.as_bytes())
         .with_context(|| format!("while writing {}", config.display()))?;
 

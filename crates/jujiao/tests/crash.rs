@@ -57,9 +57,8 @@ async fn killed_crawls_lose_nothing_and_file_nothing_twice() {
         let db = dir.path().join("t.db");
         let config = dir.path().join("jujiao.toml");
         std::fs::create_dir_all(dir.path()).unwrap();
-        let text = site
-            .config_toml(&tree.to_string_lossy(), &db.to_string_lossy())
-            .replace("delay = \"20ms\"", "delay = \"5ms\"");
+        let text =
+            site.config_toml_with_delay(&tree.to_string_lossy(), &db.to_string_lossy(), "5ms");
         jujiao_legacy::write_atomic(&config, text.as_bytes()).unwrap();
 
         let mut child = jujiao()

@@ -21,9 +21,7 @@ async fn a_reader_that_stops_reading_ends_the_search_quietly() {
     let tree = dir.path().join("tree");
     let db = dir.path().join("t.db");
     let config = dir.path().join("jujiao.toml");
-    let text = site
-        .config_toml(&tree.to_string_lossy(), &db.to_string_lossy())
-        .replace("delay = \"20ms\"", "delay = \"5ms\"");
+    let text = site.config_toml_with_delay(&tree.to_string_lossy(), &db.to_string_lossy(), "5ms");
     jujiao_legacy::write_atomic(&config, text.as_bytes()).unwrap();
     let crawled = tokio::task::block_in_place(|| {
         jujiao()

@@ -99,9 +99,7 @@ async fn reindex_and_crawl_work_while_serve_runs() {
     let tree = dir.path().join("tree");
     let db = dir.path().join("t.db");
     let config = dir.path().join("jujiao.toml");
-    let text = site
-        .config_toml(&tree.to_string_lossy(), &db.to_string_lossy())
-        .replace("delay = \"20ms\"", "delay = \"5ms\"");
+    let text = site.config_toml_with_delay(&tree.to_string_lossy(), &db.to_string_lossy(), "5ms");
     jujiao_legacy::write_atomic(&config, text.as_bytes()).unwrap();
     tokio::task::block_in_place(|| crawl(&config));
     let store = jujiao_store::SqliteStore::open(db.to_str().unwrap())
