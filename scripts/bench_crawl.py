@@ -18,11 +18,14 @@ own process (CPU = user + sys from wait4, peak RSS = ru_maxrss):
 
 Usage: bench_crawl.py --bin target/release/jujiao --site target/release/examples/benchsite [--n 10000] [--scrapy]
 
+`--keep DIR` works in DIR and leaves it (databases, indexes, configs) for profiling.
+
 Comparing builds: `--bin A --bin B --rounds 4` measures A, B, A, B, … against the same site
 and prints each build's median and best. CPU seconds of identical runs vary by up to 25 %
 on a shared VM, so only such interleaved rounds say whether a change helped.
 """
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -136,11 +139,19 @@ def main():
     ap.add_argument("--scrapy", action="store_true", help="also run the Scrapy baseline")
     ap.add_argument("--only", default="selectors,automatic,scrapy,reindex,rerun",
                     help="comma-separated subset of the measurements")
+    ap.add_argument("--keep", metavar="DIR",
+                    help="work in DIR (made, must not exist) and leave it: the databases, "
+                         "indexes and configs, e.g. to profile `jujiao reindex` on them")
     args = ap.parse_args()
     only = set(args.only.split(","))
     if not args.scrapy:
         only.discard("scrapy")
-    with tempfile.TemporaryDirectory(prefix="jujiao-crawl-bench-") as tmp:
+    if args.keep:
+        os.makedirs(args.keep)
+        work = contextlib.nullcontext(os.path.abspath(args.keep))
+    else:
+        work = tempfile.TemporaryDirectory(prefix="jujiao-crawl-bench-")
+    with work as tmp:
         site = subprocess.Popen([args.site, str(args.n), str(args.per_page), str(args.hosts), tmp],
                                 stdout=subprocess.PIPE, text=True)
         try:

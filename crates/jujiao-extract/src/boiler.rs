@@ -102,16 +102,16 @@ static STRONG_RE: std::sync::LazyLock<regex::Regex> =
 /// True when `line` is a short navigation, byline or tool line.
 pub(crate) fn is_boilerplate(line: &str) -> bool {
     let n = line.chars().count();
-    if n <= MAX_NOTICE_CHARS {
-        let lower = line.to_lowercase();
-        if STRONG_RE.is_match(&lower) {
-            return true;
-        }
+    if n > MAX_NOTICE_CHARS.max(MAX_BOILER_CHARS) {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    if n <= MAX_NOTICE_CHARS && STRONG_RE.is_match(&lower) {
+        return true;
     }
     if n > MAX_BOILER_CHARS {
         return false;
     }
-    let lower = line.to_lowercase();
     if MARKERS_RE.is_match(&lower) {
         return true;
     }

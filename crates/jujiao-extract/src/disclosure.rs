@@ -19,7 +19,7 @@
 //! next cell or element, up to the next label.
 
 use crate::html::{Dom, Kind};
-use crate::text::is_space;
+use crate::text::{for_each_visible_run, is_space};
 use jujiao_model::Disclosure;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -284,7 +284,7 @@ fn may_hold_table(dom: &Dom) -> bool {
     });
     let mut text = String::new();
     walk(dom, |_, t, _| {
-        text.extend(t.chars().filter(|c| !is_space(*c)));
+        for_each_visible_run(t, |run| text.push_str(run));
     });
     TABLE_LABELS
         .iter()

@@ -41,7 +41,45 @@ pub(crate) fn words_regex(words: &[&str]) -> regex::Regex {
 
 /// Visible characters (white space excluded).
 pub(crate) fn visible_len(s: &str) -> usize {
-    s.chars().filter(|c| !is_space(*c)).count()
+    let mut n = 0;
+    for_each_visible_run(s, |run| {
+        // Characters are the bytes that do not continue one.
+        n += run.bytes().filter(|b| (*b as i8) >= -0x40).count();
+    });
+    n
+}
+
+/// Calls `f` with each longest piece of `s` that holds no [`is_space`] character, in
+/// order. Steps by the first byte of each character and decodes only those that can be
+/// a space (ASCII white space, or a first byte of U+0085/U+00A0, U+1680, U+2000–U+205F,
+/// U+3000, U+FEFF): a Chinese page's text is mostly characters that cannot, and the
+/// pieces are copied whole instead of character by character.
+pub(crate) fn for_each_visible_run<'a>(s: &'a str, mut f: impl FnMut(&'a str)) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (width, may_be_space) = match b {
+            0..=0x7f => (1, matches!(b, b'\t'..=b'\r' | b' ')),
+            0x80..=0xdf => (2, b == 0xc2),
+            0xe0..=0xef => (3, matches!(b, 0xe1 | 0xe2 | 0xe3 | 0xef)),
+            _ => (4, false),
+        };
+        // `i` is always the start of a character: it moves by whole characters.
+        if !(may_be_space && s[i..].chars().next().is_some_and(is_space)) {
+            i += width;
+            continue;
+        }
+        if i > start {
+            f(&s[start..i]);
+        }
+        i += width;
+        start = i;
+    }
+    if start < bytes.len() {
+        f(&s[start..]);
+    }
 }
 
 /// Text long and punctuated enough to be prose even inside a link: some pages wrap the
@@ -247,5 +285,29 @@ mod tests {
         assert_eq!(texts, ["ab", "c link", "d", "e"]);
         assert_eq!(bs[1].link_chars, 4);
         assert_eq!(bs[1].chars, 5);
+    }
+
+    /// Characters the byte scan must tell apart: every space `is_space` knows, their
+    /// neighbours that share a first byte (`。`, `“`, `€`, `é`, `Ā`), and plain text.
+    const TRICKY: &[char] = &[
+        ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}',
+        '\u{200a}', '\u{200b}', '\u{200d}', '\u{2028}', '\u{202f}', '\u{205f}', '\u{3000}',
+        '\u{feff}', '。', '“', '—', '€', 'é', 'Ā', '\u{e1}', '\u{1681}', '\u{fffd}', '\u{ff01}',
+        'a', '1', '索', '引', '号', '😀', '\u{1c}',
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn visible_runs_are_the_text_without_spaces(
+            picks in proptest::collection::vec(0..TRICKY.len(), 0..40)
+        ) {
+            let s: String = picks.iter().map(|&i| TRICKY[i]).collect();
+            let expected: String = s.chars().filter(|c| !is_space(*c)).collect();
+            let mut runs = Vec::new();
+            for_each_visible_run(&s, |r| runs.push(r));
+            proptest::prop_assert!(runs.iter().all(|r| !r.is_empty() && !r.chars().any(is_space)));
+            proptest::prop_assert_eq!(runs.concat(), expected.clone());
+            proptest::prop_assert_eq!(visible_len(&s), expected.chars().count());
+        }
     }
 }
