@@ -43,6 +43,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
         }
         _ => None,
     };
+    match extract_all(args, rules.as_ref()) {
+        Ok(false) => Ok(ExitStatus::Ok),
+        Ok(true) => Ok(ExitStatus::SomeFailed),
+        // The reader stopped reading (`jujiao extract - < paths | head`): nothing went
+        // wrong, and nobody is left to tell.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(ExitStatus::Ok)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Extracts every page asked for, printing a JSON line for each; true when some failed.
+fn extract_all(args: &Args, rules: Option<&Rules>) -> anyhow::Result<bool> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failed = false;
@@ -53,20 +70,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
             if path.is_empty() {
                 continue;
             }
-            failed |= !one(Path::new(path), args, rules.as_ref(), &mut out)?;
+            failed |= !one(Path::new(path), args, rules, &mut out)?;
             out.flush()?;
         }
     } else {
         for path in &args.files {
-            failed |= !one(path, args, rules.as_ref(), &mut out)?;
+            failed |= !one(path, args, rules, &mut out)?;
         }
     }
     out.flush()?;
-    Ok(if failed {
-        ExitStatus::SomeFailed
-    } else {
-        ExitStatus::Ok
-    })
+    Ok(failed)
 }
 
 fn config_name(args: &Args) -> String {
