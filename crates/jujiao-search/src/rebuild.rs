@@ -58,6 +58,18 @@ impl IndexDoc {
             disclosure: stored.article.disclosure.clone(),
         })
     }
+    /// [`IndexDoc::from_stored`] plus the text of the article's stored attachments.
+    pub async fn from_stored_with_files(
+        store: &dyn Store,
+        stored: &StoredArticle,
+    ) -> Option<IndexDoc> {
+        let mut doc = IndexDoc::from_stored(stored)?;
+        if !stored.article.attachments.is_empty() {
+            doc.attachments_text = attachments_text(store, stored.id).await;
+        }
+        Some(doc)
+    }
+
     /// [`IndexDoc::from_filed`] plus the text of the article's stored attachments.
     pub async fn from_filed_with_files(store: &dyn Store, f: &FiledArticle) -> IndexDoc {
         let mut doc = IndexDoc::from_filed(f);

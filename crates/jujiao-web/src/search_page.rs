@@ -129,14 +129,11 @@ impl Indexer {
                 .article(ArticleId(*id))
                 .await
                 .map_err(read_failed)?;
-            if let Some(mut doc) = stored.as_ref().and_then(IndexDoc::from_stored) {
-                if stored
-                    .as_ref()
-                    .is_some_and(|s| !s.article.attachments.is_empty())
-                {
-                    doc.attachments_text =
-                        jujiao_search::attachments_text(self.store.as_ref(), ArticleId(*id)).await;
-                }
+            let doc = match &stored {
+                Some(s) => IndexDoc::from_stored_with_files(self.store.as_ref(), s).await,
+                None => None,
+            };
+            if let Some(doc) = doc {
                 docs.push(doc);
                 indexed += 1;
             }
