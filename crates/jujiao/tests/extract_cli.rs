@@ -16,7 +16,7 @@ const PAGE: &str = "<html><head><meta charset=\"utf-8\"><title>区委常委会�
 fn a_reader_that_stops_reading_ends_extraction_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.html");
-    std::fs::write(&page, PAGE).unwrap();
+    jujiao_legacy::write_atomic(&page, PAGE.as_bytes()).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_jujiao"))
         .args(["extract", "-"])
         .stdin(Stdio::piped())
