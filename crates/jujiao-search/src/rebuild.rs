@@ -58,6 +58,7 @@ impl IndexDoc {
             disclosure: stored.article.disclosure.clone(),
         })
     }
+
     /// [`IndexDoc::from_stored`] plus the text of the article's stored attachments.
     pub async fn from_stored_with_files(
         store: &dyn Store,

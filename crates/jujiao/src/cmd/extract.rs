@@ -46,14 +46,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitStatus> {
     match extract_all(args, rules.as_ref()) {
         Ok(false) => Ok(ExitStatus::Ok),
         Ok(true) => Ok(ExitStatus::SomeFailed),
-        // The reader stopped reading (`jujiao extract - < paths | head`): nothing went
-        // wrong, and nobody is left to tell.
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            Ok(ExitStatus::Ok)
-        }
+        // `jujiao extract - < paths | head`: nobody is left to tell.
+        Err(e) if e.downcast_ref().is_some_and(super::reader_stopped) => Ok(ExitStatus::Ok),
         Err(e) => Err(e),
     }
 }

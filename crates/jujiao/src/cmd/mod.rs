@@ -97,6 +97,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     })
 }
 
+/// True when writing to standard output failed because its reader stopped reading
+/// (`jujiao search 工作 | head`): not an error, the command ends quietly. Only for
+/// standard output: a closed network connection is a failure like any other.
+fn reader_stopped(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
 /// The database option every store-using command shares.
 #[derive(Debug, clap::Args)]
 pub struct DbArgs {

@@ -92,7 +92,7 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<ExitStatus> {
     match print_hits(&mut std::io::stdout().lock(), &results, &args) {
         Ok(()) => Ok(ExitStatus::Ok),
         // The reader stopped reading (`jujiao search 工作 | head`): nothing went wrong.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitStatus::Ok),
+        Err(e) if super::reader_stopped(&e) => Ok(ExitStatus::Ok),
         Err(e) => Err(e).context("while writing the results"),
     }
 }
